@@ -1,0 +1,83 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "spillway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SpillwaySpool", targets: ["SpillwaySpool"]),
+        .executable(name: "spillway", targets: ["spillway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // The bounded SQLite spool: the disk side of the bulkhead.
+        .target(
+            name: "SpillwaySpool",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedSpoolMigrations"]
+        ),
+
+        // The `spillway` command: service, spool inspection, operations.
+        .executableTarget(
+            name: "spillway",
+            dependencies: [
+                "SpillwaySpool",
+                "CRDKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Build-time embedding of migrations/*.sql into the spool library.
+        .executableTarget(name: "SpillwayMigrationEmbedder"),
+        .plugin(
+            name: "EmbedSpoolMigrations",
+            capability: .buildTool(),
+            dependencies: ["SpillwayMigrationEmbedder"]
+        ),
+
+        // Test helper: a child process that appends to a spool until it is killed.
+        .executableTarget(
+            name: "spool-writer",
+            dependencies: ["SpillwaySpool"],
+            path: "tools/spool-writer"
+        ),
+
+        // Spool throughput against a raw sqlite3 loop, in the same run.
+        .executableTarget(
+            name: "spool-benchmark",
+            dependencies: ["SpillwaySpool", "CSQLite"],
+            path: "Benchmarks/SpoolBenchmark"
+        ),
+
+        // Helpers shared by the test targets: temporary folders, child processes.
+        .target(name: "SpillwayTestKit"),
+
+        .testTarget(
+            name: "SpillwaySpoolTests",
+            dependencies: ["SpillwaySpool", "SpillwayTestKit", "spool-writer"]
+        ),
+        .testTarget(
+            name: "SpillwayCLITests",
+            dependencies: ["SpillwaySpool", "SpillwayTestKit", "spillway"]
+        ),
+    ]
+)
