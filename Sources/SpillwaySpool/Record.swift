@@ -1,0 +1,40 @@
+/// One Kafka record as Spillway carries it: what the producer will send, plus
+/// when it was accepted and how often delivery was tried.
+public struct Record: Sendable, Hashable {
+    public var topic: String
+    /// `nil` means no key (Kafka's partitioner then spreads records).
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [RecordHeader]
+    /// `nil` lets the producer's partitioner choose.
+    public var partition: Int32?
+    /// Milliseconds since 1970-01-01 UTC, stamped at intake.
+    public var timestamp: Int64
+    /// Delivery attempts made so far.
+    public var attempts: Int
+
+    public init(
+        topic: String,
+        key: [UInt8]? = nil,
+        value: [UInt8],
+        headers: [RecordHeader] = [],
+        partition: Int32? = nil,
+        timestamp: Int64,
+        attempts: Int = 0
+    ) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.partition = partition
+        self.timestamp = timestamp
+        self.attempts = attempts
+    }
+
+    /// Bytes of payload: topic, key, value and headers. Bounds are charged in these.
+    public var payloadSize: Int {
+        var size = topic.utf8.count + (key?.count ?? 0) + value.count
+        for header in headers { size += header.name.utf8.count + header.value.count }
+        return size
+    }
+}

@@ -1,0 +1,60 @@
+/// The spool's on-disk form of a header list: for each header, the name's length
+/// and bytes, then the value's length and bytes; lengths are LEB128 varints.
+/// Compact and order-preserving, and independent of any JSON encoder's choices.
+enum RecordHeaderCodec {
+    struct DecodingError: Error, CustomStringConvertible {
+        var description: String { "stored record headers are malformed" }
+    }
+
+    static func encode(_ headers: [RecordHeader]) -> [UInt8]? {
+        guard !headers.isEmpty else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count + 4 })
+        for header in headers {
+            appendVarint(header.name.utf8.count, to: &bytes)
+            bytes.append(contentsOf: header.name.utf8)
+            appendVarint(header.value.count, to: &bytes)
+            bytes.append(contentsOf: header.value)
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]?) throws -> [RecordHeader] {
+        guard let bytes, !bytes.isEmpty else { return [] }
+        var headers: [RecordHeader] = []
+        var index = 0
+        while index < bytes.count {
+            let nameLength = try readVarint(bytes, &index)
+            guard nameLength <= bytes.count - index else { throw DecodingError() }
+            let name = String(decoding: bytes[index..<(index + nameLength)], as: UTF8.self)
+            index += nameLength
+            let valueLength = try readVarint(bytes, &index)
+            guard valueLength <= bytes.count - index else { throw DecodingError() }
+            headers.append(RecordHeader(name: name, value: Array(bytes[index..<(index + valueLength)])))
+            index += valueLength
+        }
+        return headers
+    }
+
+    private static func appendVarint(_ value: Int, to bytes: inout [UInt8]) {
+        var value = UInt64(value)
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    private static func readVarint(_ bytes: [UInt8], _ index: inout Int) throws -> Int {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count, shift < 64 {
+            let byte = bytes[index]
+            index += 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return Int(clamping: result) }
+            shift += 7
+        }
+        throw DecodingError()
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+extension Spool {
+    /// Counts, sizes, ages and per-topic figures. Scans the tables: for operators, not hot paths.
+    public func statistics() throws(SpoolError) -> SpoolStatistics {
+        do {
+            var topics: [String: SpoolStatistics.Topic] = [:]
+            for (table, isDead) in [("records", false), ("dead_letters", true)] {
+                let statement = try connection.prepare("SELECT topic, count(*), sum(cost) FROM \(table) GROUP BY topic")
+                while try statement.step() {
+                    let topic = statement.text(0)
+                    var entry = topics[topic] ?? .init(topic: topic, readyCount: 0, readyBytes: 0, deadCount: 0, deadBytes: 0)
+                    if isDead {
+                        entry.deadCount = Int(statement.int64(1))
+                        entry.deadBytes = Int(statement.int64(2))
+                    } else {
+                        entry.readyCount = Int(statement.int64(1))
+                        entry.readyBytes = Int(statement.int64(2))
+                    }
+                    topics[topic] = entry
+                }
+            }
+            let range = try connection.prepare(
+                "SELECT min(t), max(t) FROM (SELECT min(created_at) AS t FROM records UNION ALL SELECT max(created_at) FROM records UNION ALL SELECT min(created_at) FROM dead_letters UNION ALL SELECT max(created_at) FROM dead_letters)"
+            )
+            try range.step()
+            let totals = try Self.readTotals(connection)
+            return SpoolStatistics(
+                path: configuration.path,
+                schemaVersion: try SpoolMigrator.appliedVersion(connection),
+                readyCount: totals.readyCount,
+                readyBytes: totals.readyBytes,
+                deadCount: totals.deadCount,
+                deadBytes: totals.deadBytes,
+                evictedCount: totals.evictedCount,
+                evictedBytes: totals.evictedBytes,
+                oldestTimestamp: range.optionalInt64(0),
+                newestTimestamp: range.optionalInt64(1),
+                fileBytes: Self.fileSize(configuration.path),
+                walBytes: Self.fileSize(configuration.path + "-wal"),
+                pageSize: pageSize,
+                topics: topics.values.sorted { $0.topic < $1.topic }
+            )
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// Records matching `query` with ids above `afterID`, in id order, at most `limit`.
+    /// Page through a large spool by passing the last id seen.
+    public func records(matching query: SpoolQuery, after afterID: Int64 = 0, limit: Int) throws(SpoolError) -> [SpooledRecord] {
+        let columns = Statements.recordColumns
+        let sql: String
+        switch query.area {
+        case .ready:
+            sql = "SELECT \(columns), NULL FROM records WHERE id > :after AND \(SpoolQuery.filterSQL) ORDER BY id LIMIT :limit"
+        case .deadLetters:
+            sql = "SELECT \(columns), reason FROM dead_letters WHERE id > :after AND \(SpoolQuery.filterSQL) ORDER BY id LIMIT :limit"
+        case .all:
+            sql = """
+                SELECT * FROM (
+                    SELECT \(columns), NULL AS reason FROM records WHERE id > :after AND \(SpoolQuery.filterSQL)
+                    UNION ALL
+                    SELECT \(columns), reason FROM dead_letters WHERE id > :after AND \(SpoolQuery.filterSQL)
+                ) ORDER BY id LIMIT :limit
+                """
+        }
+        do {
+            let statement = try connection.prepare(sql)
+            statement.bind(afterID, at: statement.parameterIndex(":after"))
+            statement.bind(Int64(limit), at: statement.parameterIndex(":limit"))
+            query.bindFilter(statement)
+            var records: [SpooledRecord] = []
+            while try statement.step() {
+                var record = try Self.decodeRow(statement, reasonColumn: nil)
+                if !statement.isNull(9) { record.deadLetterReason = statement.text(9) }
+                records.append(record)
+            }
+            return records
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// How many records match `query`.
+    public func count(matching query: SpoolQuery) throws(SpoolError) -> Int {
+        var total = 0
+        do {
+            for table in query.tables {
+                let statement = try connection.prepare("SELECT count(*) FROM \(table) WHERE \(SpoolQuery.filterSQL)")
+                query.bindFilter(statement)
+                try statement.step()
+                total += Int(statement.int64(0))
+            }
+        } catch {
+            throw mapError(error)
+        }
+        return total
+    }
+
+    /// One record by id, ready or dead letter.
+    public func record(id: Int64) throws(SpoolError) -> SpooledRecord? {
+        let found = try records(matching: SpoolQuery(area: .all), after: id - 1, limit: 1)
+        return found.first { $0.id == id }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+extension SpoolQuery {
+    var tables: [String] {
+        switch area {
+        case .ready: ["records"]
+        case .deadLetters: ["dead_letters"]
+        case .all: ["records", "dead_letters"]
+        }
+    }
+}

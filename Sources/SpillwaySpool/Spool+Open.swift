@@ -1,0 +1,187 @@
+import CSQLite
+import Foundation
+import Logging
+
+extension Spool {
+    /// Opens a spool for writing: takes the writer lock, verifies the file,
+    /// applies migrations. A file written by a newer schema, or a database that
+    /// is not a spool, is refused and left untouched.
+    public static func open(
+        _ configuration: SpoolConfiguration,
+        options: SpoolOpenOptions = .service,
+        logger: Logger = Logger(label: "spillway.spool")
+    ) throws(SpoolError) -> Spool {
+        try configuration.validate()
+        let path = configuration.path
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            guard options.createIfMissing else { throw .notFound(path: path) }
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw .io(path: path, detail: "cannot create directory \(directory): \(error.localizedDescription)")
+                }
+            }
+        }
+        try refuseDirectory(path)
+        let lock = try SpoolLock(spoolPath: path)
+        do {
+            return try openLocked(configuration, lock: lock, quarantinedPath: nil, logger: logger)
+        } catch let error where options.quarantineCorrupt && error.isCorruptFile {
+            let movedTo = try quarantine(path, reason: "\(error)", logger: logger)
+            do {
+                return try openLocked(configuration, lock: lock, quarantinedPath: movedTo, logger: logger)
+            } catch {
+                throw error.asSpoolError(path: path)
+            }
+        } catch {
+            throw error.asSpoolError(path: path)
+        }
+    }
+
+    /// Opens an existing spool read-only, for inspection, without the writer lock:
+    /// it works beside a running service. Never creates, moves or changes a file.
+    public static func openForInspection(path: String, integrityCheck: SpoolConfiguration.IntegrityCheck = .quick) throws(SpoolError) -> Spool {
+        guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path: path) }
+        try refuseDirectory(path)
+        do {
+            let connection = try SQLiteConnection(path: path, mode: .readOnly)
+            try connection.execute("PRAGMA busy_timeout = 5000")
+            let version = try verifiedSchemaVersion(connection, path: path, allowEmpty: false)
+            if version < SpoolMigration.latestVersion {
+                throw SpoolError.notASpool(path: path, detail: "schema version \(version) needs migrating; open it once with a write command or `spillway serve`")
+            }
+            try checkIntegrity(connection, integrityCheck, path: path)
+            var configuration = SpoolConfiguration(path: path)
+            configuration.integrityCheck = integrityCheck
+            return try Spool(configuration: configuration, connection: connection, lock: nil, quarantinedPath: nil, logger: Logger(label: "spillway.spool"))
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_NOTADB {
+            throw .notASpool(path: path, detail: "not an SQLite database (or its header is damaged)")
+        } catch {
+            throw error.asSpoolError(path: path)
+        }
+    }
+
+    private static func openLocked(_ configuration: SpoolConfiguration, lock: SpoolLock, quarantinedPath: String?, logger: Logger) throws -> Spool {
+        let path = configuration.path
+        let connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
+        try connection.execute("PRAGMA busy_timeout = 5000")
+        let version = try verifiedSchemaVersion(connection, path: path, allowEmpty: true)
+        let walLimit = configuration.walCheckpointPages * Int(try connection.scalarInt("PRAGMA page_size") ?? 4096)
+        let journalMode = try connection.scalarText("PRAGMA journal_mode = WAL")
+        guard journalMode?.lowercased() == "wal" else {
+            throw SpoolError.io(path: path, detail: "cannot switch to write-ahead logging (journal mode is \(journalMode ?? "unknown"))")
+        }
+        try connection.execute(
+            """
+            PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL");
+            PRAGMA wal_autocheckpoint = \(configuration.walCheckpointPages);
+            PRAGMA journal_size_limit = \(walLimit);
+            PRAGMA temp_store = MEMORY;
+            """
+        )
+        if version > 0 {
+            try checkIntegrity(connection, configuration.integrityCheck, path: path)
+        }
+        let applied = try SpoolMigrator.migrate(connection, now: Self.nowMilliseconds())
+        if !applied.isEmpty {
+            logger.info("spool schema migrated", metadata: ["spool": "\(path)", "versions": "\(applied)"])
+        }
+        return try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
+    }
+
+    /// The file's schema version, after checking it is ours and not from the future.
+    private static func verifiedSchemaVersion(_ connection: SQLiteConnection, path: String, allowEmpty: Bool) throws -> Int {
+        let applicationID = try connection.scalarInt("PRAGMA application_id") ?? 0
+        let tables = try connection.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0
+        if applicationID != SpoolMigrator.applicationID {
+            if tables == 0 && applicationID == 0 {
+                if allowEmpty { return 0 }
+                throw SpoolError.notASpool(path: path, detail: "it is an empty SQLite database")
+            }
+            throw SpoolError.notASpool(
+                path: path,
+                detail: applicationID == 0
+                    ? "it is an SQLite database with other tables; refusing to touch it"
+                    : "it is an SQLite database of another application (application_id \(applicationID)); refusing to touch it"
+            )
+        }
+        let version = try SpoolMigrator.appliedVersion(connection)
+        if version > SpoolMigration.latestVersion {
+            throw SpoolError.futureSchema(path: path, found: version, supported: SpoolMigration.latestVersion)
+        }
+        return version
+    }
+
+    private static func checkIntegrity(_ connection: SQLiteConnection, _ check: SpoolConfiguration.IntegrityCheck, path: String) throws {
+        let pragma: String
+        switch check {
+        case .skip: return
+        case .quick: pragma = "PRAGMA quick_check(1)"
+        case .full: pragma = "PRAGMA integrity_check(1)"
+        }
+        let result = try connection.scalarText(pragma) ?? "no result"
+        guard result == "ok" else {
+            throw SpoolError.corrupt(path: path, detail: "integrity check failed: \(result)")
+        }
+        _ = try readTotals(connection)
+    }
+
+    /// Moves a corrupt spool and its write-ahead log aside; returns the new name.
+    private static func quarantine(_ path: String, reason: String, logger: Logger) throws(SpoolError) -> String {
+        let stamp = Date().ISO8601Format(.iso8601.year().month().day().dateTimeSeparator(.standard).time(includingFractionalSeconds: false))
+            .replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        var target = "\(path).corrupt-\(stamp)"
+        var suffix = 1
+        while FileManager.default.fileExists(atPath: target) {
+            suffix += 1
+            target = "\(path).corrupt-\(stamp)-\(suffix)"
+        }
+        do {
+            try FileManager.default.moveItem(atPath: path, toPath: target)
+            if FileManager.default.fileExists(atPath: path + "-wal") {
+                try FileManager.default.moveItem(atPath: path + "-wal", toPath: target + "-wal")
+            }
+            try? FileManager.default.removeItem(atPath: path + "-shm")
+        } catch {
+            throw .io(path: path, detail: "spool is corrupt and could not be moved aside: \(error.localizedDescription)")
+        }
+        logger.error(
+            "spool was corrupt; moved it aside and started a fresh one",
+            metadata: ["spool": "\(path)", "moved_to": "\(target)", "reason": "\(reason)"]
+        )
+        return target
+    }
+
+    private static func refuseDirectory(_ path: String) throws(SpoolError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .notASpool(path: path, detail: "it is a directory")
+        }
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}
+
+extension Error {
+    /// Damage that quarantine can cure: not a database, or damaged pages.
+    fileprivate var isCorruptFile: Bool {
+        if let error = self as? SQLiteError { return error.isCorruption }
+        if case .corrupt = self as? SpoolError { return true }
+        return false
+    }
+
+    fileprivate func asSpoolError(path: String) -> SpoolError {
+        if let error = self as? SpoolError { return error }
+        if let error = self as? SQLiteError {
+            if error.isCorruption { return .corrupt(path: path, detail: error.message) }
+            if error.isFull { return .diskFull(path: path) }
+            return .io(path: path, detail: error.description)
+        }
+        return .io(path: path, detail: "\(self)")
+    }
+}

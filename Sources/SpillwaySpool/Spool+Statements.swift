@@ -1,0 +1,43 @@
+extension Spool {
+    /// The writer's prepared statements, prepared once at open and reused for every batch.
+    final class Statements {
+        /// Column order shared by every query that decodes records (see `Spool.decodeRow`).
+        static let recordColumns = "id, topic, key, value, headers, partition, created_at, attempts, cost"
+        static let readOldestSQL = "SELECT \(recordColumns) FROM records WHERE id > ?1 ORDER BY id LIMIT ?2"
+
+        let insertReady: SQLiteStatement
+        let insertDead: SQLiteStatement
+        let selectReadyForEviction: SQLiteStatement
+        let selectDeadForEviction: SQLiteStatement
+        let deleteReadyUpTo: SQLiteStatement
+        let deleteDeadUpTo: SQLiteStatement
+        let deleteReadyReturningCost: SQLiteStatement
+        let copyToDead: SQLiteStatement
+        let readOldest: SQLiteStatement
+        let updateTotals: SQLiteStatement
+
+        init(_ connection: SQLiteConnection) throws(SQLiteError) {
+            insertReady = try connection.prepare(
+                "INSERT INTO records (\(Self.recordColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            )
+            insertDead = try connection.prepare(
+                "INSERT INTO dead_letters (\(Self.recordColumns), reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            )
+            selectReadyForEviction = try connection.prepare("SELECT id, cost FROM records ORDER BY id")
+            selectDeadForEviction = try connection.prepare("SELECT id, cost FROM dead_letters ORDER BY id")
+            deleteReadyUpTo = try connection.prepare("DELETE FROM records WHERE id <= ?1")
+            deleteDeadUpTo = try connection.prepare("DELETE FROM dead_letters WHERE id <= ?1")
+            deleteReadyReturningCost = try connection.prepare("DELETE FROM records WHERE id = ?1 RETURNING cost")
+            copyToDead = try connection.prepare(
+                "INSERT INTO dead_letters (\(Self.recordColumns), reason) SELECT \(Self.recordColumns), ?1 FROM records WHERE id = ?2"
+            )
+            readOldest = try connection.prepare(Self.readOldestSQL)
+            updateTotals = try connection.prepare(
+                """
+                UPDATE spool_totals SET next_id = ?1, ready_count = ?2, ready_bytes = ?3, dead_count = ?4,
+                    dead_bytes = ?5, evicted_count = ?6, evicted_bytes = ?7 WHERE singleton = 1
+                """
+            )
+        }
+    }
+}

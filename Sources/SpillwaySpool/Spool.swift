@@ -1,0 +1,399 @@
+import CSQLite
+import Logging
+
+/// The disk side of the bulkhead: one SQLite file holding records Kafka could not
+/// take yet, bounded in bytes and records, oldest evicted first.
+///
+/// One owner: a `Spool` owns its SQLite connection and is used from one thread
+/// at a time, so it is not `Sendable`. Every mutating call is one transaction.
+public final class Spool {
+    public let configuration: SpoolConfiguration
+    /// Counts and sizes, read without touching the disk.
+    public internal(set) var totals: SpoolTotals
+    /// Where a corrupt file found at open was moved, if one was.
+    public let quarantinedPath: String?
+    /// `true` for inspection handles, which never write.
+    public let isReadOnly: Bool
+
+    let connection: SQLiteConnection
+    let logger: Logger
+    private var lock: SpoolLock?
+    let pageSize: Int
+    private let maxPageCount: Int
+    private var statements: Statements?
+
+    /// Bytes per record charged on top of its payload, for SQLite's row and page overhead.
+    public static let rowOverhead = 40
+
+    /// The bytes of record cost the spool keeps, below `maxBytes` by a reserve for
+    /// the schema and B-tree slack. The file itself is capped at `maxBytes` by
+    /// SQLite's `max_page_count`; when records pack into pages worse than the
+    /// reserve allows, hitting that cap lowers this budget so later batches make
+    /// room before writing instead of failing and retrying.
+    public private(set) var recordByteBudget: Int
+
+    init(
+        configuration: SpoolConfiguration,
+        connection: SQLiteConnection,
+        lock: SpoolLock?,
+        quarantinedPath: String?,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.connection = connection
+        self.lock = lock
+        self.quarantinedPath = quarantinedPath
+        self.logger = logger
+        self.isReadOnly = lock == nil
+        self.pageSize = Int(try connection.scalarInt("PRAGMA page_size") ?? 4096)
+        self.maxPageCount = configuration.maxBytes / pageSize
+        self.recordByteBudget = configuration.maxBytes - configuration.maxBytes / 8 - 16 * pageSize
+        self.totals = try Self.readTotals(connection)
+        if !isReadOnly {
+            try connection.execute("PRAGMA max_page_count = \(maxPageCount)")
+            statements = try Statements(connection)
+        }
+    }
+
+    /// Releases the writer lock after a final checkpoint. Later calls throw.
+    public func close() {
+        if lock != nil {
+            statements = nil
+            try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        lock?.release()
+        lock = nil
+    }
+
+    deinit { close() }
+
+    /// The cost charged for `record` against the byte bound.
+    public static func cost(of record: Record) -> Int {
+        record.payloadSize + 2 * record.headers.count + rowOverhead
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch in one transaction. Makes room by evicting the oldest
+    /// ready records first (then the oldest dead letters, then the batch's own
+    /// oldest), and reports exactly how many went.
+    @discardableResult
+    public func append(_ records: [Record], as kind: SpoolKind = .ready) throws(SpoolError) -> SpoolAppendResult {
+        try append(records, as: kind, preferredIDs: nil)
+    }
+
+    /// Appends, keeping each record's preferred id where it is above every id
+    /// used so far (so imports round-trip), and a fresh id otherwise.
+    package func append(_ records: [Record], as kind: SpoolKind, preferredIDs: [Int64]?) throws(SpoolError) -> SpoolAppendResult {
+        let statements = try writable()
+        guard !records.isEmpty else { return SpoolAppendResult(ids: nil, evictedCount: 0, evictedBytes: 0) }
+        let costs = records.map(Self.cost(of:))
+        let batchBytes = costs.reduce(0, +)
+        while true {
+            do {
+                var next = totals
+                let result = try connection.transaction {
+                    try appendInTransaction(records, costs: costs, kind: kind, preferredIDs: preferredIDs, statements: statements, totals: &next)
+                }
+                totals = next
+                return result
+            } catch let error as SQLiteError where error.isFull {
+                // Our own page cap, with room left to learn from: shrink the budget and retry.
+                let step = max(pageSize, min(batchBytes, configuration.maxBytes / 32))
+                guard isAtPageCap(needing: batchBytes), recordByteBudget > step else {
+                    logger.error("spool append failed: disk full", metadata: ["spool": "\(configuration.path)", "records": "\(records.count)"])
+                    throw .diskFull(path: configuration.path)
+                }
+                recordByteBudget = min(recordByteBudget, totals.bytes + batchBytes) - step
+                logger.debug("spool reached its file bound before its byte budget; budget lowered", metadata: ["budget": "\(recordByteBudget)"])
+            } catch {
+                throw mapError(error)
+            }
+        }
+    }
+
+    private func appendInTransaction(
+        _ records: [Record],
+        costs: [Int],
+        kind: SpoolKind,
+        preferredIDs: [Int64]?,
+        statements: Statements,
+        totals: inout SpoolTotals
+    ) throws -> SpoolAppendResult {
+        let byteBudget = recordByteBudget
+        // The newest records of the batch that fit within the bounds on their own.
+        var keptFrom = records.count
+        var keptBytes = 0
+        while keptFrom > 0,
+              keptBytes + costs[keptFrom - 1] <= byteBudget,
+              records.count - keptFrom < configuration.maxRecords {
+            keptFrom -= 1
+            keptBytes += costs[keptFrom]
+        }
+        var evictedCount = keptFrom
+        var evictedBytes = costs[..<keptFrom].reduce(0, +)
+        let keptCount = records.count - keptFrom
+
+        let excessBytes = totals.bytes + keptBytes - byteBudget
+        let excessCount = totals.count + keptCount - configuration.maxRecords
+        if excessBytes > 0 || excessCount > 0 {
+            let fromReady = try evictOldest(statements.selectReadyForEviction, statements.deleteReadyUpTo, bytes: excessBytes, count: excessCount)
+            totals.readyCount -= fromReady.count
+            totals.readyBytes -= fromReady.bytes
+            let fromDead = try evictOldest(statements.selectDeadForEviction, statements.deleteDeadUpTo, bytes: excessBytes - fromReady.bytes, count: excessCount - fromReady.count)
+            totals.deadCount -= fromDead.count
+            totals.deadBytes -= fromDead.bytes
+            evictedCount += fromReady.count + fromDead.count
+            evictedBytes += fromReady.bytes + fromDead.bytes
+        }
+
+        var firstID: Int64?
+        for index in keptFrom..<records.count {
+            let id = max(preferredIDs?[index] ?? 0, totals.nextID)
+            firstID = firstID ?? id
+            totals.nextID = id + 1
+            switch kind {
+            case .ready:
+                try insert(records[index], id: id, cost: costs[index], reason: nil, using: statements.insertReady)
+            case .deadLetter(let reason):
+                try insert(records[index], id: id, cost: costs[index], reason: reason, using: statements.insertDead)
+            }
+        }
+        switch kind {
+        case .ready:
+            totals.readyCount += keptCount
+            totals.readyBytes += keptBytes
+        case .deadLetter:
+            totals.deadCount += keptCount
+            totals.deadBytes += keptBytes
+        }
+        totals.evictedCount += evictedCount
+        totals.evictedBytes += evictedBytes
+        try writeTotals(totals, using: statements.updateTotals)
+        if evictedCount > 0 {
+            logger.debug("spool evicted oldest records to stay within bounds", metadata: ["evicted": "\(evictedCount)", "bytes": "\(evictedBytes)"])
+        }
+        return SpoolAppendResult(
+            ids: firstID.map { $0...(totals.nextID - 1) },
+            evictedCount: evictedCount,
+            evictedBytes: evictedBytes
+        )
+    }
+
+    /// Deletes the oldest rows of one table until `bytes` and `count` are both covered.
+    private func evictOldest(_ select: SQLiteStatement, _ delete: SQLiteStatement, bytes: Int, count: Int) throws -> (count: Int, bytes: Int) {
+        guard bytes > 0 || count > 0 else { return (0, 0) }
+        var evictedCount = 0
+        var evictedBytes = 0
+        var lastID: Int64?
+        defer { select.reset() }
+        while evictedCount < count || evictedBytes < bytes, try select.step() {
+            lastID = select.int64(0)
+            evictedBytes += Int(select.int64(1))
+            evictedCount += 1
+        }
+        select.reset()
+        if let lastID {
+            delete.bind(lastID, at: 1)
+            defer { delete.reset() }
+            try delete.step()
+        }
+        return (evictedCount, evictedBytes)
+    }
+
+    private func insert(_ record: Record, id: Int64, cost: Int, reason: String?, using statement: SQLiteStatement) throws {
+        defer { statement.reset() }
+        let headers = RecordHeaderCodec.encode(record.headers)
+        statement.bind(id, at: 1)
+        statement.bind(record.topic, at: 2)
+        statement.bind(record.partition.map(Int64.init), at: 6)
+        statement.bind(record.timestamp, at: 7)
+        statement.bind(Int64(record.attempts), at: 8)
+        statement.bind(Int64(cost), at: 9)
+        if let reason { statement.bind(reason, at: 10) }
+        try record.value.withUnsafeBytes { value in
+            statement.bindStaticBlob(value, at: 4)
+            try withOptionalBytes(record.key) { key in
+                if let key { statement.bindStaticBlob(key, at: 3) } else { statement.bindNull(at: 3) }
+                try withOptionalBytes(headers) { headers in
+                    if let headers { statement.bindStaticBlob(headers, at: 5) } else { statement.bindNull(at: 5) }
+                    try statement.step()
+                }
+            }
+        }
+    }
+
+    // MARK: Reading and deleting
+
+    /// The oldest ready records with ids above `afterID`, in id order.
+    public func readOldest(limit: Int, after afterID: Int64 = 0) throws(SpoolError) -> [SpooledRecord] {
+        do {
+            let statement = try statements?.readOldest ?? connection.prepare(Statements.readOldestSQL)
+            defer { statement.reset() }
+            statement.bind(afterID, at: 1)
+            statement.bind(Int64(limit), at: 2)
+            var records: [SpooledRecord] = []
+            records.reserveCapacity(min(limit, 4096))
+            while try statement.step() {
+                records.append(try Self.decodeRow(statement, reasonColumn: nil))
+            }
+            return records
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// Deletes ready records by id (after Kafka acknowledged them), in one
+    /// transaction. Ids no longer present (evicted meanwhile) are skipped.
+    /// Returns how many were deleted.
+    @discardableResult
+    public func delete(ids: some Collection<Int64>) throws(SpoolError) -> Int {
+        let statements = try writable()
+        guard !ids.isEmpty else { return 0 }
+        do {
+            var next = totals
+            let deleted = try connection.transaction {
+                var deleted = 0
+                let statement = statements.deleteReadyReturningCost
+                for id in ids {
+                    statement.bind(id, at: 1)
+                    defer { statement.reset() }
+                    if try statement.step() {
+                        deleted += 1
+                        next.readyBytes -= Int(statement.int64(0))
+                    }
+                }
+                next.readyCount -= deleted
+                try writeTotals(next, using: statements.updateTotals)
+                return deleted
+            }
+            totals = next
+            return deleted
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// Moves ready records to the dead-letter area (Kafka refused them for a
+    /// reason about the record), in one transaction. Returns how many moved.
+    @discardableResult
+    public func moveToDeadLetters(ids: some Collection<Int64>, reason: String) throws(SpoolError) -> Int {
+        let statements = try writable()
+        guard !ids.isEmpty else { return 0 }
+        do {
+            var next = totals
+            let moved = try connection.transaction {
+                var moved = 0
+                for id in ids {
+                    statements.copyToDead.bind(reason, at: 1)
+                    statements.copyToDead.bind(id, at: 2)
+                    try statements.copyToDead.step()
+                    statements.copyToDead.reset()
+                    guard connection.changes == 1 else { continue }
+                    statements.deleteReadyReturningCost.bind(id, at: 1)
+                    defer { statements.deleteReadyReturningCost.reset() }
+                    if try statements.deleteReadyReturningCost.step() {
+                        let cost = Int(statements.deleteReadyReturningCost.int64(0))
+                        moved += 1
+                        next.readyBytes -= cost
+                        next.deadBytes += cost
+                    }
+                }
+                next.readyCount -= moved
+                next.deadCount += moved
+                try writeTotals(next, using: statements.updateTotals)
+                return moved
+            }
+            totals = next
+            return moved
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    // MARK: Helpers
+
+    func writable() throws(SpoolError) -> Statements {
+        guard let statements else {
+            throw .io(path: configuration.path, detail: isReadOnly ? "the spool was opened read-only" : "the spool is closed")
+        }
+        return statements
+    }
+
+    func writeTotals(_ totals: SpoolTotals, using statement: SQLiteStatement) throws {
+        defer { statement.reset() }
+        statement.bind(totals.nextID, at: 1)
+        statement.bind(Int64(totals.readyCount), at: 2)
+        statement.bind(Int64(totals.readyBytes), at: 3)
+        statement.bind(Int64(totals.deadCount), at: 4)
+        statement.bind(Int64(totals.deadBytes), at: 5)
+        statement.bind(Int64(totals.evictedCount), at: 6)
+        statement.bind(Int64(totals.evictedBytes), at: 7)
+        try statement.step()
+    }
+
+    static func readTotals(_ connection: SQLiteConnection) throws -> SpoolTotals {
+        let statement = try connection.prepare(
+            "SELECT next_id, ready_count, ready_bytes, dead_count, dead_bytes, evicted_count, evicted_bytes FROM spool_totals WHERE singleton = 1"
+        )
+        guard try statement.step() else {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "the spool_totals row is missing")
+        }
+        var totals = SpoolTotals()
+        totals.nextID = statement.int64(0)
+        totals.readyCount = Int(statement.int64(1))
+        totals.readyBytes = Int(statement.int64(2))
+        totals.deadCount = Int(statement.int64(3))
+        totals.deadBytes = Int(statement.int64(4))
+        totals.evictedCount = Int(statement.int64(5))
+        totals.evictedBytes = Int(statement.int64(6))
+        return totals
+    }
+
+    /// Decodes a row in the column order of `Statements.recordColumns`.
+    static func decodeRow(_ statement: SQLiteStatement, reasonColumn: Int32?) throws -> SpooledRecord {
+        let record = Record(
+            topic: statement.text(1),
+            key: statement.optionalBlob(2),
+            value: statement.blob(3),
+            headers: try RecordHeaderCodec.decode(statement.optionalBlob(4)),
+            partition: statement.optionalInt64(5).map { Int32(truncatingIfNeeded: $0) },
+            timestamp: statement.int64(6),
+            attempts: Int(statement.int64(7))
+        )
+        return SpooledRecord(
+            id: statement.int64(0),
+            record: record,
+            cost: Int(statement.int64(8)),
+            deadLetterReason: reasonColumn.map { statement.text($0) }
+        )
+    }
+
+    /// `true` when a full error came from our own page cap rather than the disk.
+    private func isAtPageCap(needing bytes: Int) -> Bool {
+        guard let pages = try? connection.scalarInt("PRAGMA page_count") else { return false }
+        let freePages = (try? connection.scalarInt("PRAGMA freelist_count")) ?? 0
+        let neededPages = bytes / pageSize + 8
+        return Int(pages - freePages) + neededPages >= maxPageCount
+    }
+
+    func mapError(_ error: any Error) -> SpoolError {
+        if let error = error as? SpoolError { return error }
+        if let error = error as? SQLiteError {
+            if error.isFull { return .diskFull(path: configuration.path) }
+            if error.isCorruption { return .corrupt(path: configuration.path, detail: error.message) }
+            return .io(path: configuration.path, detail: error.description)
+        }
+        if error is RecordHeaderCodec.DecodingError {
+            return .corrupt(path: configuration.path, detail: "\(error)")
+        }
+        return .io(path: configuration.path, detail: "\(error)")
+    }
+}
+
+/// Calls `body` with the bytes of `array`, or `nil`, without copying.
+@inline(__always)
+func withOptionalBytes<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    guard let array else { return try body(nil) }
+    return try array.withUnsafeBytes { try body($0) }
+}

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The writer lock: an exclusive `flock` on `PATH.lock`, holding the owner's pid.
+/// The kernel releases it when the process dies, so a crash never leaves a stale lock.
+final class SpoolLock {
+    let lockPath: String
+    private var descriptor: Int32
+
+    /// Takes the lock without waiting, or says who holds it.
+    init(spoolPath: String) throws(SpoolError) {
+        lockPath = spoolPath + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw .io(path: spoolPath, detail: "cannot open lock file \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = Self.readPID(fd)
+            close(fd)
+            throw .locked(path: spoolPath, pid: holder)
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        descriptor = fd
+    }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        _ = ftruncate(descriptor, 0)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+
+    private static func readPID(_ fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 31, 0) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[0..<count], as: UTF8.self).filter(\.isNumber)
+        return Int32(text)
+    }
+}

@@ -1,0 +1,20 @@
+/// A record as it sits in the spool: the record, the spool's id for it, and,
+/// for a dead letter, why Kafka refused it.
+public struct SpooledRecord: Sendable, Hashable {
+    /// The spool's id: monotonic in append order and never reused, so it is also the replay order.
+    public var id: Int64
+    public var record: Record
+    /// Bytes this record is charged against the spool's bound.
+    public var cost: Int
+    /// Set for dead letters: records Kafka refused for a reason about the record or its topic.
+    public var deadLetterReason: String?
+
+    public init(id: Int64, record: Record, cost: Int, deadLetterReason: String? = nil) {
+        self.id = id
+        self.record = record
+        self.cost = cost
+        self.deadLetterReason = deadLetterReason
+    }
+
+    public var isDeadLetter: Bool { deadLetterReason != nil }
+}
