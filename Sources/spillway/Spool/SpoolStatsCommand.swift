@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import SpillwaySpool
+
+struct SpoolStatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Records, bytes, ages, per-topic counts and dead letters of a spool."
+    )
+
+    @OptionGroup var location: SpoolPathOption
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let spool = try Spool.openForInspection(path: location.spool)
+        let stats = try spool.statistics()
+        if json {
+            print(try JSONOutput.encode(stats))
+            return
+        }
+        let now = Clock.nowMilliseconds()
+        var rows: [(String, String)] = [
+            ("spool", stats.path),
+            ("schema version", "\(stats.schemaVersion)"),
+            ("file size", "\(ByteCount.format(stats.fileBytes)) (+ write-ahead log \(ByteCount.format(stats.walBytes)))"),
+            ("ready", "\(stats.readyCount) records, \(ByteCount.format(stats.readyBytes))"),
+            ("dead letters", "\(stats.deadCount) records, \(ByteCount.format(stats.deadBytes))"),
+            ("evicted (lifetime)", "\(stats.evictedCount) records, \(ByteCount.format(stats.evictedBytes))"),
+        ]
+        if let oldest = stats.oldestTimestamp, let newest = stats.newestTimestamp {
+            rows.append(("oldest", "\(Clock.iso8601(oldest)) (\(Clock.age(from: oldest, to: now)) ago)"))
+            rows.append(("newest", "\(Clock.iso8601(newest)) (\(Clock.age(from: newest, to: now)) ago)"))
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        for (label, value) in rows {
+            print(label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value)
+        }
+        if !stats.topics.isEmpty {
+            print("")
+            var table = TextTable(columns: ["TOPIC", "READY", "BYTES", "DEAD", "DEAD BYTES"], rightAligned: [1, 2, 3, 4])
+            for topic in stats.topics {
+                table.add([topic.topic, "\(topic.readyCount)", ByteCount.format(topic.readyBytes), "\(topic.deadCount)", ByteCount.format(topic.deadBytes)])
+            }
+            print(table.render(), terminator: "")
+        }
+    }
+}
