@@ -1,0 +1,74 @@
+import Foundation
+
+/// A child process with its output captured, for tests that exercise binaries
+/// as a user would: exit codes, messages, signals.
+package final class ChildProcess: @unchecked Sendable {
+    // Safe to share: `process` and the pipes are set up in init and then only
+    // read; `Process` itself is thread-safe for these calls.
+    package let process: Process
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let stdinPipe = Pipe()
+    private var pendingOutput: [UInt8] = []
+
+    package init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.standardInput = stdinPipe
+        try process.run()
+    }
+
+    /// Runs to completion and returns the exit status and both outputs.
+    package static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let child = try ChildProcess(executable, arguments)
+        if let input { child.stdinPipe.fileHandleForWriting.write(input) }
+        try child.stdinPipe.fileHandleForWriting.close()
+        // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        DispatchQueue.global().async(group: group) {
+            errorData = child.stderrPipe.fileHandleForReading.readDataToEndOfFile()
+        }
+        let outputData = child.stdoutPipe.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        child.process.waitUntilExit()
+        return (child.process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// The next line of standard output, or `nil` at its end.
+    package func readLine() -> String? {
+        while true {
+            if let newline = pendingOutput.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pendingOutput[..<newline], as: UTF8.self)
+                pendingOutput.removeFirst(newline + 1)
+                return line
+            }
+            let chunk = stdoutPipe.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                guard !pendingOutput.isEmpty else { return nil }
+                defer { pendingOutput.removeAll() }
+                return String(decoding: pendingOutput, as: UTF8.self)
+            }
+            pendingOutput.append(contentsOf: chunk)
+        }
+    }
+
+    package func kill(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for exit; returns the exit status, or the signal for a killed child.
+    @discardableResult
+    package func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    package var standardError: String {
+        String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+}

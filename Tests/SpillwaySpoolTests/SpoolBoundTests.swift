@@ -1,0 +1,104 @@
+import Foundation
+import SpillwaySpool
+import SpillwayTestKit
+import Testing
+
+@Suite struct SpoolBoundTests {
+    @Test func recordBoundEvictsOldestAndReportsExactCounts() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 100))
+        #expect(try spool.append(SpoolFixtures.records(0..<80)).evictedCount == 0)
+        let result = try spool.append(SpoolFixtures.records(80..<130))
+        #expect(result.evictedCount == 30)
+        #expect(result.appendedCount == 50)
+        let kept = try spool.readOldest(limit: 1000).compactMap { SpoolFixtures.index(of: $0.record) }
+        #expect(kept == Array(30..<130), "the newest survive")
+        #expect(spool.totals.count == 100)
+        #expect(spool.totals.evictedCount == 30)
+    }
+
+    @Test func batchLargerThanTheBoundKeepsItsNewest() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 10))
+        try spool.append(SpoolFixtures.records(0..<5))
+        let result = try spool.append(SpoolFixtures.records(5..<30))
+        #expect(result.evictedCount == 20, "5 older spooled + 15 of the batch's own oldest")
+        #expect(result.appendedCount == 10)
+        let kept = try spool.readOldest(limit: 100).compactMap { SpoolFixtures.index(of: $0.record) }
+        #expect(kept == Array(20..<30))
+    }
+
+    @Test func byteBoundEvictsOldestAndReportsExactCounts() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxBytes: 1 << 20))
+        let cost = Spool.cost(of: SpoolFixtures.record(0, valueBytes: 1000))
+        let fitsByEstimate = spool.recordByteBudget / cost
+        var total = 0
+        var evicted = 0
+        while total < 2 * fitsByEstimate {
+            let result = try spool.append(SpoolFixtures.records(total..<(total + 50), valueBytes: 1000))
+            #expect(result.appendedCount == 50)
+            evicted += result.evictedCount
+            total += 50
+        }
+        let kept = try spool.readOldest(limit: 10_000).compactMap { SpoolFixtures.index(of: $0.record) }
+        #expect(evicted > 0)
+        #expect(kept == Array(evicted..<total), "exactly the reported number of oldest records went")
+        #expect(spool.totals.count == kept.count)
+        #expect(spool.totals.evictedCount == evicted)
+        #expect(spool.totals.bytes <= spool.recordByteBudget)
+        // 1 KiB records pack three to a 4 KiB page, so the page cap, not the estimate, binds;
+        // the spool still uses most of its room.
+        #expect(kept.count >= fitsByEstimate / 2)
+    }
+
+    @Test func evictionTakesDeadLettersOnlyAfterReadyRecords() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 10))
+        try spool.append(SpoolFixtures.records(0..<3), as: .deadLetter(reason: "too large"))
+        try spool.append(SpoolFixtures.records(3..<10))
+        #expect(try spool.append(SpoolFixtures.records(10..<17)).evictedCount == 7)
+        #expect(spool.totals.deadCount == 3, "ready records went first")
+        #expect(try spool.append(SpoolFixtures.records(17..<26)).evictedCount == 9)
+        #expect(spool.totals.deadCount == 1, "all 7 ready records went, then the 2 oldest dead letters")
+        let dead = try spool.records(matching: SpoolQuery(area: .deadLetters), limit: 10).compactMap { SpoolFixtures.index(of: $0.record) }
+        #expect(dead == [2])
+    }
+
+    @Test(arguments: [100, 4000])
+    func fileStaysWithinItsBoundAfterTenTimesTheBound(valueBytes: Int) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let maxBytes = 2 << 20
+        var configuration = SpoolFixtures.configuration(directory, maxBytes: maxBytes)
+        configuration.walCheckpointPages = 100
+        let spool = try Spool.open(configuration)
+        let batchSize = 200
+        var appended = 0
+        var largestWAL = 0
+        var index = 0
+        while appended < 10 * maxBytes {
+            let batch = SpoolFixtures.records(index..<(index + batchSize), valueBytes: valueBytes)
+            index += batchSize
+            try spool.append(batch)
+            appended += batch.map(\.payloadSize).reduce(0, +)
+            largestWAL = max(largestWAL, Self.size(configuration.path + "-wal"))
+            #expect(Self.size(configuration.path) <= maxBytes)
+        }
+        let batchBytes = batchSize * (valueBytes + 200)
+        // The WAL is bounded by the checkpoint size plus one batch (documented in README).
+        #expect(largestWAL <= configuration.walCheckpointPages * 4096 + 2 * batchBytes + 64 * 1024)
+        #expect(spool.totals.evictedCount > 0)
+        #expect(spool.totals.count + spool.totals.evictedCount == index, "every record is either kept or counted as evicted")
+        spool.close()
+        #expect(Self.size(configuration.path) <= maxBytes)
+    }
+
+    static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
