@@ -73,7 +73,7 @@ let package = Package(
 
         .testTarget(
             name: "SpillwaySpoolTests",
-            dependencies: ["SpillwaySpool", "SpillwayTestKit", "spool-writer"]
+            dependencies: ["SpillwaySpool", "SpillwayTestKit", "CSQLite", "spool-writer"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

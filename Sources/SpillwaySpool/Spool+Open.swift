@@ -49,11 +49,12 @@ extension Spool {
         do {
             let connection = try SQLiteConnection(path: path, mode: .readOnly)
             try connection.execute("PRAGMA busy_timeout = 5000")
-            let version = try verifiedSchemaVersion(connection, path: path, allowEmpty: false)
+            _ = try verifyApplicationID(connection, path: path, allowEmpty: false)
+            try checkIntegrity(connection, integrityCheck, path: path)
+            let version = try verifiedSchemaVersion(connection, path: path)
             if version < SpoolMigration.latestVersion {
                 throw SpoolError.notASpool(path: path, detail: "schema version \(version) needs migrating; open it once with a write command or `spillway serve`")
             }
-            try checkIntegrity(connection, integrityCheck, path: path)
             var configuration = SpoolConfiguration(path: path)
             configuration.integrityCheck = integrityCheck
             return try Spool(configuration: configuration, connection: connection, lock: nil, quarantinedPath: nil, logger: Logger(label: "spillway.spool"))
@@ -68,7 +69,12 @@ extension Spool {
         let path = configuration.path
         let connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
         try connection.execute("PRAGMA busy_timeout = 5000")
-        let version = try verifiedSchemaVersion(connection, path: path, allowEmpty: true)
+        let isEmpty = try verifyApplicationID(connection, path: path, allowEmpty: true)
+        // Integrity first: damaged pages can masquerade as anything, a future schema included.
+        if !isEmpty {
+            try checkIntegrity(connection, configuration.integrityCheck, path: path)
+        }
+        _ = try verifiedSchemaVersion(connection, path: path)
         let walLimit = configuration.walCheckpointPages * Int(try connection.scalarInt("PRAGMA page_size") ?? 4096)
         let journalMode = try connection.scalarText("PRAGMA journal_mode = WAL")
         guard journalMode?.lowercased() == "wal" else {
@@ -82,9 +88,6 @@ extension Spool {
             PRAGMA temp_store = MEMORY;
             """
         )
-        if version > 0 {
-            try checkIntegrity(connection, configuration.integrityCheck, path: path)
-        }
         let applied = try SpoolMigrator.migrate(connection, now: Self.nowMilliseconds())
         if !applied.isEmpty {
             logger.info("spool schema migrated", metadata: ["spool": "\(path)", "versions": "\(applied)"])
@@ -92,22 +95,25 @@ extension Spool {
         return try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
     }
 
-    /// The file's schema version, after checking it is ours and not from the future.
-    private static func verifiedSchemaVersion(_ connection: SQLiteConnection, path: String, allowEmpty: Bool) throws -> Int {
+    /// Checks the file is ours (or empty, when allowed). Returns `true` for an empty file.
+    private static func verifyApplicationID(_ connection: SQLiteConnection, path: String, allowEmpty: Bool) throws -> Bool {
         let applicationID = try connection.scalarInt("PRAGMA application_id") ?? 0
+        if applicationID == SpoolMigrator.applicationID { return false }
         let tables = try connection.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0
-        if applicationID != SpoolMigrator.applicationID {
-            if tables == 0 && applicationID == 0 {
-                if allowEmpty { return 0 }
-                throw SpoolError.notASpool(path: path, detail: "it is an empty SQLite database")
-            }
-            throw SpoolError.notASpool(
-                path: path,
-                detail: applicationID == 0
-                    ? "it is an SQLite database with other tables; refusing to touch it"
-                    : "it is an SQLite database of another application (application_id \(applicationID)); refusing to touch it"
-            )
+        if tables == 0 && applicationID == 0 {
+            if allowEmpty { return true }
+            throw SpoolError.notASpool(path: path, detail: "it is an empty SQLite database")
         }
+        throw SpoolError.notASpool(
+            path: path,
+            detail: applicationID == 0
+                ? "it is an SQLite database with other tables; refusing to touch it"
+                : "it is an SQLite database of another application (application_id \(applicationID)); refusing to touch it"
+        )
+    }
+
+    /// The file's schema version, refusing one from a newer Spillway.
+    private static func verifiedSchemaVersion(_ connection: SQLiteConnection, path: String) throws -> Int {
         let version = try SpoolMigrator.appliedVersion(connection)
         if version > SpoolMigration.latestVersion {
             throw SpoolError.futureSchema(path: path, found: version, supported: SpoolMigration.latestVersion)
@@ -124,7 +130,10 @@ extension Spool {
         }
         let result = try connection.scalarText(pragma) ?? "no result"
         guard result == "ok" else {
-            throw SpoolError.corrupt(path: path, detail: "integrity check failed: \(result)")
+            let problems = result.split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("***") }
+            throw SpoolError.corrupt(path: path, detail: "integrity check failed: \(problems.joined(separator: "; "))")
         }
         _ = try readTotals(connection)
     }

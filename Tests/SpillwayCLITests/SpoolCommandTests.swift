@@ -1,0 +1,187 @@
+import Foundation
+import SpillwaySpool
+import SpillwayTestKit
+import Testing
+
+@Suite struct SpoolCommandTests {
+    @Test func statsReportsCountsAgesAndTopics() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        try FixtureSpool.create(at: path)
+
+        let json = try CLI.run("spool", "stats", "--spool", path, "--json")
+        #expect(json.status == 0, "\(json.stderr)")
+        let stats = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(stats["ready_count"] as? Int == 32)
+        #expect(stats["dead_count"] as? Int == 1)
+        #expect(stats["schema_version"] as? Int == 1)
+        #expect(stats["oldest_timestamp"] as? Int == 1_764_000_000_000)
+        #expect(stats["newest_timestamp"] as? Int == 1_764_000_200_000)
+        let topics = stats["topics"] as! [[String: Any]]
+        #expect(topics.map { $0["topic"] as! String } == ["clicks", "too-big", "views"])
+        #expect(topics.map { $0["ready_count"] as! Int } == [10, 0, 22])
+
+        let text = try CLI.run("spool", "stats", "--spool", path)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("32 records"))
+        #expect(text.stdout.contains("dead letters"))
+        #expect(text.stdout.contains("clicks"))
+    }
+
+    @Test func listFiltersByTopicTimeAndArea() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        try FixtureSpool.create(at: path)
+
+        let clicks = try CLI.run("spool", "list", "--spool", path, "--topic", "clicks", "--limit", "100", "--json")
+        #expect(clicks.status == 0)
+        let lines = clicks.stdout.split(separator: "\n")
+        #expect(lines.count == 10)
+        #expect(lines.allSatisfy { $0.contains("\"topic\":\"clicks\"") })
+
+        let recent = try CLI.run("spool", "list", "--spool", path, "--since", "1764000025000", "--json", "--limit", "100")
+        #expect(recent.stdout.split(separator: "\n").count == 7, "records 25…29 and the two later ones")
+
+        let limited = try CLI.run("spool", "list", "--spool", path, "--limit", "5")
+        #expect(limited.status == 0)
+        #expect(limited.stdout.contains("(5 of 32 shown"))
+        #expect(limited.stdout.hasPrefix("ID"))
+
+        let dead = try CLI.run("spool", "list", "--spool", path, "--dead")
+        #expect(dead.stdout.contains("MSG_SIZE_TOO_LARGE"))
+        #expect(dead.stdout.contains("too-big"))
+    }
+
+    @Test func peekShowsTextOrHex() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        try FixtureSpool.create(at: path)
+
+        let text = try CLI.run("spool", "peek", "1", "--spool", path)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("topic       clicks"))
+        #expect(text.stdout.contains("header      source: web"))
+        #expect(text.stdout.hasSuffix("{\"n\":0,\"path\":\"/a/b\"}\n"))
+
+        let binary = try CLI.run("spool", "peek", "31", "--spool", path)
+        #expect(binary.stdout.contains("00000000  00 ff c3 28 0a 7f"))
+        let base64 = try CLI.run("spool", "peek", "31", "--spool", path, "--format", "base64")
+        #expect(base64.stdout.hasSuffix(Data(FixtureSpool.binaryValue).base64EncodedString() + "\n"))
+
+        let dead = try CLI.run("spool", "peek", "33", "--spool", path)
+        #expect(dead.stdout.contains("dead letter: MSG_SIZE_TOO_LARGE"))
+
+        CLI.expectOneLineError(try CLI.run("spool", "peek", "999", "--spool", path), containing: "no record with id 999")
+    }
+
+    @Test func exportThenImportIsByteIdentical() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        try FixtureSpool.create(at: path)
+        let exportPath = directory.file("export.ndjson")
+
+        let export = try CLI.run("spool", "export", "--spool", path, "--output", exportPath)
+        #expect(export.status == 0, "\(export.stderr)")
+        let exported = try Data(contentsOf: URL(fileURLWithPath: exportPath))
+        #expect(String(decoding: exported, as: UTF8.self).split(separator: "\n").count == 33)
+        #expect(String(decoding: exported, as: UTF8.self).contains("\"value_encoding\":\"base64\""))
+
+        let copy = directory.file("copy.db")
+        let imported = try CLI.run("spool", "import", "--spool", copy, exportPath)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("imported 33 records"))
+
+        let reexport = try CLI.run("spool", "export", "--spool", copy)
+        #expect(Data(reexport.stdout.utf8) == exported)
+
+        // And the records themselves match field for field.
+        let original = try Spool.openForInspection(path: path).records(matching: SpoolQuery(area: .all), limit: 100)
+        let roundTripped = try Spool.openForInspection(path: copy).records(matching: SpoolQuery(area: .all), limit: 100)
+        #expect(original == roundTripped)
+    }
+
+    @Test func importReportsTheBadLineAndKeepsEarlierBatches() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        let input = """
+            {"attempts":0,"created_at_ms":1,"id":1,"topic":"t","value":"ok","value_encoding":"utf8"}
+            {"attempts":0,"created_at_ms":1,"id":2,"topic":"t","value":"%%%","value_encoding":"base64"}
+            """
+        let result = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data(input.utf8))
+        CLI.expectOneLineError(result, containing: "-:2: value is not valid base64")
+        let missing = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data("{\"id\":1}\n".utf8))
+        CLI.expectOneLineError(missing, containing: "-:1: missing field")
+        let notJSON = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data("not json\n".utf8))
+        CLI.expectOneLineError(notJSON, containing: "-:1: not valid JSON")
+    }
+
+    @Test func purgeNeedsYesAndDeletesWhatItSays() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        try FixtureSpool.create(at: path)
+
+        let dryRun = try CLI.run("spool", "purge", "--spool", path, "--topic", "clicks")
+        CLI.expectOneLineError(dryRun, containing: "would purge 10 records")
+        #expect(try Spool.openForInspection(path: path).totals.readyCount == 32, "nothing deleted without --yes")
+
+        let nothingChosen = try CLI.run("spool", "purge", "--spool", path, "--yes")
+        #expect(nothingChosen.status != 0)
+        #expect(nothingChosen.stderr.contains("say what to purge"))
+
+        let purged = try CLI.run("spool", "purge", "--spool", path, "--topic", "clicks", "--yes")
+        #expect(purged.status == 0)
+        #expect(purged.stdout.contains("purged 10 records"))
+        let dead = try CLI.run("spool", "purge", "--spool", path, "--dead", "--yes")
+        #expect(dead.stdout.contains("purged 1 records"))
+        let spool = try Spool.openForInspection(path: path)
+        #expect(spool.totals.readyCount == 22)
+        #expect(spool.totals.deadCount == 0)
+        #expect(try spool.statistics().topics.map(\.topic) == ["views"])
+    }
+
+    @Test func everyBadSpoolGivesAOneLineError() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+
+        let missing = directory.file("missing.db")
+        for command in [["stats"], ["list"], ["peek", "1"], ["export"], ["purge", "--all", "--yes"], ["check"]] {
+            CLI.expectOneLineError(try CLI.run(["spool"] + command + ["--spool", missing]), containing: "no spool at \(missing)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+
+        let text = directory.file("notes.txt")
+        try Data("just some notes\n".utf8).write(to: URL(fileURLWithPath: text))
+        CLI.expectOneLineError(try CLI.run("spool", "stats", "--spool", text), containing: "is not a Spillway spool")
+        CLI.expectOneLineError(try CLI.run("spool", "stats", "--spool", directory.path), containing: "it is a directory")
+
+        let corrupt = directory.file("corrupt.db")
+        try FixtureSpool.create(at: corrupt)
+        let spool = try Spool.open(SpoolConfiguration(path: corrupt))
+        try spool.append((0..<3000).map { Record(topic: "t", value: Array(repeating: UInt8($0 % 200), count: 300), timestamp: 0) })
+        spool.close()
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: corrupt))
+        for page in stride(from: 2, to: 200, by: 3) {
+            try handle.seek(toOffset: UInt64(page * 4096 + 8))
+            try handle.write(contentsOf: Data(repeating: 0xEE, count: 600))
+        }
+        try handle.close()
+        for command in [["stats"], ["list"], ["export"], ["check"], ["purge", "--all", "--yes"]] {
+            CLI.expectOneLineError(try CLI.run(["spool"] + command + ["--spool", corrupt]), containing: "is corrupt")
+        }
+
+        let locked = directory.file("locked.db")
+        try FixtureSpool.create(at: locked)
+        let holder = try Spool.open(SpoolConfiguration(path: locked))
+        defer { holder.close() }
+        CLI.expectOneLineError(try CLI.run("spool", "purge", "--all", "--yes", "--spool", locked), containing: "spool at \(locked) is locked by another process (pid \(getpid()))")
+        CLI.expectOneLineError(try CLI.run("spool", "import", "--spool", locked, "/dev/null"), containing: "is locked by another process")
+        // Reading beside a running writer works.
+        #expect(try CLI.run("spool", "stats", "--spool", locked).status == 0)
+    }
+}
