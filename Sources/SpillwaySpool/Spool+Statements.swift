@@ -12,6 +12,8 @@ extension Spool {
         let deleteReadyUpTo: SQLiteStatement
         let deleteDeadUpTo: SQLiteStatement
         let deleteReadyReturningCost: SQLiteStatement
+        let measureReadyRange: SQLiteStatement
+        let deleteReadyRange: SQLiteStatement
         let copyToDead: SQLiteStatement
         let readOldest: SQLiteStatement
         let updateTotals: SQLiteStatement
@@ -28,6 +30,8 @@ extension Spool {
             deleteReadyUpTo = try connection.prepare("DELETE FROM records WHERE id <= ?1")
             deleteDeadUpTo = try connection.prepare("DELETE FROM dead_letters WHERE id <= ?1")
             deleteReadyReturningCost = try connection.prepare("DELETE FROM records WHERE id = ?1 RETURNING cost")
+            measureReadyRange = try connection.prepare("SELECT count(*), coalesce(sum(cost), 0) FROM records WHERE id BETWEEN ?1 AND ?2")
+            deleteReadyRange = try connection.prepare("DELETE FROM records WHERE id BETWEEN ?1 AND ?2")
             copyToDead = try connection.prepare(
                 "INSERT INTO dead_letters (\(Self.recordColumns), reason) SELECT \(Self.recordColumns), ?1 FROM records WHERE id = ?2"
             )

@@ -245,25 +245,29 @@ public final class Spool {
 
     /// Deletes ready records by id (after Kafka acknowledged them), in one
     /// transaction. Ids no longer present (evicted meanwhile) are skipped.
-    /// Returns how many were deleted.
+    /// Returns how many were deleted. Runs of consecutive ids, the usual shape of
+    /// an acknowledged replay batch, are deleted as ranges.
     @discardableResult
     public func delete(ids: some Collection<Int64>) throws(SpoolError) -> Int {
         let statements = try writable()
         guard !ids.isEmpty else { return 0 }
+        let sorted = ids.sorted()
         do {
             var next = totals
             let deleted = try connection.transaction {
                 var deleted = 0
-                let statement = statements.deleteReadyReturningCost
-                for id in ids {
-                    statement.bind(id, at: 1)
-                    defer { statement.reset() }
-                    if try statement.step() {
-                        deleted += 1
-                        next.readyBytes -= Int(statement.int64(0))
-                    }
+                var bytes = 0
+                var start = sorted.startIndex
+                while start < sorted.endIndex {
+                    var end = start + 1
+                    while end < sorted.endIndex, sorted[end] == sorted[end - 1] + 1 { end += 1 }
+                    let range = try deleteRange(sorted[start]...sorted[end - 1], statements: statements)
+                    deleted += range.count
+                    bytes += range.bytes
+                    start = end
                 }
                 next.readyCount -= deleted
+                next.readyBytes -= bytes
                 try writeTotals(next, using: statements.updateTotals)
                 return deleted
             }
@@ -272,6 +276,23 @@ public final class Spool {
         } catch {
             throw mapError(error)
         }
+    }
+
+    private func deleteRange(_ ids: ClosedRange<Int64>, statements: Statements) throws -> (count: Int, bytes: Int) {
+        let measure = statements.measureReadyRange
+        measure.bind(ids.lowerBound, at: 1)
+        measure.bind(ids.upperBound, at: 2)
+        defer { measure.reset() }
+        try measure.step()
+        let count = Int(measure.int64(0))
+        guard count > 0 else { return (0, 0) }
+        let bytes = Int(measure.int64(1))
+        let delete = statements.deleteReadyRange
+        delete.bind(ids.lowerBound, at: 1)
+        delete.bind(ids.upperBound, at: 2)
+        defer { delete.reset() }
+        try delete.step()
+        return (count, bytes)
     }
 
     /// Moves ready records to the dead-letter area (Kafka refused them for a
