@@ -138,7 +138,7 @@ import Testing
         #expect(purged.status == 0)
         #expect(purged.stdout.contains("purged 10 records"))
         let dead = try CLI.run("spool", "purge", "--spool", path, "--dead", "--yes")
-        #expect(dead.stdout.contains("purged 1 records"))
+        #expect(dead.stdout.contains("purged 1 record ("))
         let spool = try Spool.openForInspection(path: path)
         #expect(spool.totals.readyCount == 22)
         #expect(spool.totals.deadCount == 0)

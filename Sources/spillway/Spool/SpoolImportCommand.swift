@@ -45,7 +45,7 @@ struct SpoolImportCommand: ParsableCommand {
         }
         if !batch.isEmpty { try flush() }
         progress.finish(imported)
-        var summary = "imported \(imported) records into \(location.spool)"
+        var summary = "imported \(plural(imported, "record")) into \(location.spool)"
         if evicted > 0 { summary += "; \(evicted) older records evicted to stay within \(ByteCount.format(maxBytes))" }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }

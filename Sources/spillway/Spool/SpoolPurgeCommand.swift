@@ -30,9 +30,9 @@ struct SpoolPurgeCommand: ParsableCommand {
         defer { spool.close() }
         guard yes else {
             let count = try spool.count(matching: query)
-            throw CLIError("would purge \(count) records from \(location.spool); run again with --yes to delete them")
+            throw CLIError("would purge \(plural(count, "record")) from \(location.spool); run again with --yes to delete them")
         }
         let purged = try spool.purge(matching: query)
-        print("purged \(purged.count) records (\(ByteCount.format(purged.bytes))) from \(location.spool)")
+        print("purged \(plural(purged.count, "record")) (\(ByteCount.format(purged.bytes))) from \(location.spool)")
     }
 }

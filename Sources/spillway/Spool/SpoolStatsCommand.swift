@@ -23,9 +23,9 @@ struct SpoolStatsCommand: ParsableCommand {
             ("spool", stats.path),
             ("schema version", "\(stats.schemaVersion)"),
             ("file size", "\(ByteCount.format(stats.fileBytes)) (+ write-ahead log \(ByteCount.format(stats.walBytes)))"),
-            ("ready", "\(stats.readyCount) records, \(ByteCount.format(stats.readyBytes))"),
-            ("dead letters", "\(stats.deadCount) records, \(ByteCount.format(stats.deadBytes))"),
-            ("evicted (lifetime)", "\(stats.evictedCount) records, \(ByteCount.format(stats.evictedBytes))"),
+            ("ready", "\(plural(stats.readyCount, "record")), \(ByteCount.format(stats.readyBytes))"),
+            ("dead letters", "\(plural(stats.deadCount, "record")), \(ByteCount.format(stats.deadBytes))"),
+            ("evicted (lifetime)", "\(plural(stats.evictedCount, "record")), \(ByteCount.format(stats.evictedBytes))"),
         ]
         if let oldest = stats.oldestTimestamp, let newest = stats.newestTimestamp {
             rows.append(("oldest", "\(Clock.iso8601(oldest)) (\(Clock.age(from: oldest, to: now)) ago)"))
