@@ -64,7 +64,7 @@ let package = Package(
         // Spool throughput against a raw sqlite3 loop, in the same run.
         .executableTarget(
             name: "spool-benchmark",
-            dependencies: ["SpillwaySpool", "CSQLite"],
+            dependencies: ["SpillwaySpool", "CSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SpoolBenchmark"
         ),
 
