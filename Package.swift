@@ -5,12 +5,16 @@ let package = Package(
     name: "spillway",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "Spillway", targets: ["Spillway"]),
         .library(name: "SpillwaySpool", targets: ["SpillwaySpool"]),
         .executable(name: "spillway", targets: ["spillway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -33,6 +37,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedSpoolMigrations"]
+        ),
+
+        // The pipeline: intake, bulkhead queue, Kafka sink, circuit breaker, spill, replay.
+        .target(
+            name: "Spillway",
+            dependencies: [
+                "SpillwaySpool",
+                "CRDKafka",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         // The `spillway` command: service, spool inspection, operations.
@@ -74,6 +91,10 @@ let package = Package(
         .testTarget(
             name: "SpillwaySpoolTests",
             dependencies: ["SpillwaySpool", "SpillwayTestKit", "CSQLite", "spool-writer"]
+        ),
+        .testTarget(
+            name: "SpillwayTests",
+            dependencies: ["Spillway", "SpillwayTestKit"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

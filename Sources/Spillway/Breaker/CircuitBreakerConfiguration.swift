@@ -1,0 +1,70 @@
+/// When the breaker trips, how long it stays open, and how it tests the water again.
+public struct CircuitBreakerConfiguration: Sendable, Hashable {
+    /// Calls remembered in the sliding window (count-based).
+    public var windowSize: Int
+    /// No verdict until the window holds at least this many calls.
+    public var minimumCalls: Int
+    /// Trip when this fraction of the window failed (0…1).
+    public var failureRateThreshold: Double
+    /// An acknowledgement slower than this counts as slow; so does an in-flight record older than it.
+    public var slowCallDuration: Duration
+    /// Trip when this fraction of the window was slow (0…1).
+    public var slowCallRateThreshold: Double
+    /// First open interval; each consecutive reopening multiplies it by `backoffMultiplier`, up to `maxOpenDuration`.
+    public var openDuration: Duration
+    public var maxOpenDuration: Duration
+    public var backoffMultiplier: Double
+    /// Random spread of each open interval, as a fraction (0.2 = ±20 %), so a fleet does not probe in step.
+    public var jitter: Double
+    /// Records sent while half-open; the breaker closes if they fail less than the thresholds.
+    public var halfOpenTrialCalls: Int
+    /// Half-open with no trial traffic for this long: the probe's success is taken as enough.
+    public var halfOpenIdleTimeout: Duration
+    /// How long a metadata probe may take before it counts as failed.
+    public var probeTimeout: Duration
+
+    public init(
+        windowSize: Int = 100,
+        minimumCalls: Int = 20,
+        failureRateThreshold: Double = 0.5,
+        slowCallDuration: Duration = .seconds(2),
+        slowCallRateThreshold: Double = 0.8,
+        openDuration: Duration = .seconds(5),
+        maxOpenDuration: Duration = .seconds(120),
+        backoffMultiplier: Double = 2,
+        jitter: Double = 0.2,
+        halfOpenTrialCalls: Int = 10,
+        halfOpenIdleTimeout: Duration = .seconds(2),
+        probeTimeout: Duration = .seconds(2)
+    ) {
+        self.windowSize = windowSize
+        self.minimumCalls = minimumCalls
+        self.failureRateThreshold = failureRateThreshold
+        self.slowCallDuration = slowCallDuration
+        self.slowCallRateThreshold = slowCallRateThreshold
+        self.openDuration = openDuration
+        self.maxOpenDuration = maxOpenDuration
+        self.backoffMultiplier = backoffMultiplier
+        self.jitter = jitter
+        self.halfOpenTrialCalls = halfOpenTrialCalls
+        self.halfOpenIdleTimeout = halfOpenIdleTimeout
+        self.probeTimeout = probeTimeout
+    }
+
+    /// Names the first setting that makes no sense.
+    public func validate() throws(SpillwayConfigurationError) {
+        func check(_ condition: Bool, _ message: String) throws(SpillwayConfigurationError) {
+            if !condition { throw SpillwayConfigurationError(message) }
+        }
+        try check(windowSize >= 1, "breaker.windowSize must be at least 1")
+        try check((1...windowSize).contains(minimumCalls), "breaker.minimumCalls must be between 1 and breaker.windowSize")
+        try check(failureRateThreshold > 0 && failureRateThreshold <= 1, "breaker.failureRateThreshold must be in (0, 1]")
+        try check(slowCallRateThreshold > 0 && slowCallRateThreshold <= 1, "breaker.slowCallRateThreshold must be in (0, 1]")
+        try check(slowCallDuration > .zero, "breaker.slowCallDuration must be positive")
+        try check(openDuration > .zero && maxOpenDuration >= openDuration, "breaker.openDuration must be positive and at most breaker.maxOpenDuration")
+        try check(backoffMultiplier >= 1, "breaker.backoffMultiplier must be at least 1")
+        try check(jitter >= 0 && jitter < 1, "breaker.jitter must be in [0, 1)")
+        try check(halfOpenTrialCalls >= 1, "breaker.halfOpenTrialCalls must be at least 1")
+        try check(probeTimeout > .zero, "breaker.probeTimeout must be positive")
+    }
+}
