@@ -85,8 +85,9 @@ let package = Package(
             path: "Benchmarks/SpoolBenchmark"
         ),
 
-        // Helpers shared by the test targets: temporary folders, child processes.
-        .target(name: "SpillwayTestKit"),
+        // Helpers shared by the test targets: temporary folders, child processes,
+        // librdkafka's mock cluster with fault injection, a topic reader.
+        .target(name: "SpillwayTestKit", dependencies: ["CRDKafka"]),
 
         .testTarget(
             name: "SpillwaySpoolTests",

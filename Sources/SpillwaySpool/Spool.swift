@@ -414,7 +414,7 @@ public final class Spool {
 
 /// Calls `body` with the bytes of `array`, or `nil`, without copying.
 @inline(__always)
-func withOptionalBytes<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+package func withOptionalBytes<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
     guard let array else { return try body(nil) }
     return try array.withUnsafeBytes { try body($0) }
 }

@@ -28,6 +28,15 @@ public struct CircuitBreaker: Sendable {
     /// Whether live records may be handed to Kafka now.
     public var isSending: Bool { BreakerTransition.sends(mode, state) }
 
+    /// Whether `permits` would grant anything now, without using a trial slot.
+    public var hasPermits: Bool {
+        switch (mode, state) {
+        case (.forcedOpen, _), (.auto, .open): false
+        case (.forcedClosed, _), (.auto, .closed): true
+        case (.auto, .halfOpen): trialSlots > 0
+        }
+    }
+
     /// Figures for status pages.
     public var windowCalls: Int { window.count }
     public var failureRate: Double { window.failureRate }

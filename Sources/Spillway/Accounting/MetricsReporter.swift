@@ -1,0 +1,68 @@
+import Metrics
+import SpillwaySpool
+
+/// Turns ledger snapshots into swift-metrics: counters grow by the difference
+/// since the last report, gauges are set. Runs once a second off the hot path.
+struct MetricsReporter {
+    private let core: PipelineCore
+    private var last = Ledger()
+    private var lastEvicted = 0
+    private var first = true
+
+    init(core: PipelineCore) {
+        self.core = core
+    }
+
+    mutating func report() {
+        let (ledger, breaker, spool, replayRate) = core.state.withLock { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replayRate) }
+        func count(_ label: String, _ now: Int, _ before: Int, _ dimensions: [(String, String)] = []) {
+            if now > before { Counter(label: label, dimensions: dimensions).increment(by: Int64(now - before)) }
+        }
+        count("spillway_accepted_total", ledger.accepted, last.accepted)
+        count("spillway_recovered_total", ledger.recovered, last.recovered)
+        count("spillway_delivered_total", ledger.delivered, last.delivered)
+        count("spillway_replayed_total", ledger.replayed, last.replayed)
+        count("spillway_spilled_total", ledger.spilled, last.spilled)
+        count("spillway_dead_lettered_total", ledger.deadLettered, last.deadLettered)
+        for reason in DropReason.allCases {
+            count("spillway_dropped_total", ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])
+        }
+        for (code, value) in ledger.rejected {
+            count("spillway_rejected_total", value, last.rejected[code] ?? 0, [("reason", code)])
+        }
+        count("spillway_spool_evicted_total", spool.evictedCount, first ? spool.evictedCount : lastEvicted)
+        Gauge(label: "spillway_queued").record(ledger.queued)
+        Gauge(label: "spillway_in_flight").record(ledger.inFlight)
+        Gauge(label: "spillway_spooled").record(ledger.spooled)
+        Gauge(label: "spillway_queued_bytes").record(ledger.liveQueuedBytes + ledger.handoffBytes)
+        Gauge(label: "spillway_in_flight_bytes").record(ledger.inFlightBytes)
+        Gauge(label: "spillway_replay_in_flight").record(ledger.replayInFlight)
+        Gauge(label: "spillway_spool_records").record(spool.count)
+        Gauge(label: "spillway_spool_bytes").record(spool.bytes)
+        Gauge(label: "spillway_spool_dead_letters").record(spool.deadCount)
+        core.metrics.breakerState.record(breaker.mode == .forcedOpen ? 2 : (breaker.mode == .forcedClosed ? 0 : Self.stateValue(breaker.state)))
+        core.metrics.breakerMode.record(Self.modeValue(breaker.mode))
+        core.metrics.replayRate.record(replayRate)
+        last = ledger
+        lastEvicted = spool.evictedCount
+        first = false
+    }
+
+    /// 0 closed, 1 half-open, 2 open: higher is worse, for alerting.
+    static func stateValue(_ state: BreakerState) -> Int {
+        switch state {
+        case .closed: 0
+        case .halfOpen: 1
+        case .open: 2
+        }
+    }
+
+    /// 0 auto, 1 forced open, 2 forced closed.
+    static func modeValue(_ mode: BreakerMode) -> Int {
+        switch mode {
+        case .auto: 0
+        case .forcedOpen: 1
+        case .forcedClosed: 2
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Dispatch
+import Logging
+import Synchronization
+
+/// What the hand-over, the dispatcher thread and the spool-writer thread share.
+final class PipelineCore: Sendable {
+    let configuration: SpillwayConfiguration
+    let state: Mutex<PipelineState>
+    let producer: KafkaProducer
+    let events = BreakerEventBroadcaster()
+    let metrics: PipelineMetrics
+    /// Signalled when the spool writer has work it should not wait for.
+    let spoolWake = DispatchSemaphore(value: 0)
+    let logger: Logger
+
+    init(configuration: SpillwayConfiguration, logger: Logger) throws(SpillwayConfigurationError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        // librdkafka's queue holds at most the live bound plus one replay batch.
+        producer = try KafkaProducer(
+            configuration.kafka,
+            maxMessages: configuration.queue.maxRecords + configuration.replay.batchSize,
+            maxBytes: configuration.queue.maxBytes + configuration.replay.batchSize * configuration.maxRecordBytes
+        )
+        state = Mutex(PipelineState(
+            queueLimits: configuration.queue,
+            handoffLimits: configuration.spoolHandoff,
+            replay: configuration.replay,
+            divertWhileBacklog: configuration.ordering == .fifo
+        ))
+        metrics = PipelineMetrics()
+    }
+}

@@ -1,0 +1,76 @@
+/// The Kafka cluster and producer settings. Typed fields for the common ones;
+/// `properties` passes anything else straight to librdkafka (TLS, SASL, …) and wins over them.
+public struct KafkaConfiguration: Sendable, Hashable {
+    /// Which replicas must acknowledge a record.
+    public enum Acks: String, Sendable, Hashable, CaseIterable {
+        case all
+        case leader
+        case none
+
+        var property: String {
+            switch self {
+            case .all: "-1"
+            case .leader: "1"
+            case .none: "0"
+            }
+        }
+    }
+
+    public enum Compression: String, Sendable, Hashable, CaseIterable {
+        case none, gzip, snappy, lz4, zstd
+    }
+
+    public var bootstrapServers: [String]
+    public var clientID: String
+    public var acks: Acks
+    public var compression: Compression
+    /// How long librdkafka waits to fill a batch.
+    public var linger: Duration
+    /// Bounds the time a record may spend in flight; then it fails back to the spool.
+    public var messageTimeout: Duration
+    /// Raw librdkafka properties, applied last.
+    public var properties: [String: String]
+
+    public init(
+        bootstrapServers: [String] = ["localhost:9092"],
+        clientID: String = "spillway",
+        acks: Acks = .all,
+        compression: Compression = .none,
+        linger: Duration = .milliseconds(5),
+        messageTimeout: Duration = .seconds(30),
+        properties: [String: String] = [:]
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.acks = acks
+        self.compression = compression
+        self.linger = linger
+        self.messageTimeout = messageTimeout
+        self.properties = properties
+    }
+
+    /// The librdkafka properties for a producer whose own queue may hold
+    /// `maxMessages` records: librdkafka's queue is part of Spillway's memory bound.
+    func librdkafkaProperties(maxMessages: Int, maxBytes: Int) -> [String: String] {
+        var result: [String: String] = [
+            "bootstrap.servers": bootstrapServers.joined(separator: ","),
+            "client.id": clientID,
+            "acks": acks.property,
+            "compression.codec": compression.rawValue,
+            "linger.ms": "\(linger.milliseconds)",
+            "message.timeout.ms": "\(max(1, messageTimeout.milliseconds))",
+            "queue.buffering.max.messages": "\(max(1, maxMessages))",
+            "queue.buffering.max.kbytes": "\(max(1, maxBytes / 1024 + 1))",
+        ]
+        for (key, value) in properties { result[key] = value }
+        return result
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for librdkafka's `*.ms` properties.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

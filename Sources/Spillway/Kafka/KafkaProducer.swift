@@ -1,0 +1,154 @@
+import CRDKafka
+import Foundation
+import SpillwaySpool
+
+/// The one owner of the librdkafka producer handle. Delivery reports are read
+/// from librdkafka's main event queue (no C callbacks); records are sent with
+/// `rd_kafka_produceva`, carrying Spillway's id in the opaque field.
+///
+/// `@unchecked Sendable`: the handle and queue are set once in `init` and freed
+/// in `deinit`; librdkafka makes produce, poll, purge, metadata and yield safe
+/// from any thread. The dispatcher thread is the only caller of `produce` and `poll`.
+final class KafkaProducer: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let queue: OpaquePointer
+
+    /// Builds the producer; librdkafka's message queue is capped at `maxMessages`/`maxBytes`.
+    init(_ configuration: KafkaConfiguration, maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
+        let conf = rd_kafka_conf_new()
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (key, value) in configuration.librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw SpillwayConfigurationError("kafka property \(key)=\(value): \(errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
+            }
+        }
+        rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR)
+        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
+            // librdkafka takes the configuration only on success.
+            rd_kafka_conf_destroy(conf)
+            throw SpillwayConfigurationError("cannot create the Kafka producer: \(errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
+        }
+        self.handle = handle
+        self.queue = rd_kafka_queue_get_main(handle)
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(handle)
+    }
+
+    /// Hands one record to librdkafka, copying its bytes. Never blocks.
+    func produce(_ record: Record, opaque: UInt) -> ProduceResult {
+        var headers: OpaquePointer?
+        if !record.headers.isEmpty {
+            // VTYPE_HEADERS with our own list: inline VTYPE_HEADER double-frees on failure in 2.0.2 (librdkafka #4627).
+            headers = rd_kafka_headers_new(record.headers.count)
+            for header in record.headers {
+                header.value.withUnsafeBytes { value in
+                    _ = rd_kafka_header_add(headers, header.name, -1, value.baseAddress, value.count)
+                }
+            }
+        }
+        let error: OpaquePointer? = record.topic.withCString { topic in
+            record.value.withUnsafeBytes { value in
+                withOptionalBytes(record.key) { key in
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
+                    var count = 0
+                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                        fields.initializeElement(at: count, to: rd_kafka_vu_t())
+                        fields[count].vtype = type
+                        fill(&fields[count])
+                        count += 1
+                    }
+                    add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                    add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA }
+                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    add(RD_KAFKA_VTYPE_VALUE) {
+                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        $0.u.mem.size = value.count
+                    }
+                    if let key {
+                        add(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            $0.u.mem.size = key.count
+                        }
+                    }
+                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: opaque) }
+                    add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = record.timestamp }
+                    if let headers {
+                        add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers }
+                    }
+                    return rd_kafka_produceva(handle, fields.baseAddress, count)
+                    }
+                }
+            }
+        }
+        guard let error else { return .enqueued }
+        let code = rd_kafka_error_code(error)
+        rd_kafka_error_destroy(error)
+        // On failure the header list is still ours.
+        if let headers { rd_kafka_headers_destroy(headers) }
+        return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? .queueFull : .failed(code)
+    }
+
+    /// Waits up to `timeoutMilliseconds` for events and hands out delivery reports
+    /// and client errors (such as all brokers down). Returns how many events were handled.
+    @discardableResult
+    func poll(timeoutMilliseconds: Int32, maxEvents: Int = 100, reports: (DeliveryReport) -> Void, errors: (rd_kafka_resp_err_t, String) -> Void) -> Int {
+        var handled = 0
+        var timeout = timeoutMilliseconds
+        while handled < maxEvents, let event = rd_kafka_queue_poll(queue, timeout) {
+            defer { rd_kafka_event_destroy(event) }
+            handled += 1
+            timeout = 0
+            switch rd_kafka_event_type(event) {
+            case RD_KAFKA_EVENT_DR:
+                while let message = rd_kafka_event_message_next(event) {
+                    let code = message.pointee.err
+                    reports(DeliveryReport(
+                        opaque: UInt(bitPattern: message.pointee._private),
+                        error: code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : code
+                    ))
+                }
+            case RD_KAFKA_EVENT_ERROR:
+                let code = rd_kafka_event_error(event)
+                errors(code, String(cString: rd_kafka_event_error_string(event)))
+            default:
+                break
+            }
+        }
+        return handled
+    }
+
+    /// Wakes a `poll` that is waiting, so new work is picked up at once.
+    func wakeUp() {
+        rd_kafka_queue_yield(queue)
+    }
+
+    /// Takes back every record librdkafka holds; they come back as delivery reports with a purge error.
+    func purge() {
+        rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING)
+    }
+
+    /// Asks the cluster for metadata. Blocks up to `timeout`; call it off the dispatcher thread.
+    func probe(timeout: Duration) -> Result<String, ProbeFailure> {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(handle, 0, nil, &metadata, Int32(timeout.milliseconds))
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            return .failure(ProbeFailure(description: describe(code)))
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let brokers = Int(metadata.pointee.broker_cnt)
+        guard brokers > 0 else { return .failure(ProbeFailure(description: "the cluster reported no brokers")) }
+        return .success("metadata from \(brokers) broker\(brokers == 1 ? "" : "s")")
+    }
+
+    /// librdkafka's version, for status pages.
+    static var libraryVersion: String { String(cString: rd_kafka_version_str()) }
+}
+
+/// Why a probe said the cluster is not back.
+struct ProbeFailure: Error, Sendable, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SpillwaySpool
+
+/// The bulkhead between an application and Kafka. `send` hands a record over
+/// and returns at once, whatever Kafka or the disk are doing; behind it, a
+/// circuit breaker guards the cluster, a bounded spool on disk keeps what
+/// Kafka cannot take, and a throttled replay brings it back after an outage.
+///
+/// Run it as a `Service` in a `ServiceGroup`; graceful shutdown delivers or
+/// spools every record it holds.
+public final class SpillwayBuffer: Service, Sendable {
+    public let configuration: SpillwayConfiguration
+    let core: PipelineCore
+    private let stop = ShutdownSignal()
+
+    /// Checks the configuration and builds the Kafka producer (no network yet).
+    public init(configuration: SpillwayConfiguration, logger: Logger = Logger(label: "spillway")) throws(SpillwayConfigurationError) {
+        self.configuration = configuration
+        core = try PipelineCore(configuration: configuration, logger: logger)
+    }
+
+    // MARK: The hand-over
+
+    /// Hands one record over. Never blocks, never throws: invalid input is
+    /// `rejected`, everything else is `queued` for Kafka, `spooled` to disk, or
+    /// `dropped` with a counted reason.
+    public func send(
+        topic: String,
+        key: [UInt8]? = nil,
+        value: [UInt8],
+        headers: [RecordHeader] = [],
+        partition: Int32? = nil
+    ) -> Disposition {
+        let record = Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: WallClock.milliseconds())
+        let size = record.payloadSize
+        if let rejection = rejection(for: record, size: size) {
+            core.state.withLock { $0.ledger.rejected[rejection.code, default: 0] += 1 }
+            return .rejected(rejection)
+        }
+        let (disposition, wake) = core.state.withLock { state in
+            let disposition = state.accept(record, size: size)
+            let wake = state.dispatcherIdle && disposition == .queued
+            if wake { state.dispatcherIdle = false }
+            return (disposition, wake)
+        }
+        if wake { core.producer.wakeUp() }
+        return disposition
+    }
+
+    /// Hands a batch over under one lock; dispositions come back in order.
+    public func send(_ records: [OutgoingRecord]) -> [Disposition] {
+        let timestamp = WallClock.milliseconds()
+        var dispositions = [Disposition?](repeating: nil, count: records.count)
+        var accepted: [(index: Int, record: Record, size: Int)] = []
+        accepted.reserveCapacity(records.count)
+        var rejections: [String] = []
+        for (index, outgoing) in records.enumerated() {
+            let record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
+            let size = record.payloadSize
+            if let rejection = rejection(for: record, size: size) {
+                dispositions[index] = .rejected(rejection)
+                rejections.append(rejection.code)
+            } else {
+                accepted.append((index, record, size))
+            }
+        }
+        let wake = core.state.withLock { state in
+            for code in rejections { state.ledger.rejected[code, default: 0] += 1 }
+            var queued = false
+            for item in accepted {
+                let disposition = state.accept(item.record, size: item.size)
+                queued = queued || disposition == .queued
+                dispositions[item.index] = disposition
+            }
+            let wake = state.dispatcherIdle && queued
+            if wake { state.dispatcherIdle = false }
+            return wake
+        }
+        if wake { core.producer.wakeUp() }
+        return dispositions.map { $0! }
+    }
+
+    private func rejection(for record: Record, size: Int) -> Rejection? {
+        if let problem = TopicName.problem(with: record.topic) {
+            return .invalidTopic(record.topic, why: problem)
+        }
+        if size - record.topic.utf8.count > configuration.maxRecordBytes {
+            return .recordTooLarge(size: size - record.topic.utf8.count, limit: configuration.maxRecordBytes)
+        }
+        return nil
+    }
+
+    // MARK: Operator controls
+
+    /// Forces the breaker open or closed, or returns it to automatic control.
+    /// Takes effect within milliseconds; a forced mode holds until changed.
+    public func setBreakerMode(_ mode: BreakerMode) {
+        core.state.withLock { $0.requestedMode = mode }
+        core.producer.wakeUp()
+    }
+
+    /// Stops replaying the spool (live traffic is unaffected) until `resumeReplay`.
+    public func pauseReplay() {
+        core.state.withLock { state in
+            state.replayPaused = true
+            state.replayWanted = false
+            if let first = state.replayOutbox.first {
+                state.replayRewind = min(state.replayRewind ?? first.id, first.id)
+                state.replayOutbox.removeAll()
+            }
+        }
+    }
+
+    public func resumeReplay() {
+        core.state.withLock { state in
+            state.replayPaused = false
+            let breaker = state.breaker
+            state.replayWanted = breaker.mode == .forcedClosed || (breaker.mode == .auto && breaker.state == .closed)
+        }
+        core.spoolWake.signal()
+    }
+
+    /// Changes the replay ceilings while running.
+    public func setReplayRate(recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil) throws(SpillwayConfigurationError) {
+        var replay = core.state.withLock { $0.replayConfiguration }
+        if let recordsPerSecond { replay.recordsPerSecond = recordsPerSecond }
+        if let bytesPerSecond { replay.bytesPerSecond = bytesPerSecond }
+        try replay.validate()
+        core.state.withLock { $0.replayConfiguration = replay }
+    }
+
+    // MARK: Observing
+
+    /// One consistent snapshot: the ledger balances in it.
+    public func status() -> SpillwayStatus {
+        core.state.withLock { state in
+            SpillwayStatus(
+                ledger: state.ledger,
+                breaker: state.breaker,
+                spool: state.spoolTotals,
+                spoolAvailable: state.spoolAvailable,
+                replayPaused: state.replayPaused,
+                replayRate: state.replayRate,
+                replayConfiguration: state.replayConfiguration,
+                lastError: state.lastError,
+                running: state.phase == .running
+            )
+        }
+    }
+
+    /// Breaker transitions as they happen, for as long as the stream is kept.
+    public func breakerEvents() -> AsyncStream<BreakerEvent> {
+        core.events.subscribe()
+    }
+
+    // MARK: Life cycle
+
+    /// Runs the pipeline until graceful shutdown (or `shutdown()`, or
+    /// cancellation), then stops intake, gives in-flight records their deadline,
+    /// spools the rest and closes the spool.
+    public func run() async throws {
+        let starting = core.state.withLock { state in
+            guard state.phase == .starting else { return false }
+            state.phase = .running
+            return true
+        }
+        guard starting else { throw SpillwayConfigurationError("this SpillwayBuffer has already run; make a new one") }
+        let core = core
+        core.logger.info("spillway starting", metadata: [
+            "kafka": "\(configuration.kafka.bootstrapServers.joined(separator: ","))", "spool": "\(configuration.spool.path)",
+        ])
+        async let dispatching: Void = Self.onThread("spillway-dispatch") { Dispatcher(core: core).run() }
+        async let spooling: Void = Self.onThread("spillway-spool") { SpoolWorker(core: core).run() }
+        let reporting = Task {
+            var reporter = MetricsReporter(core: core)
+            while !Task.isCancelled {
+                reporter.report()
+                try? await Task.sleep(for: .seconds(1))
+            }
+            reporter.report()
+        }
+
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await stop.wait()
+            } onCancel: {
+                stop.trigger()
+            }
+        } onGracefulShutdown: {
+            self.stop.trigger()
+        }
+
+        core.logger.info("spillway shutting down: intake closed, draining")
+        core.state.withLock { $0.phase = .draining }
+        core.producer.wakeUp()
+        await dispatching
+        core.spoolWake.signal()
+        await spooling
+        reporting.cancel()
+        _ = await reporting.value
+        core.events.finish()
+        let ledger = core.state.withLock { $0.ledger }
+        core.logger.info("spillway stopped", metadata: [
+            "delivered": "\(ledger.delivered)", "spooled": "\(ledger.spooled)", "dropped": "\(ledger.droppedTotal)", "imbalance": "\(ledger.imbalance)",
+        ])
+    }
+
+    /// Begins graceful shutdown, as SIGTERM does in a `ServiceGroup`. `run` returns when done.
+    public func shutdown() {
+        stop.trigger()
+    }
+
+    private static func onThread(_ name: String, _ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                body()
+                continuation.resume()
+            }
+            thread.name = name
+            thread.start()
+        }
+    }
+}

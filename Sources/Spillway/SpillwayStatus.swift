@@ -1,0 +1,18 @@
+import SpillwaySpool
+
+/// One consistent picture of the pipeline, for status pages and tests.
+public struct SpillwayStatus: Sendable {
+    /// Every conservation term, taken under one lock.
+    public var ledger: Ledger
+    public var breaker: BreakerSnapshot
+    /// The spool's counts as of its last write (`nil` figures when it is unavailable).
+    public var spool: SpoolTotals
+    public var spoolAvailable: Bool
+    public var replayPaused: Bool
+    /// The replay rate allowed right now (records/s), 0 when not replaying.
+    public var replayRate: Double
+    public var replayConfiguration: ReplayConfiguration
+    /// The most recent error worth an operator's attention.
+    public var lastError: String?
+    public var running: Bool
+}

@@ -1,0 +1,82 @@
+import CRDKafka
+import Foundation
+
+/// librdkafka's in-process mock cluster: a real Kafka-protocol broker with
+/// fault injection (brokers down and up, round-trip delay, pushed errors).
+///
+/// `@unchecked Sendable`: the handles are set in `init` and freed in `deinit`;
+/// librdkafka's mock API is thread-safe.
+package final class MockKafkaCluster: @unchecked Sendable {
+    private let host: OpaquePointer
+    private let cluster: OpaquePointer
+    package let brokerCount: Int32
+    /// `host:port,…` for clients.
+    package let bootstrapServers: String
+
+    /// Kafka's Produce request, the API key for pushed errors.
+    package static let produceAPIKey: Int16 = 0
+
+    package init(brokers: Int32 = 1) throws {
+        let conf = rd_kafka_conf_new()
+        var errorText = [CChar](repeating: 0, count: 512)
+        rd_kafka_conf_set(conf, "log_level", "0", &errorText, errorText.count)
+        guard let host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw MockKafkaError("cannot create the mock cluster's host handle")
+        }
+        guard let cluster = rd_kafka_mock_cluster_new(host, Int32(brokers)) else {
+            rd_kafka_destroy(host)
+            throw MockKafkaError("cannot create a mock cluster")
+        }
+        self.host = host
+        self.cluster = cluster
+        self.brokerCount = brokers
+        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+    }
+
+    deinit {
+        // The cluster must go before the handle that hosts it.
+        rd_kafka_mock_cluster_destroy(cluster)
+        rd_kafka_destroy(host)
+    }
+
+    /// Every broker stops answering and refuses connections.
+    package func setBrokersDown() {
+        for broker in 1...brokerCount { rd_kafka_mock_broker_set_down(cluster, broker) }
+    }
+
+    package func setBrokersUp() {
+        for broker in 1...brokerCount { rd_kafka_mock_broker_set_up(cluster, broker) }
+    }
+
+    /// Delays every broker's responses by `milliseconds` (the hung-cluster rehearsal).
+    package func setRoundTripTime(milliseconds: Int32) {
+        for broker in 1...brokerCount { rd_kafka_mock_broker_set_rtt(cluster, broker, milliseconds) }
+    }
+
+    /// The next `count` Produce requests fail with `code`.
+    package func pushProduceErrors(_ code: rd_kafka_resp_err_t, count: Int) {
+        let errors = [rd_kafka_resp_err_t](repeating: code, count: count)
+        rd_kafka_mock_push_request_errors_array(cluster, Self.produceAPIKey, count, errors)
+    }
+
+    package func clearProduceErrors() {
+        rd_kafka_mock_clear_request_errors(cluster, Self.produceAPIKey)
+    }
+
+    /// Creates a topic before any client touches it (auto-created ones get 4 partitions).
+    package func createTopic(_ name: String, partitions: Int32 = 1) throws {
+        let code = rd_kafka_mock_topic_create(cluster, name, partitions, 1)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw MockKafkaError("cannot create topic \(name): \(String(cString: rd_kafka_err2str(code)))")
+        }
+    }
+}
+
+package struct MockKafkaError: Error, CustomStringConvertible {
+    package let description: String
+
+    package init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import Spillway
+import SpillwaySpool
+import SpillwayTestKit
+import Testing
+
+/// A running `SpillwayBuffer` against its own mock cluster and spool, for one test.
+final class PipelineHarness: Sendable {
+    let cluster: MockKafkaCluster
+    let directory: TemporaryDirectory
+    let buffer: SpillwayBuffer
+    let topic: String
+    private let running: Task<Void, any Error>
+
+    /// Quick timings so outages play out in seconds; each test adjusts what it needs.
+    static func configuration(cluster: MockKafkaCluster, directory: TemporaryDirectory) -> SpillwayConfiguration {
+        var configuration = SpillwayConfiguration()
+        configuration.kafka = KafkaConfiguration(
+            bootstrapServers: [cluster.bootstrapServers],
+            linger: .milliseconds(2),
+            messageTimeout: .seconds(2),
+            properties: ["log_level": "0", "reconnect.backoff.max.ms": "200", "topic.metadata.refresh.interval.ms": "1000"]
+        )
+        configuration.spool = SpoolConfiguration(path: directory.file("spool.db"), maxBytes: 64 << 20)
+        configuration.breaker = CircuitBreakerConfiguration(
+            windowSize: 20, minimumCalls: 5, failureRateThreshold: 0.5,
+            slowCallDuration: .milliseconds(800), slowCallRateThreshold: 0.8,
+            openDuration: .milliseconds(500), maxOpenDuration: .seconds(2), jitter: 0.1,
+            halfOpenTrialCalls: 3, halfOpenIdleTimeout: .milliseconds(500), probeTimeout: .seconds(1)
+        )
+        configuration.replay = ReplayConfiguration(recordsPerSecond: 20_000, bytesPerSecond: 50_000_000, rampStartFraction: 1, rampDuration: .zero, batchSize: 500)
+        configuration.shutdownDeadline = .seconds(2)
+        return configuration
+    }
+
+    init(topic: String = "events", partitions: Int32 = 1, _ configure: (inout SpillwayConfiguration) -> Void = { _ in }) throws {
+        cluster = try MockKafkaCluster()
+        try cluster.createTopic(topic, partitions: partitions)
+        directory = TemporaryDirectory("spillway-pipeline")
+        self.topic = topic
+        var configuration = Self.configuration(cluster: cluster, directory: directory)
+        configure(&configuration)
+        var logger = Logger(label: "spillway-test")
+        logger.logLevel = .warning
+        buffer = try SpillwayBuffer(configuration: configuration, logger: logger)
+        let buffer = buffer
+        running = Task { try await buffer.run() }
+    }
+
+    /// Graceful shutdown, waiting until the pipeline has stopped.
+    func stop() async throws {
+        buffer.shutdown()
+        try await running.value
+    }
+
+    func cleanUp() {
+        directory.remove()
+    }
+
+    /// Sends `count` records with values `id-N`, returning the dispositions.
+    @discardableResult
+    func send(_ ids: Range<Int>) -> [Disposition] {
+        ids.map { buffer.send(topic: topic, key: Array("k\($0)".utf8), value: Array("id-\($0)".utf8)) }
+    }
+
+    /// Waits until `condition` holds for a status snapshot, checking the ledger balances in every one.
+    @discardableResult
+    func waitFor(
+        _ what: String,
+        timeout: Duration = .seconds(30),
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: (SpillwayStatus) -> Bool
+    ) async throws -> SpillwayStatus {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let status = buffer.status()
+            #expect(status.ledger.imbalance == 0, "ledger out of balance: \(status.ledger)", sourceLocation: sourceLocation)
+            if condition(status) { return status }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what); last status: \(status.ledger), breaker \(status.breaker.mode)/\(status.breaker.state)", sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The first breaker event satisfying `condition`, from a subscription made before the trigger.
+    static func nextEvent(
+        _ events: AsyncStream<BreakerEvent>,
+        timeout: Duration = .seconds(30),
+        where condition: @escaping @Sendable (BreakerEvent) -> Bool
+    ) async throws -> BreakerEvent {
+        try await withThrowingTaskGroup(of: BreakerEvent?.self) { group in
+            group.addTask {
+                for await event in events where condition(event) { return event }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw MockKafkaError("no matching breaker event within \(timeout)") }
+            return first
+        }
+    }
+
+    /// Ids (`id-N`) of every record that reached the topic.
+    func deliveredIDs() throws -> [Int] {
+        try KafkaTopicReader.readAll(bootstrapServers: cluster.bootstrapServers, topic: topic).compactMap { record in
+            let text = String(decoding: record.value, as: UTF8.self)
+            return text.hasPrefix("id-") ? Int(text.dropFirst(3)) : nil
+        }
+    }
+}
