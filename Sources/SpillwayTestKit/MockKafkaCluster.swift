@@ -80,3 +80,10 @@ package struct MockKafkaError: Error, CustomStringConvertible {
         self.description = description
     }
 }
+
+extension MockKafkaCluster {
+    /// A per-record error (Kafka's MSG_SIZE_TOO_LARGE), for dead-letter tests.
+    package static let messageSizeTooLarge = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+    /// A cluster-wide, retriable error (NOT_ENOUGH_REPLICAS).
+    package static let notEnoughReplicas = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS
+}

@@ -16,6 +16,9 @@ final class Dispatcher {
     private var nextOpaque: UInt = 1
     private var replayInFlight = 0
     private var backPressured = false
+    /// When the first acknowledgement arrived. Records sent before it waited for
+    /// the first connection and metadata, so their latency says nothing about health.
+    private var connectedAt: ContinuousClock.Instant?
     private var lastPublished = ContinuousClock.now
     private var transitionCounts: [String: Int] = [:]
     private var lastTransition: BreakerTransition?
@@ -194,7 +197,11 @@ final class Dispatcher {
             guard let entry = inFlight.removeValue(forKey: report.opaque) else { continue }
             if case .replay = entry.origin { replayInFlight -= 1 }
             guard let code = report.error else {
-                if !entry.countedSlow { outcomes.append(.success(latency: now - entry.sentAt)) }
+                if connectedAt == nil { connectedAt = now }
+                if !entry.countedSlow {
+                    let warmingUp = entry.sentAt < connectedAt!
+                    outcomes.append(.success(latency: warmingUp ? .zero : now - entry.sentAt))
+                }
                 core.metrics.deliveryLatency.recordNanoseconds(nanoseconds(now - entry.sentAt))
                 switch entry.origin {
                 case .live(let pending): delivered.append(pending)
@@ -237,6 +244,8 @@ final class Dispatcher {
     /// a hung cluster trips the breaker without waiting for librdkafka's timeout.
     private func scanSlowInFlight(now: ContinuousClock.Instant) {
         let limit = core.configuration.breaker.slowCallDuration
+        // Until the first acknowledgement, slowness may be the first connection; failures still count.
+        guard let connectedAt else { return }
         var slow = 0
         while let (opaque, sentAt) = flightOrder.first {
             guard inFlight[opaque] != nil else {
@@ -245,6 +254,7 @@ final class Dispatcher {
             }
             guard now - sentAt >= limit else { break }
             flightOrder.removeFirst()
+            guard sentAt >= connectedAt else { continue }
             inFlight[opaque]?.countedSlow = true
             slow += 1
         }
