@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -48,6 +49,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -88,6 +90,17 @@ let package = Package(
         // Helpers shared by the test targets: temporary folders, child processes,
         // librdkafka's mock cluster with fault injection, a topic reader.
         .target(name: "SpillwayTestKit", dependencies: ["CRDKafka"]),
+
+        // Pipeline latency and throughput against raw baselines, in the same run.
+        .executableTarget(
+            name: "pipeline-benchmark",
+            dependencies: [
+                "Spillway", "SpillwaySpool", "SpillwayTestKit", "CRDKafka",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PipelineBenchmark"
+        ),
 
         .testTarget(
             name: "SpillwaySpoolTests",

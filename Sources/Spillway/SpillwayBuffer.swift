@@ -36,10 +36,10 @@ public final class SpillwayBuffer: Service, Sendable {
         let record = Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: WallClock.milliseconds())
         let size = record.payloadSize
         if let rejection = rejection(for: record, size: size) {
-            core.state.withLock { $0.ledger.rejected[rejection.code, default: 0] += 1 }
+            core.state.withLockedValue { $0.ledger.rejected[rejection.code, default: 0] += 1 }
             return .rejected(rejection)
         }
-        let (disposition, wake) = core.state.withLock { state in
+        let (disposition, wake) = core.state.withLockedValue { state in
             let disposition = state.accept(record, size: size)
             let wake = state.dispatcherIdle && disposition == .queued
             if wake { state.dispatcherIdle = false }
@@ -66,7 +66,7 @@ public final class SpillwayBuffer: Service, Sendable {
                 accepted.append((index, record, size))
             }
         }
-        let wake = core.state.withLock { state in
+        let wake = core.state.withLockedValue { state in
             for code in rejections { state.ledger.rejected[code, default: 0] += 1 }
             var queued = false
             for item in accepted {
@@ -97,13 +97,13 @@ public final class SpillwayBuffer: Service, Sendable {
     /// Forces the breaker open or closed, or returns it to automatic control.
     /// Takes effect within milliseconds; a forced mode holds until changed.
     public func setBreakerMode(_ mode: BreakerMode) {
-        core.state.withLock { $0.requestedMode = mode }
+        core.state.withLockedValue { $0.requestedMode = mode }
         core.producer.wakeUp()
     }
 
     /// Stops replaying the spool (live traffic is unaffected) until `resumeReplay`.
     public func pauseReplay() {
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             state.replayPaused = true
             state.replayWanted = false
             if let first = state.replayOutbox.first {
@@ -114,7 +114,7 @@ public final class SpillwayBuffer: Service, Sendable {
     }
 
     public func resumeReplay() {
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             state.replayPaused = false
             let breaker = state.breaker
             state.replayWanted = breaker.mode == .forcedClosed || (breaker.mode == .auto && breaker.state == .closed)
@@ -124,18 +124,18 @@ public final class SpillwayBuffer: Service, Sendable {
 
     /// Changes the replay ceilings while running.
     public func setReplayRate(recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil) throws(SpillwayConfigurationError) {
-        var replay = core.state.withLock { $0.replayConfiguration }
+        var replay = core.state.withLockedValue { $0.replayConfiguration }
         if let recordsPerSecond { replay.recordsPerSecond = recordsPerSecond }
         if let bytesPerSecond { replay.bytesPerSecond = bytesPerSecond }
         try replay.validate()
-        core.state.withLock { $0.replayConfiguration = replay }
+        core.state.withLockedValue { $0.replayConfiguration = replay }
     }
 
     // MARK: Observing
 
     /// One consistent snapshot: the ledger balances in it.
     public func status() -> SpillwayStatus {
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             SpillwayStatus(
                 ledger: state.ledger,
                 breaker: state.breaker,
@@ -161,7 +161,7 @@ public final class SpillwayBuffer: Service, Sendable {
     /// cancellation), then stops intake, gives in-flight records their deadline,
     /// spools the rest and closes the spool.
     public func run() async throws {
-        let starting = core.state.withLock { state in
+        let starting = core.state.withLockedValue { state in
             guard state.phase == .starting else { return false }
             state.phase = .running
             return true
@@ -193,7 +193,7 @@ public final class SpillwayBuffer: Service, Sendable {
         }
 
         core.logger.info("spillway shutting down: intake closed, draining")
-        core.state.withLock { $0.phase = .draining }
+        core.state.withLockedValue { $0.phase = .draining }
         core.producer.wakeUp()
         await dispatching
         core.spoolWake.signal()
@@ -201,7 +201,7 @@ public final class SpillwayBuffer: Service, Sendable {
         reporting.cancel()
         _ = await reporting.value
         core.events.finish()
-        let ledger = core.state.withLock { $0.ledger }
+        let ledger = core.state.withLockedValue { $0.ledger }
         core.logger.info("spillway stopped", metadata: [
             "delivered": "\(ledger.delivered)", "spooled": "\(ledger.spooled)", "dropped": "\(ledger.droppedTotal)", "imbalance": "\(ledger.imbalance)",
         ])

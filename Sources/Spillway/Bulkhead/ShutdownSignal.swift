@@ -1,11 +1,11 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A one-shot signal: `trigger` once, and every waiter, past or future, resumes.
 final class ShutdownSignal: Sendable {
-    private let state = Mutex<(triggered: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(triggered: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func trigger() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.triggered = true
             defer { state.waiters.removeAll() }
             return state.waiters
@@ -15,7 +15,7 @@ final class ShutdownSignal: Sendable {
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
+            let resumeNow = state.withLockedValue { state in
                 if state.triggered { return true }
                 state.waiters.append(continuation)
                 return false

@@ -32,10 +32,10 @@ final class Dispatcher {
     /// Dispatches until shutdown begins, then drains.
     func run() {
         publish(force: true)
-        core.state.withLock { $0.sending = breaker.isSending; $0.replayWanted = replayAllowed($0) }
+        core.state.withLockedValue { $0.sending = breaker.isSending; $0.replayWanted = replayAllowed($0) }
         while true {
             let now = ContinuousClock.now
-            let (mode, probe, phase) = core.state.withLock { state in
+            let (mode, probe, phase) = core.state.withLockedValue { state in
                 defer { state.requestedMode = nil; state.probeResult = nil }
                 return (state.requestedMode, state.probeResult, state.phase)
             }
@@ -61,11 +61,11 @@ final class Dispatcher {
 
     /// Sends as many live records as the breaker permits; returns how many.
     private func sendLive() -> Int {
-        let waiting = core.state.withLock { $0.live.count }
+        let waiting = core.state.withLockedValue { $0.live.count }
         guard waiting > 0 else { return 0 }
         let permitted = breaker.permits(min(waiting, batchSize))
         guard permitted > 0 else { return 0 }
-        let batch = core.state.withLock { $0.takeLive(permitted) }
+        let batch = core.state.withLockedValue { $0.takeLive(permitted) }
         let now = ContinuousClock.now
         var failures: [(PendingRecord, rd_kafka_resp_err_t)] = []
         for (index, pending) in batch.enumerated() {
@@ -78,7 +78,7 @@ final class Dispatcher {
             case .queueFull:
                 // Back-pressure: the rest waits for the next round, in order.
                 backPressured = true
-                core.state.withLock { $0.returnToLive(batch[index...]) }
+                core.state.withLockedValue { $0.returnToLive(batch[index...]) }
                 settle(failures)
                 return index
             case .failed(let code):
@@ -93,7 +93,7 @@ final class Dispatcher {
     private func settle(_ failures: [(PendingRecord, rd_kafka_resp_err_t)]) {
         guard !failures.isEmpty else { return }
         var outcomes: [CallOutcome] = []
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             for (pending, code) in failures {
                 core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
                 switch KafkaErrorKind(code) {
@@ -112,7 +112,7 @@ final class Dispatcher {
 
     /// Sends replayed records, only when no live record waits (live traffic first).
     private func sendReplay() -> Int {
-        let batch: [SpooledRecord] = core.state.withLock { state in
+        let batch: [SpooledRecord] = core.state.withLockedValue { state in
             guard state.live.isEmpty, !state.replayOutbox.isEmpty, state.replayWanted else { return [] }
             let count = min(state.replayOutbox.count, batchSize)
             return (0..<count).map { _ in state.replayOutbox.removeFirst() }
@@ -143,7 +143,7 @@ final class Dispatcher {
                 }
             }
         }
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             state.ledger.replayInFlight = replayInFlight
             state.replayDeadLetters += deadLetters
             if let unsent {
@@ -157,7 +157,7 @@ final class Dispatcher {
     }
 
     private func hasWork() -> Bool {
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             let work = (!state.live.isEmpty && breaker.hasPermits) || (state.replayWanted && !state.replayOutbox.isEmpty && state.live.isEmpty)
             // No work: the next `send` wakes us from librdkafka's poll.
             state.dispatcherIdle = !work
@@ -180,7 +180,7 @@ final class Dispatcher {
         var outcomes: [CallOutcome] = []
         for (code, text) in clientErrors {
             core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
-            core.state.withLock { $0.lastError = "Kafka: \(text)" }
+            core.state.withLockedValue { $0.lastError = "Kafka: \(text)" }
             if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
                 outcomes.append(.failure(reason: "all brokers are down: \(text)"))
             }
@@ -224,7 +224,7 @@ final class Dispatcher {
             }
         }
         let lastFailure = outcomes.lazy.compactMap { if case .failure(let reason) = $0 { reason } else { nil } }.last
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             for pending in delivered { state.delivered(pending) }
             for pending in spill { state.spillFromFlight(pending) }
             for (pending, reason) in dead { state.deadLetterFromFlight(pending, reason: reason) }
@@ -286,7 +286,7 @@ final class Dispatcher {
             // Take back what librdkafka holds; the purge reports send it to the spool.
             core.producer.purge()
         }
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             state.sending = breaker.isSending
             state.replayWanted = replayAllowed(state)
             if transition.stopsSending {
@@ -307,7 +307,7 @@ final class Dispatcher {
         let timeout = core.configuration.breaker.probeTimeout
         Thread.detachNewThread {
             let result = core.producer.probe(timeout: timeout)
-            core.state.withLock { state in
+            core.state.withLockedValue { state in
                 switch result {
                 case .success(let detail): state.probeResult = (true, detail)
                 case .failure(let failure): state.probeResult = (false, failure.description)
@@ -332,14 +332,14 @@ final class Dispatcher {
         snapshot.lastTransition = lastTransition?.kind
         snapshot.lastReason = lastTransition?.reason
         snapshot.transitions = transitionCounts
-        core.state.withLock { $0.breaker = snapshot }
+        core.state.withLockedValue { $0.breaker = snapshot }
     }
 
     // MARK: Shutdown
 
     /// Intake is closed: give in-flight records their deadline, then spool the rest.
     private func drain() {
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             state.sending = false
             state.replayWanted = false
             state.replayOutbox.removeAll()
@@ -358,7 +358,7 @@ final class Dispatcher {
                 pollAndHandle(timeoutMilliseconds: 10)
             }
         }
-        core.state.withLock { state in
+        core.state.withLockedValue { state in
             // Whatever librdkafka never reported on: we hold the live ones, so spool them.
             for entry in inFlight.values {
                 if case .live(let pending) = entry.origin { state.spillFromFlight(pending) }

@@ -25,7 +25,7 @@ final class SpoolWorker {
             var finished = false
             // Drain everything there is before sleeping again.
             while true {
-                let step = core.state.withLock { state in
+                let step = core.state.withLockedValue { state in
                     (
                         work: state.takeHandoff(max: core.configuration.spoolBatchSize),
                         acks: state.replayAcks.isEmpty ? [] : state.replayAcks,
@@ -33,7 +33,7 @@ final class SpoolWorker {
                         phase: state.phase
                     )
                 }
-                core.state.withLock { state in
+                core.state.withLockedValue { state in
                     state.replayAcks.removeAll(keepingCapacity: true)
                     state.replayDeadLetters.removeAll(keepingCapacity: true)
                 }
@@ -43,7 +43,7 @@ final class SpoolWorker {
                 acknowledge(step.acks)
                 moveToDeadLetters(step.dead)
                 if step.phase == .flushing || step.phase == .stopped {
-                    let empty = core.state.withLock { $0.handoff.isEmpty && $0.deadHandoff.isEmpty && $0.replayAcks.isEmpty }
+                    let empty = core.state.withLockedValue { $0.handoff.isEmpty && $0.deadHandoff.isEmpty && $0.replayAcks.isEmpty }
                     if empty && !didWork {
                         finished = true
                         break
@@ -64,7 +64,7 @@ final class SpoolWorker {
             let spool = try Spool.open(core.configuration.spool, options: .service, logger: core.logger)
             self.spool = spool
             let totals = spool.totals
-            core.state.withLock { state in
+            core.state.withLockedValue { state in
                 state.ledger.recovered = totals.count
                 state.ledger.spooled = totals.count
                 state.spoolTotals = totals
@@ -78,7 +78,7 @@ final class SpoolWorker {
             }
         } catch {
             core.logger.error("spool unavailable; records that cannot go to Kafka will be dropped", metadata: ["error": "\(error)"])
-            core.state.withLock { state in
+            core.state.withLockedValue { state in
                 state.spoolAvailable = false
                 state.lastError = "spool unavailable: \(error)"
             }
@@ -88,7 +88,7 @@ final class SpoolWorker {
     private func close() {
         spool?.close()
         spool = nil
-        core.state.withLock { $0.phase = .stopped }
+        core.state.withLockedValue { $0.phase = .stopped }
     }
 
     // MARK: Writing
@@ -97,15 +97,15 @@ final class SpoolWorker {
         guard !batch.isEmpty else { return }
         let bytes = batch.reduce(0) { $0 + $1.size }
         guard let spool else {
-            core.state.withLock { $0.spoolWrote(batch.count, bytes: bytes, evicted: 0, failure: .spoolUnavailable, totals: $0.spoolTotals) }
+            core.state.withLockedValue { $0.spoolWrote(batch.count, bytes: bytes, evicted: 0, failure: .spoolUnavailable, totals: $0.spoolTotals) }
             return
         }
         do {
             let result = try spool.append(batch.map(\.record))
-            core.state.withLock { $0.spoolWrote(batch.count, bytes: bytes, evicted: result.evictedCount, totals: spool.totals) }
+            core.state.withLockedValue { $0.spoolWrote(batch.count, bytes: bytes, evicted: result.evictedCount, totals: spool.totals) }
         } catch {
             core.logger.error("spool append failed; batch dropped", metadata: ["records": "\(batch.count)", "error": "\(error)"])
-            core.state.withLock { state in
+            core.state.withLockedValue { state in
                 state.spoolWrote(batch.count, bytes: bytes, evicted: 0, failure: .spoolFailed, totals: spool.totals)
                 state.lastError = "spool append failed: \(error)"
             }
@@ -126,13 +126,13 @@ final class SpoolWorker {
             let bytes = run.reduce(0) { $0 + $1.0.size }
             do {
                 let result = try spool.append(run.map(\.0.record), as: .deadLetter(reason: run.first!.reason))
-                core.state.withLock { state in
+                core.state.withLockedValue { state in
                     state.spoolWrote(run.count, bytes: bytes, evicted: result.evictedCount, totals: spool.totals)
                     state.spoolDeadLettered(result.appendedCount)
                 }
                 core.logger.warning("Kafka refused records; kept as dead letters", metadata: ["records": "\(run.count)", "reason": "\(run.first!.reason)"])
             } catch {
-                core.state.withLock { state in
+                core.state.withLockedValue { state in
                     state.spoolWrote(run.count, bytes: bytes, evicted: 0, failure: .spoolFailed, totals: spool.totals)
                     state.lastError = "spool append failed: \(error)"
                 }
@@ -147,7 +147,7 @@ final class SpoolWorker {
         guard !ids.isEmpty, let spool else { return }
         do {
             let deleted = try spool.delete(ids: ids)
-            core.state.withLock { $0.spoolDeleted(deleted, totals: spool.totals) }
+            core.state.withLockedValue { $0.spoolDeleted(deleted, totals: spool.totals) }
         } catch {
             // They stay in the spool and will be replayed again: at least once.
             core.logger.error("could not delete replayed records from the spool", metadata: ["error": "\(error)"])
@@ -159,7 +159,7 @@ final class SpoolWorker {
         for (reason, group) in Dictionary(grouping: items, by: \.reason) {
             do {
                 let moved = try spool.moveToDeadLetters(ids: group.map(\.id), reason: reason)
-                core.state.withLock { state in
+                core.state.withLockedValue { state in
                     state.spoolDeadLettered(moved)
                     state.spoolTotals = spool.totals
                     state.spoolBacklog = spool.totals.readyCount > 0
@@ -174,12 +174,12 @@ final class SpoolWorker {
     private func replay() {
         guard let spool else { return }
         let now = ContinuousClock.now
-        let (wanted, outboxCount, inFlight, rewind, configuration) = core.state.withLock { state in
+        let (wanted, outboxCount, inFlight, rewind, configuration) = core.state.withLockedValue { state in
             (state.replayWanted, state.replayOutbox.count, state.ledger.replayInFlight, state.replayRewind, state.replayConfiguration)
         }
         guard wanted else {
             replaying = false
-            core.state.withLock { $0.replayRate = 0 }
+            core.state.withLockedValue { $0.replayRate = 0 }
             return
         }
         if throttle.configuration != configuration { throttle.configuration = configuration }
@@ -190,10 +190,10 @@ final class SpoolWorker {
         }
         if let rewind, inFlight == 0, outboxCount == 0 {
             cursor = min(cursor, rewind - 1)
-            core.state.withLock { $0.replayRewind = nil }
+            core.state.withLockedValue { $0.replayRewind = nil }
         }
         guard spool.totals.readyCount > 0, outboxCount == 0, inFlight < configuration.batchSize else {
-            core.state.withLock { $0.replayRate = throttle.currentRate(at: now) }
+            core.state.withLockedValue { $0.replayRate = throttle.currentRate(at: now) }
             return
         }
         let allowed = throttle.available(at: now, limit: configuration.batchSize - inFlight)
@@ -208,7 +208,7 @@ final class SpoolWorker {
             }
             throttle.consume(records: records.count, bytes: records.reduce(0) { $0 + $1.record.payloadSize })
             cursor = last.id
-            core.state.withLock { state in
+            core.state.withLockedValue { state in
                 guard state.replayWanted else { return }
                 state.replayOutbox.append(contentsOf: records)
                 state.replayRate = throttle.currentRate(at: now)

@@ -1,0 +1,231 @@
+// Pipeline benchmarks, each beside a baseline measured in the same run:
+//
+//   swift run -c release pipeline-benchmark [--quick]
+//
+// 1. `send` latency (p50/p99/p99.9) with the breaker closed, forced open, and
+//    with Kafka hung (mock round trip 30 s), against a bare mutex-protected deque append.
+// 2. End-to-end throughput of 100-byte records into the mock cluster, against a
+//    raw librdkafka produce loop in the same process.
+// 3. Spill throughput with the breaker forced open, against `Spool.append` in batches of 1000.
+import CRDKafka
+import DequeModule
+import Foundation
+import Logging
+import Spillway
+import SpillwaySpool
+import SpillwayTestKit
+import Synchronization
+
+let quick = CommandLine.arguments.contains("--quick")
+let latencySamples = quick ? 50_000 : 200_000
+let throughputRecords = quick ? 50_000 : 200_000
+let scratch = TemporaryDirectory("spillway-pipeline-benchmark")
+defer { scratch.remove() }
+let value = [UInt8](repeating: 0x61, count: 100)
+
+@inline(__always)
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
+struct Percentiles {
+    var p50: Double
+    var p99: Double
+    var p999: Double
+
+    init(_ samples: [UInt64]) {
+        let sorted = samples.sorted()
+        func at(_ q: Double) -> Double { Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) }
+        p50 = at(0.5)
+        p99 = at(0.99)
+        p999 = at(0.999)
+    }
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "benchmark")
+    logger.logLevel = .error
+    return logger
+}
+
+func configuration(_ cluster: MockKafkaCluster, spool name: String) -> SpillwayConfiguration {
+    var configuration = SpillwayConfiguration()
+    configuration.kafka = KafkaConfiguration(bootstrapServers: [cluster.bootstrapServers], acks: .leader, linger: .milliseconds(5), messageTimeout: .seconds(60), properties: ["log_level": "0"])
+    configuration.spool = SpoolConfiguration(path: scratch.file(name), maxBytes: 4 << 30, maxRecords: 100_000_000, integrityCheck: .skip)
+    configuration.queue = QueueLimits(maxRecords: 1_000_000, maxBytes: 1 << 30)
+    configuration.spoolHandoff = QueueLimits(maxRecords: 1_000_000, maxBytes: 1 << 30)
+    configuration.shutdownDeadline = .seconds(1)
+    return configuration
+}
+
+/// Runs `body` against a started buffer, then shuts it down.
+func withBuffer<T>(_ configuration: SpillwayConfiguration, _ body: (SpillwayBuffer) async throws -> T) async throws -> T {
+    let buffer = try SpillwayBuffer(configuration: configuration, logger: quietLogger())
+    let running = Task { try await buffer.run() }
+    defer { buffer.shutdown() }
+    let result = try await body(buffer)
+    buffer.shutdown()
+    try await running.value
+    return result
+}
+
+func waitUntil(_ condition: () -> Bool) async {
+    while !condition() { try? await Task.sleep(for: .milliseconds(2)) }
+}
+
+// MARK: 1. send latency
+
+func baselineLatency() -> Percentiles {
+    let queue = Mutex(Deque<Record>())
+    var samples = [UInt64](repeating: 0, count: latencySamples)
+    for index in 0..<latencySamples {
+        let start = monotonicNanoseconds()
+        let record = Record(topic: "bench", value: value, timestamp: Int64(index))
+        queue.withLock { $0.append(record) }
+        samples[index] = monotonicNanoseconds() - start
+    }
+    return Percentiles(samples)
+}
+
+func sendLatency(_ buffer: SpillwayBuffer) -> Percentiles {
+    var samples = [UInt64](repeating: 0, count: latencySamples)
+    for index in 0..<latencySamples {
+        let start = monotonicNanoseconds()
+        _ = buffer.send(topic: "bench", value: value)
+        samples[index] = monotonicNanoseconds() - start
+    }
+    return Percentiles(samples)
+}
+
+func latencyBenchmarks() async throws {
+    print("1. send latency, \(latencySamples) calls each, 100-byte values; ratio = spillway p50 / baseline p50")
+    print("   state          p50      p99    p99.9 |  baseline p50   p99  | ratio p50")
+    for state in ["closed", "forced open", "kafka hung"] {
+        let cluster = try MockKafkaCluster()
+        let base = baselineLatency()
+        let result: Percentiles = try await withBuffer(configuration(cluster, spool: "latency-\(state).db")) { buffer in
+            // Warm up: connect and deliver once, so "closed" measures the steady state.
+            _ = buffer.send(topic: "bench", value: value)
+            await waitUntil { buffer.status().ledger.delivered >= 1 }
+            switch state {
+            case "forced open":
+                buffer.setBreakerMode(.forcedOpen)
+                await waitUntil { buffer.status().breaker.mode == .forcedOpen }
+            case "kafka hung":
+                cluster.setRoundTripTime(milliseconds: 30_000)
+            default:
+                break
+            }
+            return sendLatency(buffer)
+        }
+        print(String(format: "   %-12@ %6.0fns %6.0fns %6.0fns | %8.0fns %6.0fns | %5.2fx",
+                     state as NSString, result.p50, result.p99, result.p999, base.p50, base.p99, result.p50 / base.p50))
+    }
+}
+
+// MARK: 2. end-to-end throughput
+
+func rawProduceLoop(_ cluster: MockKafkaCluster, count: Int) throws -> Double {
+    let conf = rd_kafka_conf_new()
+    var errorText = [CChar](repeating: 0, count: 256)
+    for (key, setting) in [("bootstrap.servers", cluster.bootstrapServers), ("acks", "1"), ("linger.ms", "5"), ("log_level", "0"),
+                           ("queue.buffering.max.messages", "1000000"), ("queue.buffering.max.kbytes", "1048576")] {
+        rd_kafka_conf_set(conf, key, setting, &errorText, errorText.count)
+    }
+    rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR)
+    guard let producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else { fatalError("rd_kafka_new") }
+    let queue = rd_kafka_queue_get_main(producer)
+    defer {
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(producer)
+    }
+    var delivered = 0
+    func drain(_ timeout: Int32) {
+        while let event = rd_kafka_queue_poll(queue, timeout) {
+            while let message = rd_kafka_event_message_next(event) {
+                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR { delivered += 1 }
+            }
+            rd_kafka_event_destroy(event)
+            if timeout > 0 { break }
+        }
+    }
+    // Warm up the connection, as Spillway's run does.
+    let started = Date()
+    var produced = 0
+    "bench".withCString { topic in
+        value.withUnsafeBytes { bytes in
+            while produced < count {
+                var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 4)
+                fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                fields[0].u.cstr = topic
+                fields[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                fields[1].u.i = RD_KAFKA_MSG_F_COPY
+                fields[2].vtype = RD_KAFKA_VTYPE_VALUE
+                fields[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+                fields[2].u.mem.size = bytes.count
+                fields[3].vtype = RD_KAFKA_VTYPE_OPAQUE
+                fields[3].u.ptr = UnsafeMutableRawPointer(bitPattern: produced + 1)
+                if let error = rd_kafka_produceva(producer, fields, 4) {
+                    rd_kafka_error_destroy(error)
+                    drain(1)
+                } else {
+                    produced += 1
+                }
+                if produced % 1000 == 0 { drain(0) }
+            }
+        }
+    }
+    while delivered < count { drain(10) }
+    return Double(count) / Date().timeIntervalSince(started)
+}
+
+func throughputBenchmark() async throws {
+    print("")
+    print("2. end-to-end throughput, \(throughputRecords) records of 100 bytes into the mock cluster (acks=1)")
+    let rawCluster = try MockKafkaCluster()
+    let raw = try rawProduceLoop(rawCluster, count: throughputRecords)
+    let cluster = try MockKafkaCluster()
+    let ours: Double = try await withBuffer(configuration(cluster, spool: "throughput.db")) { buffer in
+        _ = buffer.send(topic: "bench", value: value)
+        await waitUntil { buffer.status().ledger.delivered >= 1 }
+        let started = Date()
+        for _ in 0..<throughputRecords { _ = buffer.send(topic: "bench", value: value) }
+        await waitUntil { buffer.status().ledger.delivered >= throughputRecords + 1 }
+        return Double(throughputRecords) / Date().timeIntervalSince(started)
+    }
+    print(String(format: "   spillway %8.0f records/s | raw librdkafka %8.0f records/s | ratio %.2fx", ours, raw, ours / raw))
+}
+
+// MARK: 3. spill throughput
+
+func spillBenchmark() async throws {
+    print("")
+    print("3. spill throughput with the breaker forced open, \(throughputRecords) records of 100 bytes")
+    let spool = try Spool.open(SpoolConfiguration(path: scratch.file("direct.db"), maxBytes: 4 << 30, maxRecords: 100_000_000, integrityCheck: .skip), logger: quietLogger())
+    let records = (0..<throughputRecords).map { Record(topic: "bench", value: value, timestamp: Int64($0)) }
+    let directStart = Date()
+    var start = 0
+    while start < records.count {
+        try spool.append(Array(records[start..<min(start + 1000, records.count)]))
+        start += 1000
+    }
+    let direct = Double(throughputRecords) / Date().timeIntervalSince(directStart)
+    spool.close()
+
+    let cluster = try MockKafkaCluster()
+    let ours: Double = try await withBuffer(configuration(cluster, spool: "spill.db")) { buffer in
+        buffer.setBreakerMode(.forcedOpen)
+        await waitUntil { buffer.status().breaker.mode == .forcedOpen }
+        let started = Date()
+        for _ in 0..<throughputRecords { _ = buffer.send(topic: "bench", value: value) }
+        await waitUntil { buffer.status().ledger.spooled >= throughputRecords }
+        return Double(throughputRecords) / Date().timeIntervalSince(started)
+    }
+    print(String(format: "   spillway %8.0f records/s | Spool.append x1000 %8.0f records/s | ratio %.2fx", ours, direct, ours / direct))
+}
+
+try await latencyBenchmarks()
+try await throughputBenchmark()
+try await spillBenchmark()
