@@ -77,12 +77,20 @@ func waitUntil(_ condition: () -> Bool) async {
 
 // MARK: 1. send latency
 
+/// One value buffer per call, made before timing starts, as an application
+/// hands over a buffer of its own each time (a shared buffer would measure
+/// reference-count contention between threads instead).
+func distinctValues() -> [[UInt8]] {
+    (0..<latencySamples).map { index in [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 100) }
+}
+
 func baselineLatency() -> Percentiles {
     let queue = Mutex(Deque<Record>())
+    let values = distinctValues()
     var samples = [UInt64](repeating: 0, count: latencySamples)
     for index in 0..<latencySamples {
         let start = monotonicNanoseconds()
-        let record = Record(topic: "bench", value: value, timestamp: Int64(index))
+        let record = Record(topic: "bench", value: values[index], timestamp: Int64(index))
         queue.withLock { $0.append(record) }
         samples[index] = monotonicNanoseconds() - start
     }
@@ -90,10 +98,11 @@ func baselineLatency() -> Percentiles {
 }
 
 func sendLatency(_ buffer: SpillwayBuffer) -> Percentiles {
+    let values = distinctValues()
     var samples = [UInt64](repeating: 0, count: latencySamples)
     for index in 0..<latencySamples {
         let start = monotonicNanoseconds()
-        _ = buffer.send(topic: "bench", value: value)
+        _ = buffer.send(topic: "bench", value: values[index])
         samples[index] = monotonicNanoseconds() - start
     }
     return Percentiles(samples)
@@ -226,6 +235,32 @@ func spillBenchmark() async throws {
     print(String(format: "   spillway %8.0f records/s | Spool.append x1000 %8.0f records/s | ratio %.2fx", ours, direct, ours / direct))
 }
 
-try await latencyBenchmarks()
-try await throughputBenchmark()
-try await spillBenchmark()
+if CommandLine.arguments.contains("--bare-send") {
+    // For profilers: the hand-over alone, with no pipeline threads running.
+    let cluster = try MockKafkaCluster()
+    var bare = configuration(cluster, spool: "bare.db")
+    bare.spoolHandoff = QueueLimits(maxRecords: 10_000_000, maxBytes: 1 << 32)
+    let buffer = try SpillwayBuffer(configuration: bare, logger: quietLogger())
+    for _ in 0..<10 {
+        let result = sendLatency(buffer)
+        let base = baselineLatency()
+        print(String(format: "bare send p50 %.0fns p99 %.0fns | baseline p50 %.0fns p99 %.0fns", result.p50, result.p99, base.p50, base.p99))
+    }
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--send-loop") {
+    // For profilers: forced open, then nothing but `send` for a while.
+    let cluster = try MockKafkaCluster()
+    _ = try await withBuffer(configuration(cluster, spool: "profile.db")) { buffer in
+        buffer.setBreakerMode(.forcedOpen)
+        while buffer.status().breaker.mode != .forcedOpen { try await Task.sleep(for: .milliseconds(2)) }
+        for _ in 0..<20 { _ = sendLatency(buffer) }
+    }
+    exit(0)
+}
+
+let only = CommandLine.arguments.first { $0.hasPrefix("--only=") }?.dropFirst(7)
+if only == nil || only == "latency" { try await latencyBenchmarks() }
+if only == nil || only == "throughput" { try await throughputBenchmark() }
+if only == nil || only == "spill" { try await spillBenchmark() }

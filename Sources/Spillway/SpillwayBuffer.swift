@@ -33,17 +33,21 @@ public final class SpillwayBuffer: Service, Sendable {
         headers: [RecordHeader] = [],
         partition: Int32? = nil
     ) -> Disposition {
-        let record = Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: WallClock.milliseconds())
-        let size = record.payloadSize
-        if let rejection = rejection(for: record, size: size) {
+        let size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
+        if let rejection = rejection(topic: topic, size: size) {
             core.state.withLockedValue { $0.ledger.rejected[rejection.code, default: 0] += 1 }
             return .rejected(rejection)
         }
+        let timestamp = WallClock.milliseconds()
         let (disposition, wake) = core.state.withLockedValue { state in
-            let disposition = state.accept(record, size: size)
-            let wake = state.dispatcherIdle && disposition == .queued
-            if wake { state.dispatcherIdle = false }
-            return (disposition, wake)
+            // Built under the lock and moved into the queue: one copy of the caller's buffers' references.
+            let disposition = state.accept(
+                Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: timestamp),
+                size: size
+            )
+            guard state.dispatcherIdle, case .queued = disposition else { return (disposition, false) }
+            state.dispatcherIdle = false
+            return (disposition, true)
         }
         if wake { core.producer.wakeUp() }
         return disposition
@@ -59,7 +63,7 @@ public final class SpillwayBuffer: Service, Sendable {
         for (index, outgoing) in records.enumerated() {
             let record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
             let size = record.payloadSize
-            if let rejection = rejection(for: record, size: size) {
+            if let rejection = rejection(topic: record.topic, size: size) {
                 dispositions[index] = .rejected(rejection)
                 rejections.append(rejection.code)
             } else {
@@ -71,7 +75,7 @@ public final class SpillwayBuffer: Service, Sendable {
             var queued = false
             for item in accepted {
                 let disposition = state.accept(item.record, size: item.size)
-                queued = queued || disposition == .queued
+                if case .queued = disposition { queued = true }
                 dispositions[item.index] = disposition
             }
             let wake = state.dispatcherIdle && queued
@@ -82,12 +86,13 @@ public final class SpillwayBuffer: Service, Sendable {
         return dispositions.map { $0! }
     }
 
-    private func rejection(for record: Record, size: Int) -> Rejection? {
-        if let problem = TopicName.problem(with: record.topic) {
-            return .invalidTopic(record.topic, why: problem)
+    private func rejection(topic: String, size: Int) -> Rejection? {
+        if let problem = TopicName.problem(with: topic) {
+            return .invalidTopic(topic, why: problem)
         }
-        if size - record.topic.utf8.count > configuration.maxRecordBytes {
-            return .recordTooLarge(size: size - record.topic.utf8.count, limit: configuration.maxRecordBytes)
+        let recordBytes = size - topic.utf8.count
+        if recordBytes > configuration.maxRecordBytes {
+            return .recordTooLarge(size: recordBytes, limit: configuration.maxRecordBytes)
         }
         return nil
     }

@@ -33,6 +33,12 @@ public struct Record: Sendable, Hashable {
 
     /// Bytes of payload: topic, key, value and headers. Bounds are charged in these.
     public var payloadSize: Int {
+        Self.payloadSize(topic: topic, key: key, value: value, headers: headers)
+    }
+
+    /// The payload size of a record not built yet, so intake can check it first.
+    @inlinable
+    public static func payloadSize(topic: String, key: [UInt8]?, value: [UInt8], headers: [RecordHeader]) -> Int {
         var size = topic.utf8.count + (key?.count ?? 0) + value.count
         for header in headers { size += header.name.utf8.count + header.value.count }
         return size

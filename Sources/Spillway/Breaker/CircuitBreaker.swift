@@ -58,6 +58,13 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
+    /// Gives back permits obtained from `permits` but not used (fewer records were waiting).
+    public mutating func returnPermits(_ unused: Int) {
+        if mode == .auto, state == .halfOpen, unused > 0 {
+            trialSlots = min(configuration.halfOpenTrialCalls, trialSlots + unused)
+        }
+    }
+
     /// Feeds one delivery outcome.
     public mutating func record(_ outcome: CallOutcome, at now: Instant) -> [BreakerAction] {
         let kind: SlidingWindow.Kind

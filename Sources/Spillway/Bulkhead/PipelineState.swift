@@ -53,13 +53,16 @@ struct PipelineState: Sendable {
         self.handoffLimits = handoffLimits
         self.replayConfiguration = replay
         self.divertWhileBacklog = divertWhileBacklog
+        // Grown once up front, not by doubling while traffic arrives.
+        live.reserveCapacity(min(queueLimits.maxRecords, 1 << 16))
+        handoff.reserveCapacity(min(handoffLimits.maxRecords, 1 << 16))
     }
 
     // MARK: Intake
 
     /// Takes a record in: into the live queue if the breaker is sending and there
     /// is room (queue plus in flight), else to the spool's hand-off.
-    mutating func accept(_ record: Record, size: Int) -> Disposition {
+    mutating func accept(_ record: consuming Record, size: Int) -> Disposition {
         ledger.accepted += 1
         guard phase == .running || phase == .starting else {
             ledger.drop(.shuttingDown)
@@ -70,7 +73,7 @@ struct PipelineState: Sendable {
         if sending, !(divertWhileBacklog && spoolBacklog),
            ledger.liveQueued + ledger.inFlight < queueLimits.maxRecords,
            ledger.liveQueuedBytes + ledger.inFlightBytes + size <= queueLimits.maxBytes {
-            live.append(pending)
+            live.append(consume pending)
             ledger.liveQueued += 1
             ledger.liveQueuedBytes += size
             ledger.queued += 1
@@ -81,16 +84,17 @@ struct PipelineState: Sendable {
             return .dropped(.spoolUnavailable)
         }
         ledger.queued += 1
-        pushHandoff(pending)
+        pushHandoff(consume pending)
         return .spooled
     }
 
     /// Appends to the spool's hand-off (already counted in `queued`), dropping the
     /// oldest records in it when it is over its bound: the caller never waits for the disk.
-    private mutating func pushHandoff(_ pending: PendingRecord) {
+    private mutating func pushHandoff(_ pending: consuming PendingRecord) {
+        let size = pending.size
         handoff.append(pending)
         ledger.handoffQueued += 1
-        ledger.handoffBytes += pending.size
+        ledger.handoffBytes += size
         while ledger.handoffQueued > handoffLimits.maxRecords || ledger.handoffBytes > handoffLimits.maxBytes,
               let oldest = handoff.popFirst() {
             ledger.handoffQueued -= 1

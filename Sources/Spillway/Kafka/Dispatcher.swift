@@ -10,12 +10,10 @@ import SpillwaySpool
 final class Dispatcher {
     private let core: PipelineCore
     private var breaker: CircuitBreaker
-    private var inFlight: [UInt: InFlightRecord] = [:]
-    /// Opaque ids in send order, to find records in flight for too long.
-    private var flightOrder = Deque<(opaque: UInt, sentAt: ContinuousClock.Instant)>()
-    private var nextOpaque: UInt = 1
+    private var inFlight = InFlightWindow()
     private var replayInFlight = 0
     private var backPressured = false
+    private var lastSent = ContinuousClock.now
     /// When the first acknowledgement arrived. Records sent before it waited for
     /// the first connection and metadata, so their latency says nothing about health.
     private var connectedAt: ContinuousClock.Instant?
@@ -48,9 +46,8 @@ final class Dispatcher {
 
             backPressured = false
             let sent = sendLive() + sendReplay()
-            let busy = sent > 0 || hasWork()
-            // Back-pressure from librdkafka: give it a moment instead of spinning.
-            pollAndHandle(timeoutMilliseconds: backPressured ? 1 : (busy ? 0 : 10))
+            if sent > 0 { lastSent = now }
+            pollAndHandle(timeoutMilliseconds: pollTimeout(sent: sent, now: now))
             scanSlowInFlight(now: ContinuousClock.now)
             publish(force: false)
         }
@@ -59,22 +56,35 @@ final class Dispatcher {
 
     // MARK: Sending
 
+    /// How long to wait in librdkafka's poll. A full batch means a backlog: go
+    /// on at once. Recent traffic: a 1 ms cadence, so records move in batches
+    /// (well inside librdkafka's own linger) instead of fighting `send` for the
+    /// lock. Quiet for a while: sleep until `send` wakes us.
+    private func pollTimeout(sent: Int, now: ContinuousClock.Instant) -> Int32 {
+        if backPressured { return 1 }
+        if sent >= batchSize { return 0 }
+        if now - lastSent < .milliseconds(50) { return 1 }
+        let idle = core.state.withLockedValue { state in
+            let idle = state.live.isEmpty && (state.replayOutbox.isEmpty || !state.replayWanted)
+            state.dispatcherIdle = idle
+            return idle
+        }
+        return idle ? 10 : 1
+    }
+
     /// Sends as many live records as the breaker permits; returns how many.
     private func sendLive() -> Int {
-        let waiting = core.state.withLockedValue { $0.live.count }
-        guard waiting > 0 else { return 0 }
-        let permitted = breaker.permits(min(waiting, batchSize))
+        let permitted = breaker.permits(batchSize)
         guard permitted > 0 else { return 0 }
         let batch = core.state.withLockedValue { $0.takeLive(permitted) }
+        breaker.returnPermits(permitted - batch.count)
+        guard !batch.isEmpty else { return 0 }
         let now = ContinuousClock.now
         var failures: [(PendingRecord, rd_kafka_resp_err_t)] = []
         for (index, pending) in batch.enumerated() {
-            let opaque = nextOpaque
-            switch core.producer.produce(pending.record, opaque: opaque) {
+            switch core.producer.produce(pending.record, opaque: inFlight.nextOpaque) {
             case .enqueued:
-                nextOpaque &+= 1
-                inFlight[opaque] = InFlightRecord(origin: .live(pending), sentAt: now)
-                flightOrder.append((opaque, now))
+                _ = inFlight.insert(InFlightRecord(origin: .live(pending), sentAt: now))
             case .queueFull:
                 // Back-pressure: the rest waits for the next round, in order.
                 backPressured = true
@@ -124,12 +134,9 @@ final class Dispatcher {
         var deadLetters: [(id: Int64, reason: String)] = []
         for spooled in batch {
             if unsent != nil { break }
-            let opaque = nextOpaque
-            switch core.producer.produce(spooled.record, opaque: opaque) {
+            switch core.producer.produce(spooled.record, opaque: inFlight.nextOpaque) {
             case .enqueued:
-                nextOpaque &+= 1
-                inFlight[opaque] = InFlightRecord(origin: .replay(id: spooled.id), sentAt: now)
-                flightOrder.append((opaque, now))
+                _ = inFlight.insert(InFlightRecord(origin: .replay(id: spooled.id), sentAt: now))
                 replayInFlight += 1
                 sent += 1
             case .queueFull:
@@ -154,15 +161,6 @@ final class Dispatcher {
         }
         if !deadLetters.isEmpty || unsent != nil { core.spoolWake.signal() }
         return sent
-    }
-
-    private func hasWork() -> Bool {
-        core.state.withLockedValue { state in
-            let work = (!state.live.isEmpty && breaker.hasPermits) || (state.replayWanted && !state.replayOutbox.isEmpty && state.live.isEmpty)
-            // No work: the next `send` wakes us from librdkafka's poll.
-            state.dispatcherIdle = !work
-            return work
-        }
     }
 
     private func replayAllowed(_ state: PipelineState) -> Bool {
@@ -194,7 +192,7 @@ final class Dispatcher {
         var replayDead: [(id: Int64, reason: String)] = []
         var replayRetry: Int64?
         for report in reports {
-            guard let entry = inFlight.removeValue(forKey: report.opaque) else { continue }
+            guard let entry = inFlight.remove(report.opaque) else { continue }
             if case .replay = entry.origin { replayInFlight -= 1 }
             guard let code = report.error else {
                 if connectedAt == nil { connectedAt = now }
@@ -243,21 +241,9 @@ final class Dispatcher {
     /// Records in flight longer than the slow-call duration count as slow now:
     /// a hung cluster trips the breaker without waiting for librdkafka's timeout.
     private func scanSlowInFlight(now: ContinuousClock.Instant) {
-        let limit = core.configuration.breaker.slowCallDuration
         // Until the first acknowledgement, slowness may be the first connection; failures still count.
         guard let connectedAt else { return }
-        var slow = 0
-        while let (opaque, sentAt) = flightOrder.first {
-            guard inFlight[opaque] != nil else {
-                flightOrder.removeFirst()
-                continue
-            }
-            guard now - sentAt >= limit else { break }
-            flightOrder.removeFirst()
-            guard sentAt >= connectedAt else { continue }
-            inFlight[opaque]?.countedSlow = true
-            slow += 1
-        }
+        let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: connectedAt)
         for _ in 0..<slow { perform(breaker.record(.slowInFlight, at: now)) }
     }
 
@@ -358,16 +344,16 @@ final class Dispatcher {
                 pollAndHandle(timeoutMilliseconds: 10)
             }
         }
+        let unreported = inFlight.removeAll()
         core.state.withLockedValue { state in
             // Whatever librdkafka never reported on: we hold the live ones, so spool them.
-            for entry in inFlight.values {
+            for entry in unreported {
                 if case .live(let pending) = entry.origin { state.spillFromFlight(pending) }
             }
             state.spillLiveQueue()
             state.ledger.replayInFlight = 0
             state.phase = .flushing
         }
-        inFlight.removeAll()
         publish(force: true)
         core.spoolWake.signal()
     }

@@ -1,0 +1,64 @@
+import DequeModule
+
+/// Records inside librdkafka, keyed by their opaque id. Ids are handed out in
+/// send order and reports mostly come back in that order, so a sliding window
+/// over a deque beats a hash table: O(1) insert, lookup and removal, and the
+/// oldest records are at the front for the slow-call scan.
+struct InFlightWindow {
+    /// Opaque id of `entries.first`; librdkafka turns 0 into a null pointer, so ids start at 1.
+    private var base: UInt = 1
+    private var entries = Deque<InFlightRecord?>()
+    /// Next id to look at in the slow-call scan.
+    private var scanFrom: UInt = 1
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+    /// The id the next `insert` will return.
+    var nextOpaque: UInt { base + UInt(entries.count) }
+
+    mutating func insert(_ record: InFlightRecord) -> UInt {
+        let opaque = nextOpaque
+        entries.append(record)
+        count += 1
+        return opaque
+    }
+
+    mutating func remove(_ opaque: UInt) -> InFlightRecord? {
+        guard opaque >= base, opaque - base < UInt(entries.count) else { return nil }
+        let index = Int(opaque - base)
+        guard let record = entries[index] else { return nil }
+        entries[index] = nil
+        count -= 1
+        while let first = entries.first, first == nil {
+            entries.removeFirst()
+            base += 1
+        }
+        return record
+    }
+
+    /// Marks records sent before `cutoff` and not yet counted as slow; returns
+    /// how many. Records sent before `notBefore` are skipped (marked, not counted).
+    mutating func markSlow(sentBefore cutoff: ContinuousClock.Instant, notBefore: ContinuousClock.Instant) -> Int {
+        scanFrom = max(scanFrom, base)
+        var slow = 0
+        while scanFrom < nextOpaque {
+            let index = Int(scanFrom - base)
+            if let record = entries[index] {
+                guard record.sentAt < cutoff else { break }
+                entries[index]!.countedSlow = true
+                if record.sentAt >= notBefore { slow += 1 }
+            }
+            scanFrom += 1
+        }
+        return slow
+    }
+
+    /// Empties the window, returning what was in it.
+    mutating func removeAll() -> [InFlightRecord] {
+        let remaining = entries.compactMap { $0 }
+        base = nextOpaque
+        entries.removeAll()
+        count = 0
+        return remaining
+    }
+}
