@@ -117,3 +117,26 @@ import Testing
         try await harness.stop()
     }
 }
+
+@Suite struct PipelineOrderingTests {
+    /// `fifo`: while the spool holds a backlog, new records queue behind it in the spool.
+    @Test func fifoOrderingQueuesNewRecordsBehindTheBacklog() async throws {
+        let harness = try PipelineHarness { $0.ordering = .fifo }
+        defer { harness.cleanUp() }
+        harness.buffer.setBreakerMode(.forcedOpen)
+        try await harness.waitFor("forced open") { $0.breaker.mode == .forcedOpen }
+        harness.send(0..<200)
+        try await harness.waitFor("backlog spooled") { $0.ledger.spooled == 200 }
+        harness.buffer.pauseReplay()
+        harness.buffer.setBreakerMode(.auto)
+        try await harness.waitFor("closed") { $0.breaker.mode == .auto && $0.breaker.state == .closed }
+        #expect(harness.send(200..<210).allSatisfy { $0 == .spooled }, "behind the backlog, not around it")
+        harness.buffer.resumeReplay()
+        try await harness.waitFor("everything delivered") { $0.ledger.delivered == 210 && $0.ledger.spooled == 0 }
+        #expect(harness.send(210..<220).allSatisfy { $0 == .queued }, "no backlog: straight to Kafka")
+        try await harness.waitFor("delivered") { $0.ledger.delivered == 220 }
+        try await harness.stop()
+        let ids = try harness.deliveredIDs()
+        #expect(ids == Array(0..<220), "one partition, delivered in acceptance order")
+    }
+}

@@ -136,10 +136,11 @@ struct PipelineState: Sendable {
         ledger.inFlight -= records.count
     }
 
-    mutating func delivered(_ pending: PendingRecord) {
-        ledger.inFlight -= 1
-        ledger.inFlightBytes -= pending.size
-        ledger.delivered += 1
+    /// Live records Kafka acknowledged: `count` of them, `bytes` in all.
+    mutating func delivered(count: Int, bytes: Int) {
+        ledger.inFlight -= count
+        ledger.inFlightBytes -= bytes
+        ledger.delivered += count
     }
 
     /// An in-flight record failed or was purged: it goes to the spool.
