@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -54,14 +57,32 @@ let package = Package(
             ]
         ),
 
+        // The HTTP service around the pipeline: ingest, REST Proxy v2, admin API.
+        .target(
+            name: "SpillwayService",
+            dependencies: [
+                "Spillway",
+                "SpillwaySpool",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The `spillway` command: service, spool inspection, operations.
         .executableTarget(
             name: "spillway",
             dependencies: [
                 "SpillwaySpool",
+                "SpillwayService",
+                "Spillway",
                 "CRDKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -109,6 +130,13 @@ let package = Package(
         .testTarget(
             name: "SpillwayTests",
             dependencies: ["Spillway", "SpillwayTestKit"]
+        ),
+        .testTarget(
+            name: "SpillwayServiceTests",
+            dependencies: [
+                "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "SpillwayCLITests",

@@ -155,6 +155,11 @@ public final class SpillwayBuffer: Service, Sendable {
         }
     }
 
+    /// The in-process mock cluster's address, when `test.mock.num.brokers` is set (dev mode).
+    public var mockClusterBootstrapServers: String? {
+        core.producer.mockClusterBootstrapServers
+    }
+
     /// Breaker transitions as they happen, for as long as the stream is kept.
     public func breakerEvents() -> AsyncStream<BreakerEvent> {
         core.events.subscribe()
@@ -174,7 +179,8 @@ public final class SpillwayBuffer: Service, Sendable {
         guard starting else { throw SpillwayConfigurationError("this SpillwayBuffer has already run; make a new one") }
         let core = core
         core.logger.info("spillway starting", metadata: [
-            "kafka": "\(configuration.kafka.bootstrapServers.joined(separator: ","))", "spool": "\(configuration.spool.path)",
+            "kafka": "\(mockClusterBootstrapServers.map { "mock cluster at \($0)" } ?? configuration.kafka.bootstrapServers.joined(separator: ","))",
+            "spool": "\(configuration.spool.path)",
         ])
         async let dispatching: Void = Self.onThread("spillway-dispatch") { Dispatcher(core: core).run() }
         async let spooling: Void = Self.onThread("spillway-spool") { SpoolWorker(core: core).run() }

@@ -144,6 +144,12 @@ final class KafkaProducer: @unchecked Sendable {
         return .success("metadata from \(brokers) broker\(brokers == 1 ? "" : "s")")
     }
 
+    /// When the producer runs its own mock cluster (`test.mock.num.brokers`), its address.
+    var mockClusterBootstrapServers: String? {
+        guard let cluster = rd_kafka_handle_mock_cluster(handle) else { return nil }
+        return String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+    }
+
     /// librdkafka's version, for status pages.
     static var libraryVersion: String { String(cString: rd_kafka_version_str()) }
 }

@@ -186,7 +186,9 @@ final class SpoolWorker {
         if !replaying {
             replaying = true
             throttle.restart(at: now)
-            core.logger.info("replaying the spool", metadata: ["ready": "\(spool.totals.readyCount)"])
+            if spool.totals.readyCount > 0 {
+                core.logger.info("replaying the spool", metadata: ["ready": "\(spool.totals.readyCount)"])
+            }
         }
         if let rewind, inFlight == 0, outboxCount == 0 {
             cursor = min(cursor, rewind - 1)

@@ -1,0 +1,74 @@
+import Spillway
+import SpillwaySpool
+
+/// `GET /v1/status`: everything an operator needs at 3 a.m., in one document.
+struct StatusDocument: Encodable {
+    struct Breaker: Encodable {
+        var mode: String
+        var state: String
+        var windowCalls: Int
+        var failureRate: Double
+        var slowRate: Double
+        var consecutiveOpenings: Int
+        var lastTransition: String?
+        var lastReason: String?
+        var transitions: [String: Int]
+    }
+
+    struct Replay: Encodable {
+        var paused: Bool
+        var currentRate: Double
+        var recordsPerSecond: Double
+        var bytesPerSecond: Double
+    }
+
+    struct Spool: Encodable {
+        var available: Bool
+        var ready: Int
+        var readyBytes: Int
+        var deadLetters: Int
+        var deadLetterBytes: Int
+        var evictedLifetime: Int
+    }
+
+    var running: Bool
+    var breaker: Breaker
+    var ledger: Ledger
+    /// `accepted + recovered - (delivered + queued + in_flight + spooled + dropped)`: always 0.
+    var imbalance: Int
+    var replay: Replay
+    var spool: Spool
+    var lastError: String?
+
+    init(_ status: SpillwayStatus) {
+        running = status.running
+        breaker = Breaker(
+            mode: status.breaker.mode.rawValue,
+            state: status.breaker.state.rawValue,
+            windowCalls: status.breaker.windowCalls,
+            failureRate: status.breaker.failureRate,
+            slowRate: status.breaker.slowRate,
+            consecutiveOpenings: status.breaker.consecutiveOpenings,
+            lastTransition: status.breaker.lastTransition,
+            lastReason: status.breaker.lastReason,
+            transitions: status.breaker.transitions
+        )
+        ledger = status.ledger
+        imbalance = status.ledger.imbalance
+        replay = Replay(
+            paused: status.replayPaused,
+            currentRate: status.replayRate,
+            recordsPerSecond: status.replayConfiguration.recordsPerSecond,
+            bytesPerSecond: status.replayConfiguration.bytesPerSecond
+        )
+        spool = Spool(
+            available: status.spoolAvailable,
+            ready: status.spool.readyCount,
+            readyBytes: status.spool.readyBytes,
+            deadLetters: status.spool.deadCount,
+            deadLetterBytes: status.spool.deadBytes,
+            evictedLifetime: status.spool.evictedCount
+        )
+        lastError = status.lastError
+    }
+}

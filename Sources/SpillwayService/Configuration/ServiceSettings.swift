@@ -1,0 +1,77 @@
+import Spillway
+import SpillwaySpool
+
+/// Everything `spillway serve` is configured with: the listeners and the
+/// pipeline. A value type with the embedded defaults: no file needed to start.
+public struct ServiceSettings: Sendable {
+    /// The ingest listener.
+    public var httpHost = "127.0.0.1"
+    public var httpPort = 8080
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    public var maxBodyBytes = 10 << 20
+    /// When set, only these topics are accepted (others get 403).
+    public var topicAllowlist: [String]?
+
+    /// The admin listener: status, breaker control, metrics.
+    public var adminHost = "127.0.0.1"
+    public var adminPort = 8081
+    /// Bearer token for the admin API; required when it listens beyond loopback.
+    public var adminToken: String?
+
+    /// Start librdkafka's in-process mock cluster and send there (no Kafka needed).
+    public var kafkaMock = false
+    public var logLevel = "info"
+
+    /// The pipeline itself.
+    public var pipeline: SpillwayConfiguration
+
+    public init() {
+        pipeline = SpillwayConfiguration()
+        pipeline.spool.path = "spillway-data/spool.db"
+    }
+
+    /// Refuses settings that are unsafe or make no sense, naming the key.
+    public func validate() throws(ServiceSettingsError) {
+        if !(0...65535).contains(httpPort) { throw ServiceSettingsError(key: "http.port", "must be between 0 and 65535") }
+        if !(0...65535).contains(adminPort) { throw ServiceSettingsError(key: "admin.port", "must be between 0 and 65535") }
+        if maxBodyBytes < 1 { throw ServiceSettingsError(key: "http.max_body_bytes", "must be at least 1") }
+        if let allowlist = topicAllowlist {
+            for topic in allowlist where TopicName.problem(with: topic) != nil {
+                throw ServiceSettingsError(key: "http.topic_allowlist", "\"\(topic)\" is not a valid topic name: \(TopicName.problem(with: topic)!)")
+            }
+        }
+        if !Self.isLoopback(adminHost), (adminToken ?? "").isEmpty {
+            throw ServiceSettingsError(key: "admin.token", "is required when the admin API listens on \(adminHost), beyond loopback")
+        }
+        if let token = adminToken, token.count < 16 {
+            throw ServiceSettingsError(key: "admin.token", "must be at least 16 characters")
+        }
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
+            throw ServiceSettingsError(key: "log_level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        do {
+            try pipeline.validate()
+        } catch {
+            throw ServiceSettingsError(key: "pipeline", error.description)
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// A configuration problem, named by its key.
+public struct ServiceSettingsError: Error, Sendable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        key == "pipeline" ? "configuration: \(message)" : "configuration key \(key): \(message)"
+    }
+}

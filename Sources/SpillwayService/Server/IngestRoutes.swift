@@ -1,0 +1,212 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import Spillway
+import SpillwaySpool
+
+/// The ingest listener: native endpoints and Confluent REST Proxy v2 produce.
+/// Every accepted request is answered right after the hand-over, never after Kafka.
+struct IngestRoutes: Sendable {
+    let buffer: SpillwayBuffer
+    let settings: ServiceSettings
+    let handover = Metrics.Timer(label: "spillway_handover_latency_seconds", preferredDisplayUnit: .seconds)
+
+    static let keyHeader = HTTPField.Name("X-Spillway-Key")!
+    static let headerPrefix = "x-spillway-header-"
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/topics/:topic") { request, context in
+            await respond(native: true) { try await single(request, context) }
+        }
+        router.post("/v1/topics/:topic/records") { request, context in
+            await respond(native: true) { try await batch(request, context) }
+        }
+        router.post("/topics/:topic") { request, context in
+            await respond(native: false) { try await restProxy(request, context) }
+        }
+    }
+
+    // MARK: Endpoints
+
+    /// `POST /v1/topics/{topic}`: the body is the value.
+    private func single(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let topic = try checkedTopic(context)
+        let body = try await collect(request)
+        let key = request.headers[Self.keyHeader].map { Array($0.utf8) }
+        var headers: [RecordHeader] = []
+        for field in request.headers where field.name.canonicalName.hasPrefix(Self.headerPrefix) {
+            let name = String(field.name.rawName.dropFirst(Self.headerPrefix.count))
+            headers.append(RecordHeader(name: name, value: Array(field.value.utf8)))
+        }
+        let disposition = timedSend { buffer.send(topic: topic, key: key, value: body, headers: headers) }
+        switch disposition {
+        case .queued, .spooled:
+            return JSONResponse.make(.accepted, ["disposition": disposition.name])
+        case .dropped(let reason):
+            let status: HTTPResponse.Status = reason == .shuttingDown ? .serviceUnavailable : .accepted
+            return JSONResponse.make(status, ["disposition": "dropped", "reason": reason.rawValue])
+        case .rejected(let rejection):
+            throw IngestError(status: .unprocessableContent, message: rejection.description, restProxyCode: 42202)
+        }
+    }
+
+    /// `POST /v1/topics/{topic}/records`: a JSON array or NDJSON batch.
+    private func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let topic = try checkedTopic(context)
+        let contentType = mediaType(request)
+        if let contentType, !NativeBatch.contentTypes.contains(contentType) {
+            throw IngestError.unsupportedMediaType(contentType, supported: NativeBatch.contentTypes)
+        }
+        let items = try NativeBatch.decode(try await collect(request), topic: topic)
+        let (dispositions, reasons) = send(items)
+        var summary = BatchSummary()
+        for (index, disposition) in dispositions.enumerated() {
+            switch disposition {
+            case .queued: summary.queued += 1
+            case .spooled: summary.spooled += 1
+            case .dropped: summary.dropped += 1
+            case .rejected, nil: summary.rejections.append(.init(index: index, reason: reasons[index] ?? "rejected"))
+            }
+        }
+        summary.accepted = summary.queued + summary.spooled
+        summary.rejected = summary.rejections.count
+        let status: HTTPResponse.Status = summary.rejected == dispositions.count ? .unprocessableContent : .accepted
+        return JSONResponse.make(status, summary)
+    }
+
+    /// `POST /topics/{topic}`: REST Proxy v2 produce.
+    private func restProxy(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard let format = RestProxyProduce.format(contentType: request.headers[.contentType]) else {
+            throw IngestError.unsupportedMediaType(request.headers[.contentType], supported: RestProxyProduce.contentTypes)
+        }
+        let topic = try checkedTopic(context)
+        let items = try RestProxyProduce.decode(try await collect(request), topic: topic, format: format)
+        let (dispositions, reasons) = send(items)
+        let offsets = dispositions.enumerated().map { index, disposition -> RestProxyProduce.Offset in
+            switch disposition {
+            case .queued, .spooled:
+                return .init()
+            case .dropped(let reason):
+                return .init(errorCode: 50002, error: "record dropped: \(reason.rawValue)")
+            case .rejected, nil:
+                return .init(errorCode: 42202, error: reasons[index] ?? "rejected")
+            }
+        }
+        return JSONResponse.make(.ok, RestProxyProduce.Response(offsets: offsets), contentType: RestProxyProduce.responseContentType)
+    }
+
+    // MARK: Helpers
+
+    /// Hands the decodable items over in one batch; items that failed decoding keep their reason.
+    private func send(_ items: [Result<OutgoingRecord, IngestRejection>]) -> ([Disposition?], [Int: String]) {
+        var records: [OutgoingRecord] = []
+        var positions: [Int] = []
+        var reasons: [Int: String] = [:]
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .success(let record):
+                records.append(record)
+                positions.append(index)
+            case .failure(let rejection):
+                reasons[index] = rejection.reason
+            }
+        }
+        var dispositions = [Disposition?](repeating: nil, count: items.count)
+        let sent = timedSend { buffer.send(records) }
+        for (position, disposition) in zip(positions, sent) {
+            dispositions[position] = disposition
+            if case .rejected(let rejection) = disposition { reasons[position] = rejection.description }
+        }
+        return (dispositions, reasons)
+    }
+
+    private func timedSend<T>(_ body: () -> T) -> T {
+        let start = ContinuousClock.now
+        let result = body()
+        let elapsed = ContinuousClock.now - start
+        handover.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return result
+    }
+
+    private func checkedTopic(_ context: BasicRequestContext) throws(IngestError) -> String {
+        guard let topic = context.parameters.get("topic") else { throw .invalidTopic("missing topic") }
+        if let problem = TopicName.problem(with: topic) {
+            throw .invalidTopic("invalid topic name \"\(topic.prefix(300))\": \(problem)")
+        }
+        if let allowlist = settings.topicAllowlist, !allowlist.contains(topic) {
+            throw .forbiddenTopic(topic)
+        }
+        return topic
+    }
+
+    private func collect(_ request: Request) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw IngestError.tooLarge(limit: settings.maxBodyBytes)
+        }
+    }
+
+    private func mediaType(_ request: Request) -> String? {
+        request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// Runs an endpoint, turning its refusals into the right status and body.
+    private func respond(native: Bool, _ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as IngestError {
+            if native { return JSONResponse.error(error.status, error.message) }
+            return JSONResponse.make(error.status, RestProxyError(errorCode: error.restProxyCode, message: error.message), contentType: RestProxyProduce.responseContentType)
+        } catch {
+            return JSONResponse.error(.badRequest, "could not read the request: \(error)")
+        }
+    }
+}
+
+/// The reply to a native batch.
+struct BatchSummary: Encodable {
+    struct Rejection: Encodable {
+        var index: Int
+        var reason: String
+    }
+
+    var accepted = 0
+    var queued = 0
+    var spooled = 0
+    var dropped = 0
+    var rejected = 0
+    var rejections: [Rejection] = []
+}
+
+/// REST Proxy's error body.
+struct RestProxyError: Encodable {
+    var errorCode: Int
+    var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case message
+        case errorCode = "error_code"
+    }
+}
+
+extension Disposition {
+    /// `queued`, `spooled`, `dropped`, `rejected`.
+    var name: String {
+        switch self {
+        case .queued: "queued"
+        case .spooled: "spooled"
+        case .dropped: "dropped"
+        case .rejected: "rejected"
+        }
+    }
+}
+
+extension RestProxyProduce.Offset {
+    init(errorCode: Int? = nil, error: String? = nil) {
+        self.init(partition: nil, offset: nil, errorCode: errorCode, error: error)
+    }
+}

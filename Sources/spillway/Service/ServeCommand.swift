@@ -1,0 +1,65 @@
+import ArgumentParser
+import Logging
+import Metrics
+import Prometheus
+import SpillwayService
+
+/// `spillway serve`: the sidecar service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Spillway service: HTTP ingest, admin API, the pipeline to Kafka.",
+        discussion: """
+            Settings come from, highest first: these options, SPILLWAY_* environment variables, the JSON file
+            given by --config (or SPILLWAY_CONFIG), and the embedded defaults. `spillway config keys` lists them all.
+            With no configuration at all it listens on 127.0.0.1:8080 (ingest) and :8081 (admin), spools to
+            ./spillway-data/, and sends to Kafka at localhost:9092. --dev sends to an in-process mock Kafka instead.
+            """
+    )
+
+    @Option(help: "JSON configuration file.") var config: String?
+    @Flag(help: "Dev mode: send to librdkafka's in-process mock Kafka (no Kafka needed).") var dev = false
+    @Option(help: "Ingest listener address.") var host: String?
+    @Option(help: "Ingest listener port.") var port: Int?
+    @Option(help: "Admin listener port.") var adminPort: Int?
+    @Option(help: "Kafka bootstrap servers, comma-separated.") var kafka: String?
+    @Option(help: "Spool file.") var spool: String?
+
+    func run() async throws {
+        var overrides: [String: SettingsKey.Value] = [:]
+        if dev { overrides["kafka.mock"] = .bool(true) }
+        if let host { overrides["http.host"] = .string(host) }
+        if let port { overrides["http.port"] = .int(port) }
+        if let adminPort { overrides["admin.port"] = .int(adminPort) }
+        if let kafka { overrides["kafka.bootstrap_servers"] = .string(kafka) }
+        if let spool { overrides["spool.path"] = .string(spool) }
+        let settings: ServiceSettings
+        do {
+            settings = try await SettingsLoader.load(file: config, overrides: overrides)
+        } catch {
+            throw CLIError(error.description)
+        }
+        var logger = Logger(label: "spillway")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["spillway_handover_latency_seconds"] = [
+            .nanoseconds(250), .nanoseconds(500), .microseconds(1), .microseconds(2), .microseconds(5),
+            .microseconds(10), .microseconds(50), .microseconds(100), .milliseconds(1), .milliseconds(10),
+        ]
+        factory.durationHistogramBuckets["spillway_delivery_latency_seconds"] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+            .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        MetricsSystem.bootstrap(factory)
+
+        let server: SpillwayServer
+        do {
+            server = try SpillwayServer(settings: settings, logger: logger, metrics: { registry.emitToString() })
+        } catch {
+            throw CLIError("\(error)")
+        }
+        try await server.run()
+    }
+}
