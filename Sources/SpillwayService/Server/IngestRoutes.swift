@@ -145,6 +145,8 @@ struct IngestRoutes: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
             return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw IngestError.tooLarge(limit: settings.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw IngestError.tooLarge(limit: settings.maxBodyBytes)
         }
