@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "SpillwayServiceTests",
             dependencies: [
-                "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit",
+                "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "spillway",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -121,12 +121,24 @@ public enum SettingsLoader {
         "SPILLWAY_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
     }
 
+    /// "; did you mean http.port?" for a key a typo away from a real one.
     private static func suggestion(for key: String) -> String {
-        let leaf = key.split(separator: ".").last.map(String.init) ?? key
-        if let close = SettingsKeys.all.first(where: { $0.name.hasSuffix("." + leaf) || $0.name == leaf }) {
-            return "; did you mean \(close.name)?"
+        let closest = SettingsKeys.all.map { ($0.name, editDistance($0.name, key)) }.min { $0.1 < $1.1 }
+        guard let closest, closest.1 <= 3 else { return "" }
+        return "; did you mean \(closest.0)?"
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
         }
-        return ""
+        return previous[b.count]
     }
 }
 

@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Spillway
+import SpillwayService
+import SpillwayTestKit
+import Testing
+
+@Suite struct AdminTests {
+    @Test func breakerModeChangesAndHolds() async throws {
+        let harness = try ServiceHarness()
+        let json: HTTPFields = [.contentType: "application/json"]
+        try await harness.server.adminApplication.test(.router) { admin in
+            try await admin.execute(uri: "/v1/breaker", method: .put, headers: json, body: ByteBuffer(#"{"mode": "open"}"#)) { response in
+                #expect(response.status == .ok)
+            }
+            try await harness.waitFor("forced open") { $0.breaker.mode == .forcedOpen }
+            try await harness.server.ingestApplication.test(.router) { ingest in
+                for _ in 0..<20 {
+                    try await ingest.execute(uri: "/v1/topics/held", method: .post, body: ByteBuffer("x")) { response in
+                        #expect(response.json()["disposition"] as? String == "spooled")
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try await admin.execute(uri: "/v1/status", method: .get) { response in
+                #expect(response.status == .ok)
+                let status = response.json()
+                let breaker = status["breaker"] as? [String: Any]
+                #expect(breaker?["mode"] as? String == "open")
+                #expect(status["imbalance"] as? Int == 0)
+                let ledger = status["ledger"] as? [String: Any]
+                #expect(ledger?["delivered"] as? Int == 0, "forced open holds with a healthy cluster")
+                #expect(ledger?["accepted"] as? Int == 20)
+            }
+            try await admin.execute(uri: "/v1/breaker", method: .put, headers: json, body: ByteBuffer(#"{"mode": "sideways"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect((response.json()["error"] as? String)?.contains("open") == true)
+            }
+            try await admin.execute(uri: "/v1/backlog", method: .put, headers: json, body: ByteBuffer(#"{"records_per_second": 1234}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(response.json()["records_per_second"] as? Double == 1234)
+            }
+            try await admin.execute(uri: "/v1/breaker", method: .put, headers: json, body: ByteBuffer(#"{"mode": "auto"}"#)) { response in
+                #expect(response.status == .ok)
+            }
+            try await harness.waitFor("replayed after auto") { $0.ledger.delivered == 20 && $0.ledger.spooled == 0 }
+            try await admin.execute(uri: "/v1/spool", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json()["schema_version"] as? Int == 1)
+            }
+        }
+        try await harness.stop()
+    }
+
+    @Test func tokenIsEnforcedExceptOnHealthChecks() async throws {
+        let harness = try ServiceHarness { $0.adminToken = "s3cret-token-0123456789" }
+        try await harness.server.adminApplication.test(.router) { admin in
+            try await admin.execute(uri: "/v1/status", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            var wrong = HTTPFields()
+            wrong[.authorization] = "Bearer nope"
+            try await admin.execute(uri: "/v1/status", method: .get, headers: wrong) { response in
+                #expect(response.status == .unauthorized)
+            }
+            var right = HTTPFields()
+            right[.authorization] = "Bearer s3cret-token-0123456789"
+            try await admin.execute(uri: "/v1/status", method: .get, headers: right) { response in
+                #expect(response.status == .ok)
+            }
+            try await admin.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        try await harness.stop()
+    }
+
+    @Test func nonLoopbackAdminWithoutATokenIsRefused() throws {
+        var settings = ServiceSettings()
+        settings.adminHost = "0.0.0.0"
+        #expect {
+            try SpillwayServer(settings: settings, logger: .init(label: "test"), metrics: { "" })
+        } throws: { error in
+            "\(error)".contains("admin.token") && "\(error)".contains("beyond loopback")
+        }
+        settings.adminToken = "short"
+        #expect(throws: ServiceSettingsError.self) { try settings.validate() }
+        settings.adminToken = "a-long-enough-token"
+        try settings.validate()
+    }
+}
