@@ -23,7 +23,10 @@ struct StatusCommand: AsyncParsableCommand {
         }
         func int(_ dictionary: [String: Any], _ key: String) -> Int { (dictionary[key] as? NSNumber)?.intValue ?? 0 }
         let dropped = (ledger["dropped"] as? [String: Any] ?? [:]).map { "\($0.key) \(($0.value as? NSNumber)?.intValue ?? 0)" }.sorted()
-        print("breaker     \(breaker["mode"] ?? "?") / \(breaker["state"] ?? "?")\((breaker["last_reason"] as? String).map { " — \($0)" } ?? "")")
+        let mode = breaker["mode"] as? String ?? "?"
+        let position = mode == "auto" ? "\(breaker["state"] as? String ?? "?") (auto)" : "forced \(mode) (by an operator; `spillway breaker auto` releases it)"
+        print("breaker     \(position)")
+        if let reason = breaker["last_reason"] as? String { print("            last change: \(reason)") }
         print("accepted    \(int(ledger, "accepted"))  (+ \(int(ledger, "recovered")) recovered from the spool)")
         print("delivered   \(int(ledger, "delivered"))  (\(int(ledger, "replayed")) replayed)")
         print("queued      \(int(ledger, "queued"))   in flight \(int(ledger, "in_flight"))")
