@@ -64,6 +64,21 @@ final class PipelineHarness: Sendable {
         ids.map { buffer.send(topic: topic, key: Array("k\($0)".utf8), value: Array("id-\($0)".utf8)) }
     }
 
+    /// Keeps traffic flowing, as an application would, until the breaker opens.
+    /// Returns the next unused id and the slowest `send`.
+    func sendUntilBreakerOpens(from first: Int, pauseEvery: Int, pause: Duration) async throws -> (next: Int, slowest: Duration) {
+        var next = first
+        var slowest = Duration.zero
+        while buffer.status().breaker.state != .open, next < first + 200_000 {
+            let started = ContinuousClock.now
+            _ = buffer.send(topic: topic, value: Array("id-\(next)".utf8))
+            slowest = max(slowest, ContinuousClock.now - started)
+            next += 1
+            if next % pauseEvery == 0 { try await Task.sleep(for: pause) }
+        }
+        return (next, slowest)
+    }
+
     /// Waits until `condition` holds for a status snapshot, checking the ledger balances in every one.
     @discardableResult
     func waitFor(

@@ -18,16 +18,7 @@ import Testing
 
         harness.cluster.setBrokersDown()
         let opened = Task { try await PipelineHarness.nextEvent(events) { $0.transition.toState == .open } }
-        var slowest = Duration.zero
-        var next = 100
-        // Keep traffic flowing until the breaker opens, as an application would.
-        while !opened.isCancelled, harness.buffer.status().breaker.state != .open, next < 200_000 {
-            let started = ContinuousClock.now
-            _ = harness.buffer.send(topic: harness.topic, value: Array("id-\(next)".utf8))
-            slowest = max(slowest, ContinuousClock.now - started)
-            next += 1
-            if next % 100 == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        }
+        var (next, slowest) = try await harness.sendUntilBreakerOpens(from: 100, pauseEvery: 100, pause: .milliseconds(5))
         let openEvent = try await opened.value
         #expect(openEvent.transition.kind == "closed->open")
         // While open, records go straight to the spool.
@@ -70,15 +61,7 @@ import Testing
 
         harness.cluster.setRoundTripTime(milliseconds: 30_000)
         let opened = Task { try await PipelineHarness.nextEvent(events) { $0.transition.toState == .open } }
-        var next = 50
-        var slowest = Duration.zero
-        while harness.buffer.status().breaker.state != .open, next < 100_000 {
-            let started = ContinuousClock.now
-            _ = harness.buffer.send(topic: harness.topic, value: Array("id-\(next)".utf8))
-            slowest = max(slowest, ContinuousClock.now - started)
-            next += 1
-            if next % 50 == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        }
+        let (next, slowest) = try await harness.sendUntilBreakerOpens(from: 50, pauseEvery: 50, pause: .milliseconds(10))
         let openEvent = try await opened.value
         #expect(openEvent.transition.reason.contains("slow-call rate") || openEvent.transition.reason.contains("failure rate"))
         #expect(slowest < .seconds(1), "slowest send: \(slowest)")

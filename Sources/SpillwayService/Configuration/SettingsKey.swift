@@ -1,3 +1,4 @@
+import Foundation
 import Spillway
 import SpillwaySpool
 
@@ -6,8 +7,6 @@ import SpillwaySpool
 /// Environment variables use the name upper-cased with `_` and a `SPILLWAY_`
 /// prefix: `http.port` is `SPILLWAY_HTTP_PORT`.
 public struct SettingsKey: Sendable {
-    /// The dotted name, as in the JSON file.
-    public var displayName: String { name }
     enum Kind: String, Sendable {
         case int = "an integer"
         case double = "a number"
@@ -90,4 +89,3 @@ extension SettingsKey.Value {
     }
 }
 
-import Foundation
