@@ -104,6 +104,18 @@ let package = Package(
             path: "tools/spool-writer"
         ),
 
+        // librdkafka's mock cluster as a process with fault injection, to rehearse outages.
+        .executableTarget(
+            name: "spillway-mock-kafka",
+            dependencies: [
+                "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "tools/mock-kafka"
+        ),
+
         // Spool throughput against a raw sqlite3 loop, in the same run.
         .executableTarget(
             name: "spool-benchmark",
@@ -142,6 +154,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SpillwayToolsTests",
+            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "spillway"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

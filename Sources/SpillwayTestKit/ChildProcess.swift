@@ -57,6 +57,11 @@ package final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Writes to the child's standard input.
+    package func write(_ text: String) {
+        stdinPipe.fileHandleForWriting.write(Data(text.utf8))
+    }
+
     package func kill(_ signal: Int32) {
         Foundation.kill(process.processIdentifier, signal)
     }

@@ -40,18 +40,22 @@ package final class MockKafkaCluster: @unchecked Sendable {
         rd_kafka_destroy(host)
     }
 
-    /// Every broker stops answering and refuses connections.
-    package func setBrokersDown() {
-        for broker in 1...brokerCount { rd_kafka_mock_broker_set_down(cluster, broker) }
+    /// Brokers stop answering and refuse connections: `broker` alone, or all when `nil`.
+    package func setBrokersDown(_ broker: Int32? = nil) {
+        for id in brokers(broker) { rd_kafka_mock_broker_set_down(cluster, id) }
     }
 
-    package func setBrokersUp() {
-        for broker in 1...brokerCount { rd_kafka_mock_broker_set_up(cluster, broker) }
+    package func setBrokersUp(_ broker: Int32? = nil) {
+        for id in brokers(broker) { rd_kafka_mock_broker_set_up(cluster, id) }
     }
 
-    /// Delays every broker's responses by `milliseconds` (the hung-cluster rehearsal).
-    package func setRoundTripTime(milliseconds: Int32) {
-        for broker in 1...brokerCount { rd_kafka_mock_broker_set_rtt(cluster, broker, milliseconds) }
+    /// Delays responses by `milliseconds` (the hung-cluster rehearsal): `broker` alone, or all.
+    package func setRoundTripTime(milliseconds: Int32, broker: Int32? = nil) {
+        for id in brokers(broker) { rd_kafka_mock_broker_set_rtt(cluster, id, milliseconds) }
+    }
+
+    private func brokers(_ broker: Int32?) -> ClosedRange<Int32> {
+        broker.map { $0...$0 } ?? 1...brokerCount
     }
 
     /// The next `count` Produce requests fail with `code`.
@@ -82,6 +86,17 @@ package struct MockKafkaError: Error, CustomStringConvertible {
 }
 
 extension MockKafkaCluster {
+    /// A Kafka error code from its name (`NOT_ENOUGH_REPLICAS`, `MSG_SIZE_TOO_LARGE`, `_TRANSPORT`) or number.
+    package static func errorCode(_ text: String) -> rd_kafka_resp_err_t? {
+        if let number = Int32(text) { return rd_kafka_resp_err_t(rawValue: number) }
+        let wanted = text.uppercased().replacingOccurrences(of: "RD_KAFKA_RESP_ERR_", with: "")
+        for raw in Int32(-200)...Int32(120) {
+            let code = rd_kafka_resp_err_t(rawValue: raw)
+            if String(cString: rd_kafka_err2name(code)) == wanted { return code }
+        }
+        return nil
+    }
+
     /// A per-record error (Kafka's MSG_SIZE_TOO_LARGE), for dead-letter tests.
     package static let messageSizeTooLarge = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
     /// A cluster-wide, retriable error (NOT_ENOUGH_REPLICAS).
