@@ -1,9 +1,9 @@
 import CRDKafka
 
 /// librdkafka's verdict on one record, copied out of the event before it is freed.
-struct DeliveryReport: Sendable {
+package struct DeliveryReport: Sendable {
     /// The opaque id the record was produced with.
-    var opaque: UInt
+    package var opaque: UInt
     /// `nil` on success.
-    var error: rd_kafka_resp_err_t?
+    package var error: rd_kafka_resp_err_t?
 }

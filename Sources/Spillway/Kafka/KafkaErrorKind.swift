@@ -1,7 +1,7 @@
 import CRDKafka
 
 /// How Spillway treats a librdkafka error, by who is at fault.
-enum KafkaErrorKind: Sendable, Equatable {
+package enum KafkaErrorKind: Sendable, Equatable {
     /// The cluster or the network: keep the record (spool it) and tell the breaker.
     case transient
     /// This record or its topic: dead-letter it, and do not trip the breaker for everyone.
@@ -9,7 +9,7 @@ enum KafkaErrorKind: Sendable, Equatable {
     /// Our own purge (breaker opened, shutdown): spool the record, tell nobody.
     case purged
 
-    init(_ code: rd_kafka_resp_err_t) {
+    package init(_ code: rd_kafka_resp_err_t) {
         switch code {
         case RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT, RD_KAFKA_RESP_ERR__DESTROY:
             self = .purged
@@ -29,6 +29,6 @@ enum KafkaErrorKind: Sendable, Equatable {
 }
 
 /// `MSG_SIZE_TOO_LARGE: Broker: Message size too large`, as operators search for it.
-func describe(_ code: rd_kafka_resp_err_t) -> String {
+package func describe(_ code: rd_kafka_resp_err_t) -> String {
     "\(String(cString: rd_kafka_err2name(code))): \(String(cString: rd_kafka_err2str(code)))"
 }

@@ -9,12 +9,12 @@ import SpillwaySpool
 /// `@unchecked Sendable`: the handle and queue are set once in `init` and freed
 /// in `deinit`; librdkafka makes produce, poll, purge, metadata and yield safe
 /// from any thread. The dispatcher thread is the only caller of `produce` and `poll`.
-final class KafkaProducer: @unchecked Sendable {
+package final class KafkaProducer: @unchecked Sendable {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
 
     /// Builds the producer; librdkafka's message queue is capped at `maxMessages`/`maxBytes`.
-    init(_ configuration: KafkaConfiguration, maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
+    package init(_ configuration: KafkaConfiguration, maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
         let conf = rd_kafka_conf_new()
         var errorText = [CChar](repeating: 0, count: 512)
         for (key, value) in configuration.librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
@@ -39,7 +39,7 @@ final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Hands one record to librdkafka, copying its bytes. Never blocks.
-    func produce(_ record: Record, opaque: UInt) -> ProduceResult {
+    package func produce(_ record: Record, opaque: UInt) -> ProduceResult {
         var headers: OpaquePointer?
         if !record.headers.isEmpty {
             // VTYPE_HEADERS with our own list: inline VTYPE_HEADER double-frees on failure in 2.0.2 (librdkafka #4627).
@@ -95,7 +95,7 @@ final class KafkaProducer: @unchecked Sendable {
     /// Waits up to `timeoutMilliseconds` for events and hands out delivery reports
     /// and client errors (such as all brokers down). Returns how many events were handled.
     @discardableResult
-    func poll(timeoutMilliseconds: Int32, maxEvents: Int = 100, reports: (DeliveryReport) -> Void, errors: (rd_kafka_resp_err_t, String) -> Void) -> Int {
+    package func poll(timeoutMilliseconds: Int32, maxEvents: Int = 100, reports: (DeliveryReport) -> Void, errors: (rd_kafka_resp_err_t, String) -> Void) -> Int {
         var handled = 0
         var timeout = timeoutMilliseconds
         while handled < maxEvents, let event = rd_kafka_queue_poll(queue, timeout) {
@@ -127,7 +127,7 @@ final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Takes back every record librdkafka holds; they come back as delivery reports with a purge error.
-    func purge() {
+    package func purge() {
         rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING)
     }
 

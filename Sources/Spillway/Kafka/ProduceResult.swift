@@ -1,7 +1,7 @@
 import CRDKafka
 
 /// The immediate answer of `produceva`: the record is librdkafka's now, or it is not.
-enum ProduceResult: Sendable {
+package enum ProduceResult: Sendable {
     case enqueued
     /// librdkafka's own queue is full: back-pressure, try again after polling.
     case queueFull

@@ -1,7 +1,7 @@
 /// A token bucket on two budgets (records and bytes) whose rate ramps from a
 /// fraction of the ceiling to all of it. Pure: time comes in as an argument.
-struct ReplayThrottle: Sendable {
-    typealias Instant = ContinuousClock.Instant
+package struct ReplayThrottle: Sendable {
+    package typealias Instant = ContinuousClock.Instant
 
     var configuration: ReplayConfiguration
     private var started: Instant
@@ -9,7 +9,7 @@ struct ReplayThrottle: Sendable {
     private var recordTokens: Double
     private var byteTokens: Double
 
-    init(configuration: ReplayConfiguration, now: Instant) {
+    package init(configuration: ReplayConfiguration, now: Instant) {
         self.configuration = configuration
         started = now
         lastRefill = now
@@ -39,7 +39,7 @@ struct ReplayThrottle: Sendable {
     }
 
     /// How many records may be read now (at most `limit`); at most one batch of burst.
-    mutating func available(at now: Instant, limit: Int) -> Int {
+    package mutating func available(at now: Instant, limit: Int) -> Int {
         let seconds = Double((now - lastRefill).components.attoseconds) / 1e18 + Double((now - lastRefill).components.seconds)
         lastRefill = now
         let fraction = rampFraction(at: now)
@@ -51,7 +51,7 @@ struct ReplayThrottle: Sendable {
     }
 
     /// Charges what was read. Bytes may go into debt, which later refills pay back.
-    mutating func consume(records: Int, bytes: Int) {
+    package mutating func consume(records: Int, bytes: Int) {
         recordTokens -= Double(records)
         byteTokens -= Double(bytes)
     }

@@ -17,6 +17,23 @@ struct ProgressReporter {
         self.enabled = enabled && Terminal.isTerminal(STDERR_FILENO)
     }
 
+    /// For work whose total shrinks as it goes: `remaining` records left; shows an ETA.
+    mutating func update(_ done: Int, remaining: Int?) {
+        guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = Date()
+        let elapsed = Date().timeIntervalSince(started)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var line = "\r\(verb) \(done) records, \(Int(rate))/s"
+        if let remaining, let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(Int(fraction * 100))% " + line.dropFirst()
+            if rate > 0 { line += ", ETA \(Clock.age(from: 0, to: Int64(Double(remaining) / rate * 1000)))" }
+        }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
     mutating func update(_ done: Int, bytesRead: Int? = nil) {
         guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = Date()

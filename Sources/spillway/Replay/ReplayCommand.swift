@@ -1,0 +1,116 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Spillway
+import SpillwaySpool
+
+/// `spillway replay`: after an outage, send a spool file or an export to Kafka at a polite rate.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a spool file or an NDJSON export to a Kafka cluster, at a limited rate, resumably.",
+        discussion: """
+            A record is removed from the spool (or the export's resume point moves past it) only after Kafka
+            acknowledged it, so an interrupted replay continues where it stopped when run again; records in
+            flight at an interruption may be sent twice. Stops at the first sign that Kafka is unhealthy.
+            Works while the service is stopped; refuses while a service holds the spool.
+            """
+    )
+
+    @Option(help: "The spool file to replay (the default unless --export is given).") var spool: String?
+    @Option(help: "An NDJSON file from `spillway spool export` to replay instead.") var export: String?
+    @Option(help: "Kafka bootstrap servers, comma-separated.") var kafka: String?
+    @Option(help: "At most this many records per second.") var rate: Double = 1000
+    @Option(help: "At most this many payload bytes per second.") var maxBytesPerSec: Double = 8 * 1024 * 1024
+    @Option(name: .customLong("topic-map"), help: ArgumentHelp("Send records of topic OLD to NEW instead (repeatable).", valueName: "old=new"))
+    var topicMap: [String] = []
+    @Option(help: "Only records of this topic (repeatable).") var topic: [String] = []
+    @Option(help: "Only records created at or after this time: 10m, 2h, 3d ago, ISO 8601, or epoch milliseconds.") var since: TimeArgument?
+    @Option(help: "Only records created before this time.") var before: TimeArgument?
+    @Flag(help: "Show what would be sent, per topic, and send nothing.") var dryRun = false
+    @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property for the producer (repeatable).", valueName: "key=value"))
+    var properties: [String] = []
+    @Option(help: "Records in flight at most.") var batchSize: Int = 500
+
+    func validate() throws {
+        if spool != nil && export != nil { throw ValidationError("give --spool or --export, not both") }
+        if !dryRun && kafka == nil { throw ValidationError("--kafka is required (or use --dry-run)") }
+        if rate <= 0 || maxBytesPerSec <= 0 { throw ValidationError("--rate and --max-bytes-per-sec must be positive") }
+        for mapping in topicMap where mapping.split(separator: "=").count != 2 { throw ValidationError("--topic-map wants old=new, got \(mapping)") }
+        for property in properties where !property.contains("=") { throw ValidationError("-X wants key=value, got \(property)") }
+    }
+
+    func run() async throws {
+        var mapping: [String: String] = [:]
+        for entry in topicMap {
+            let parts = entry.split(separator: "=").map(String.init)
+            if let problem = TopicName.problem(with: parts[1]) { throw CLIError("--topic-map \(entry): \(problem)") }
+            mapping[parts[0]] = parts[1]
+        }
+        let filter = ReplayFilter(topics: Set(topic), since: since?.milliseconds, before: before?.milliseconds, topicMap: mapping)
+        if let export {
+            var source = try ExportReplaySource(path: export, filter: filter)
+            try replay(&source, label: export)
+        } else {
+            let path = spool ?? SpoolPathOption.defaultPath
+            // The writer lock: a running service holds it, and then this refuses.
+            let opened = try Spool.open(SpoolConfiguration(path: path, integrityCheck: .quick), options: .maintenance)
+            defer { opened.close() }
+            var source = try SpoolReplaySource(spool: opened, filter: filter)
+            try replay(&source, label: path)
+        }
+    }
+
+    private func replay<Source: ReplaySource>(_ source: inout Source, label: String) throws {
+        if dryRun {
+            var perTopic: [String: (records: Int, bytes: Int)] = [:]
+            while case let batch = try source.next(1000), !batch.isEmpty {
+                for item in batch { perTopic[item.record.topic, default: (0, 0)].records += 1; perTopic[item.record.topic, default: (0, 0)].bytes += item.record.payloadSize }
+            }
+            let total = perTopic.values.reduce(0) { $0 + $1.records }
+            print("dry run: would send \(plural(total, "record")) from \(label); nothing was sent")
+            for (name, figures) in perTopic.sorted(by: { $0.key < $1.key }) {
+                print("  \(name): \(plural(figures.records, "record")), \(ByteCount.format(figures.bytes))")
+            }
+            if total > 0 { print("at \(Int(rate)) records/s this takes at least \(Clock.age(from: 0, to: Int64(Double(total) / rate * 1000)))") }
+            return
+        }
+        var kafkaConfiguration = KafkaConfiguration(bootstrapServers: kafka!.split(separator: ",").map(String.init), clientID: "spillway-replay")
+        kafkaConfiguration.messageTimeout = .seconds(30)
+        for property in properties {
+            let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
+            kafkaConfiguration.properties[parts[0]] = parts[1]
+        }
+        if kafkaConfiguration.properties["log_level"] == nil { kafkaConfiguration.properties["log_level"] = "3" }
+        let producer: KafkaProducer
+        do {
+            producer = try KafkaProducer(kafkaConfiguration, maxMessages: batchSize * 2, maxBytes: 256 << 20)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let stop = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let interrupts = [SIGINT, SIGTERM].map { signalNumber in
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.set() }
+            source.resume()
+            return source
+        }
+        defer { interrupts.forEach { $0.cancel() } }
+
+        let replayConfiguration = ReplayConfiguration(recordsPerSecond: rate, bytesPerSecond: maxBytesPerSec, rampStartFraction: 1, rampDuration: .zero, batchSize: batchSize)
+        var engine = ReplayEngine(producer: producer, throttle: ReplayThrottle(configuration: replayConfiguration, now: .now), batchSize: batchSize, stop: stop)
+        var progress = ProgressReporter(verb: "replayed", total: source.remaining, enabled: true)
+        let summary = try engine.run(&source, progress: &progress)
+        progress.finish(summary.delivered + summary.deadLettered)
+
+        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+        print("replayed \(plural(summary.delivered, "record")) to Kafka in \(String(format: "%.1f", seconds))s (\(Int(Double(summary.delivered) / max(seconds, 0.001))) records/s)")
+        if summary.deadLettered > 0 { print("\(plural(summary.deadLettered, "record")) refused by Kafka for reasons about the record: kept as dead letters (`spillway spool list --dead`)") }
+        print(source.resumeNote)
+        if let reason = summary.stoppedBecause {
+            throw CLIError("replay stopped early: \(reason); run it again to continue where it stopped")
+        }
+    }
+}
