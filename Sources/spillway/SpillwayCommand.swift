@@ -10,7 +10,7 @@ struct SpillwayCommand: AsyncParsableCommand {
         commandName: "spillway",
         abstract: "A never-blocking, self-healing writer for nice-to-have Kafka data.",
         version: "spillway \(SpillwayVersion.current) (librdkafka \(String(cString: rd_kafka_version_str())), SQLite \(String(cString: sqlite3_libversion())))",
-        subcommands: [ServeCommand.self, StatusCommand.self, BreakerCommand.self, BacklogCommand.self, ReplayCommand.self, ConfigCommand.self, SpoolCommand.self]
+        subcommands: [ServeCommand.self, StatusCommand.self, TopCommand.self, BreakerCommand.self, BacklogCommand.self, ReplayCommand.self, ConfigCommand.self, SpoolCommand.self]
     )
 
     /// Bootstraps logging once, then runs the chosen command. Tools log warnings

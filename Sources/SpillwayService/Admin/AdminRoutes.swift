@@ -31,7 +31,7 @@ struct AdminRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/status") { _, _ in
-            JSONResponse.make(.ok, StatusDocument(buffer.status()))
+            JSONResponse.make(.ok, StatusDocument(buffer.status(), configuration: buffer.configuration))
         }
         router.put("/v1/breaker") { request, _ in
             do {

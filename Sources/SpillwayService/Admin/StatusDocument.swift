@@ -31,6 +31,12 @@ struct StatusDocument: Encodable {
         var evictedLifetime: Int
     }
 
+    struct Limits: Encodable {
+        var queueMaxRecords: Int
+        var spoolMaxBytes: Int
+        var spoolMaxRecords: Int
+    }
+
     var running: Bool
     var breaker: Breaker
     var ledger: Ledger
@@ -39,8 +45,12 @@ struct StatusDocument: Encodable {
     var replay: Replay
     var spool: Spool
     var lastError: String?
+    var limits: Limits?
 
-    init(_ status: SpillwayStatus) {
+    init(_ status: SpillwayStatus, configuration: SpillwayConfiguration? = nil) {
+        limits = configuration.map {
+            Limits(queueMaxRecords: $0.queue.maxRecords, spoolMaxBytes: $0.spool.maxBytes, spoolMaxRecords: $0.spool.maxRecords)
+        }
         running = status.running
         breaker = Breaker(
             mode: status.breaker.mode.rawValue,

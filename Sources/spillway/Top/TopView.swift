@@ -1,0 +1,96 @@
+import Foundation
+
+/// What `spillway top` shows, computed from the samples kept so far. Pure, so
+/// it can be tested from a recorded status stream without a terminal.
+struct TopView {
+    var samples: [StatusSample]
+    var source: String
+    var sparklineWidth = 60
+
+    /// Records per second between consecutive samples, for one counter.
+    func rates(_ counter: (StatusSample.Ledger) -> Int) -> [Double] {
+        zip(samples, samples.dropFirst()).map { previous, next in
+            let seconds = max(next.takenAt.timeIntervalSince(previous.takenAt), 0.001)
+            return Double(max(0, counter(next.ledger) - counter(previous.ledger))) / seconds
+        }
+    }
+
+    /// The full-screen view.
+    func render(color: Bool) -> String {
+        guard let latest = samples.last else { return "waiting for \(source)…\n" }
+        func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        let breaker: String
+        switch (latest.breaker.mode, latest.breaker.state) {
+        case ("open", _): breaker = paint("FORCED OPEN", "1;35")
+        case ("closed", _): breaker = paint("FORCED CLOSED", "1;35")
+        case (_, "open"): breaker = paint("OPEN", "1;31")
+        case (_, "half-open"): breaker = paint("HALF-OPEN", "1;33")
+        default: breaker = paint("CLOSED", "1;32")
+        }
+        var lines: [String] = []
+        lines.append("spillway top — \(source)   breaker \(breaker)   \(Self.time(latest.takenAt))")
+        if let reason = latest.breaker.lastReason { lines.append("  last change: \(reason)") }
+        lines.append("")
+        lines.append("             per second   last \(sparklineWidth) samples")
+        for (label, counter) in [
+            ("accepted", { (l: StatusSample.Ledger) in l.accepted }),
+            ("delivered", { $0.delivered }),
+            ("spooled", { $0.spilled }),
+            ("replayed", { $0.replayed }),
+            ("dropped", { $0.droppedTotal }),
+        ] as [(String, (StatusSample.Ledger) -> Int)] {
+            let series = rates(counter)
+            let now = series.last ?? 0
+            lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + Self.pad(Self.number(now), 10) + "   " + Sparkline.draw(series, width: sparklineWidth))
+        }
+        lines.append("")
+        let ledger = latest.ledger
+        if let limits = latest.limits {
+            let used = ledger.queued + ledger.inFlight
+            lines.append("memory      \(Self.bar(Double(used) / Double(max(limits.queueMaxRecords, 1))))  \(used) of \(limits.queueMaxRecords) records (queued \(ledger.queued), in flight \(ledger.inFlight))")
+            lines.append("spool       \(Self.bar(Double(latest.spool.readyBytes) / Double(max(limits.spoolMaxBytes, 1))))  \(latest.spool.ready) ready, \(latest.spool.deadLetters) dead letters, \(ByteCount.format(latest.spool.readyBytes)) of \(ByteCount.format(limits.spoolMaxBytes))")
+        } else {
+            lines.append("memory      queued \(ledger.queued), in flight \(ledger.inFlight)")
+            lines.append("spool       \(latest.spool.ready) ready, \(latest.spool.deadLetters) dead letters")
+        }
+        let replayRate = rates { $0.replayed }.last ?? 0
+        if latest.replay.paused {
+            lines.append("replay      paused (`spillway backlog resume`), \(latest.spool.ready) waiting")
+        } else if latest.spool.ready > 0 {
+            let eta = replayRate > 0 ? ", ETA \(Clock.age(from: 0, to: Int64(Double(latest.spool.ready) / replayRate * 1000)))" : ""
+            lines.append("replay      \(Self.number(replayRate))/s now (allowed \(Self.number(latest.replay.currentRate))/s, ceiling \(Self.number(latest.replay.recordsPerSecond))/s), \(latest.spool.ready) left\(eta)")
+        } else {
+            lines.append("replay      nothing to replay")
+        }
+        let drops = ledger.dropped.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        lines.append("dropped     \(drops.isEmpty ? "none" : drops.joined(separator: ", "))")
+        lines.append("balance     " + (latest.imbalance == 0 ? paint("ok", "32") + ": every accepted record is delivered, queued, in flight, spooled or counted as dropped" : paint("OFF BY \(latest.imbalance)", "1;31")))
+        if let error = latest.lastError { lines.append("last error  \(error)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One plain line per sample, for logs and pipes.
+    func line() -> String {
+        guard let latest = samples.last else { return "" }
+        let rate = { (counter: (StatusSample.Ledger) -> Int) in Self.number(rates(counter).last ?? 0) }
+        let breaker = latest.breaker.mode == "auto" ? latest.breaker.state : "forced-\(latest.breaker.mode)"
+        return "\(Self.time(latest.takenAt)) breaker=\(breaker) accepted/s=\(rate { $0.accepted }) delivered/s=\(rate { $0.delivered }) spooled/s=\(rate { $0.spilled }) replayed/s=\(rate { $0.replayed }) dropped/s=\(rate { $0.droppedTotal }) queued=\(latest.ledger.queued) in_flight=\(latest.ledger.inFlight) spool_ready=\(latest.spool.ready) imbalance=\(latest.imbalance)"
+    }
+
+    static func bar(_ fraction: Double, width: Int = 20) -> String {
+        let filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded())
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+
+    static func number(_ value: Double) -> String {
+        value >= 10_000 ? String(format: "%.1fk", value / 1000) : String(Int(value.rounded()))
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+
+    static func time(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: false))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+@testable import spillway
+import Testing
+
+/// `spillway top` rendered from a recorded status stream, no terminal involved.
+@Suite struct TopViewTests {
+    /// Three readings one second apart, as `GET /v1/status` returned them during an outage.
+    static func recorded(accepted: Int, delivered: Int, spilled: Int, replayed: Int, state: String, mode: String = "auto", ready: Int, dropped: [String: Int] = [:]) -> Data {
+        let droppedJSON = dropped.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ",")
+        return Data("""
+            {"breaker": {"mode": "\(mode)", "state": "\(state)", "last_reason": "failure rate 100% over the last 20 calls reached 50%", "window_calls": 0,
+              "failure_rate": 0, "slow_rate": 0, "consecutive_openings": 1, "transitions": {}},
+             "ledger": {"accepted": \(accepted), "recovered": 0, "delivered": \(delivered), "replayed": \(replayed), "queued": 10, "in_flight": 5,
+              "spooled": \(ready), "spilled": \(spilled), "dropped": {\(droppedJSON)}, "dead_lettered": 0, "rejected": {}, "replay_in_flight": 0,
+              "live_queued": 10, "live_queued_bytes": 1000, "in_flight_bytes": 500, "handoff_queued": 0, "handoff_bytes": 0},
+             "imbalance": 0, "running": true,
+             "replay": {"paused": false, "current_rate": 500, "records_per_second": 5000, "bytes_per_second": 8388608},
+             "spool": {"available": true, "ready": \(ready), "ready_bytes": \(ready * 100), "dead_letters": 2, "dead_letter_bytes": 200, "evicted_lifetime": 0},
+             "limits": {"queue_max_records": 100, "spool_max_bytes": 1000000, "spool_max_records": 1000}}
+            """.utf8)
+    }
+
+    static func samples() throws -> [StatusSample] {
+        let start = Date(timeIntervalSince1970: 1_764_000_000)
+        return [
+            try StatusSample.decode(recorded(accepted: 1000, delivered: 1000, spilled: 0, replayed: 0, state: "closed", ready: 0), at: start),
+            try StatusSample.decode(recorded(accepted: 2000, delivered: 1200, spilled: 800, replayed: 0, state: "open", ready: 800), at: start + 1),
+            try StatusSample.decode(recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 200, state: "open", ready: 1600, dropped: ["memory_full": 4]), at: start + 2),
+        ]
+    }
+
+    @Test func ratesAndSparklinesComeFromCounterDifferences() throws {
+        let view = TopView(samples: try Self.samples(), source: "http://127.0.0.1:8081", sparklineWidth: 10)
+        #expect(view.rates { $0.accepted } == [1000, 1000])
+        #expect(view.rates { $0.spilled } == [800, 1000])
+        #expect(view.rates { $0.droppedTotal } == [0, 4])
+        #expect(Sparkline.draw([0, 4, 8], width: 5) == "   ▅█")
+        #expect(Sparkline.draw([], width: 3) == "   ")
+    }
+
+    @Test func fullScreenShowsBreakerRatesFillAndReplay() throws {
+        let text = TopView(samples: try Self.samples(), source: "http://127.0.0.1:8081", sparklineWidth: 10).render(color: false)
+        #expect(text.contains("breaker OPEN"))
+        #expect(text.contains("last change: failure rate 100%"))
+        #expect(text.contains("accepted          1000"))
+        #expect(text.contains("spooled           1000"))
+        #expect(text.contains("dropped              4"))
+        #expect(text.contains("memory      [###.................]  15 of 100 records"))
+        #expect(text.contains("1600 ready, 2 dead letters"))
+        #expect(text.contains("replay      200/s now"))
+        #expect(text.contains("ETA 8s"))
+        #expect(text.contains("dropped     memory_full 4"))
+        #expect(text.contains("balance     ok"))
+        #expect(!text.contains("\u{1B}["), "no escape codes without color")
+    }
+
+    @Test func plainLinesForPipes() throws {
+        let line = TopView(samples: try Self.samples(), source: "x").line()
+        #expect(line.contains("breaker=open"))
+        #expect(line.contains("accepted/s=1000"))
+        #expect(line.contains("dropped/s=4"))
+        #expect(line.contains("imbalance=0"))
+    }
+
+    @Test func forcedModesAreNamed() throws {
+        let sample = try StatusSample.decode(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
+        #expect(TopView(samples: [sample], source: "x").render(color: false).contains("FORCED OPEN"))
+    }
+}
