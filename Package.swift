@@ -116,6 +116,18 @@ let package = Package(
             path: "tools/mock-kafka"
         ),
 
+        // The chaos harness: outages rehearsed against the real service, books checked.
+        .executableTarget(
+            name: "spillway-chaos",
+            dependencies: [
+                "SpillwaySpool",
+                "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "tools/chaos"
+        ),
+
         // Spool throughput against a raw sqlite3 loop, in the same run.
         .executableTarget(
             name: "spool-benchmark",

@@ -213,7 +213,7 @@ public final class SpillwayBuffer: Service, Sendable {
         _ = await reporting.value
         core.events.finish()
         let ledger = core.state.withLockedValue { $0.ledger }
-        core.logger.info("spillway stopped", metadata: [
+        core.logger.notice("spillway stopped", metadata: [
             "delivered": "\(ledger.delivered)", "spooled": "\(ledger.spooled)", "dropped": "\(ledger.droppedTotal)", "imbalance": "\(ledger.imbalance)",
         ])
     }

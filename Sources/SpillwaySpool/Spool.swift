@@ -101,7 +101,6 @@ public final class Spool {
                 // Our own page cap, with room left to learn from: shrink the budget and retry.
                 let step = max(pageSize, min(batchBytes, configuration.maxBytes / 32))
                 guard isAtPageCap(needing: batchBytes), recordByteBudget > step else {
-                    logger.error("spool append failed: disk full", metadata: ["spool": "\(configuration.path)", "records": "\(records.count)"])
                     throw .diskFull(path: configuration.path)
                 }
                 recordByteBudget = min(recordByteBudget, totals.bytes + batchBytes) - step

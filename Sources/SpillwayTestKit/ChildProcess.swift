@@ -11,13 +11,20 @@ package final class ChildProcess: @unchecked Sendable {
     private let stdinPipe = Pipe()
     private var pendingOutput: [UInt8] = []
 
-    package init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// - Parameter standardErrorFile: send the child's standard error to this file instead of a pipe,
+    ///   for long-running children whose logs nobody reads as they come (a full pipe would block them).
+    package init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, standardErrorFile: String? = nil) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
+        if let standardErrorFile {
+            FileManager.default.createFile(atPath: standardErrorFile, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: standardErrorFile)
+        } else {
+            process.standardError = stderrPipe
+        }
         process.standardInput = stdinPipe
         try process.run()
     }

@@ -12,6 +12,7 @@ final class SpoolWorker {
     private var cursor: Int64 = 0
     private var throttle: ReplayThrottle
     private var replaying = false
+    private var problems = RepeatedLog()
 
     init(core: PipelineCore) {
         self.core = core
@@ -104,7 +105,9 @@ final class SpoolWorker {
             let result = try spool.append(batch.map(\.record))
             core.state.withLockedValue { $0.spoolWrote(batch.count, bytes: bytes, evicted: result.evictedCount, totals: spool.totals) }
         } catch {
-            core.logger.error("spool append failed; batch dropped", metadata: ["records": "\(batch.count)", "error": "\(error)"])
+            problems.occurred("append") { suppressed in
+                core.logger.error("spool append failed; batch dropped", metadata: ["records": "\(batch.count)", "error": "\(error)", "similar_since_last_line": "\(suppressed)"])
+            }
             core.state.withLockedValue { state in
                 state.spoolWrote(batch.count, bytes: bytes, evicted: 0, failure: .spoolFailed, totals: spool.totals)
                 state.lastError = "spool append failed: \(error)"
@@ -130,7 +133,9 @@ final class SpoolWorker {
                     state.spoolWrote(run.count, bytes: bytes, evicted: result.evictedCount, totals: spool.totals)
                     state.spoolDeadLettered(result.appendedCount)
                 }
-                core.logger.warning("Kafka refused records; kept as dead letters", metadata: ["records": "\(run.count)", "reason": "\(run.first!.reason)"])
+                problems.occurred("dead:" + run.first!.reason) { suppressed in
+                    core.logger.warning("Kafka refused records; kept as dead letters", metadata: ["records": "\(run.count)", "reason": "\(run.first!.reason)", "similar_since_last_line": "\(suppressed)"])
+                }
             } catch {
                 core.state.withLockedValue { state in
                     state.spoolWrote(run.count, bytes: bytes, evicted: 0, failure: .spoolFailed, totals: spool.totals)
@@ -150,7 +155,9 @@ final class SpoolWorker {
             core.state.withLockedValue { $0.spoolDeleted(deleted, totals: spool.totals) }
         } catch {
             // They stay in the spool and will be replayed again: at least once.
-            core.logger.error("could not delete replayed records from the spool", metadata: ["error": "\(error)"])
+            problems.occurred("delete") { suppressed in
+                core.logger.error("could not delete replayed records from the spool", metadata: ["error": "\(error)", "similar_since_last_line": "\(suppressed)"])
+            }
         }
     }
 
@@ -165,7 +172,9 @@ final class SpoolWorker {
                     state.spoolBacklog = spool.totals.readyCount > 0
                 }
             } catch {
-                core.logger.error("could not move records to the dead-letter area", metadata: ["error": "\(error)"])
+                problems.occurred("move") { suppressed in
+                    core.logger.error("could not move records to the dead-letter area", metadata: ["error": "\(error)", "similar_since_last_line": "\(suppressed)"])
+                }
             }
         }
     }
@@ -217,7 +226,9 @@ final class SpoolWorker {
             }
             core.producer.wakeUp()
         } catch {
-            core.logger.error("could not read the spool for replay", metadata: ["error": "\(error)"])
+            problems.occurred("read") { suppressed in
+                core.logger.error("could not read the spool for replay", metadata: ["error": "\(error)", "similar_since_last_line": "\(suppressed)"])
+            }
         }
     }
 }

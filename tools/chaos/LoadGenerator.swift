@@ -1,0 +1,68 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Sends records with unique ids (`chaos-N`) to whichever service is current,
+/// remembering which ones were acknowledged (202) and the slowest answer.
+final class LoadGenerator: Sendable {
+    struct Figures: Sendable {
+        var acknowledged = Set<Int>()
+        var refused = 0
+        var unreachable = 0
+        var slowest: Duration = .zero
+        var nextID = 0
+    }
+
+    private let state = NIOLockedValueBox(Figures())
+    private let target = NIOLockedValueBox<String?>(nil)
+    let topic: String
+    let concurrency: Int
+    let pause: Duration
+
+    init(topic: String, concurrency: Int, pause: Duration) {
+        self.topic = topic
+        self.concurrency = concurrency
+        self.pause = pause
+    }
+
+    /// Where to send: the current service's ingest address, or `nil` while none is up.
+    func point(at ingest: String?) {
+        target.withLockedValue { $0 = ingest }
+    }
+
+    var figures: Figures { state.withLockedValue { $0 } }
+
+    /// Runs the senders until the task is cancelled.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask { await self.sender() }
+            }
+        }
+    }
+
+    private func sender() async {
+        while !Task.isCancelled {
+            guard let ingest = target.withLockedValue({ $0 }) else {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let id = state.withLockedValue { figures in
+                defer { figures.nextID += 1 }
+                return figures.nextID
+            }
+            let started = ContinuousClock.now
+            do {
+                let (status, _) = try await HTTP.send("POST", "\(ingest)/v1/topics/\(topic)", body: Data("chaos-\(id)".utf8))
+                let elapsed = ContinuousClock.now - started
+                state.withLockedValue { figures in
+                    figures.slowest = max(figures.slowest, elapsed)
+                    if status == 202 { figures.acknowledged.insert(id) } else { figures.refused += 1 }
+                }
+            } catch {
+                // The service is restarting: not acknowledged, so not owed.
+                state.withLockedValue { $0.unreachable += 1 }
+            }
+            try? await Task.sleep(for: pause)
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import SpillwaySpool
+import SpillwayTestKit
+
+/// One chaos run: the processes, the faults, and the books.
+struct Rehearsal {
+    let profile: ChaosCommand.Profile
+    let directory: String
+    let disk: String
+    let spoolPath: String
+    let maxLatency: Duration
+    let topic = "chaos"
+    /// Memory bound of one service instance: what a SIGKILL may cost at most.
+    let memoryBound = 2000 + 2000
+    var log: [String] = []
+    var faults: [String] = []
+    var droppedCounted = 0
+    var killLossBound = 0
+    var violations: [String] = []
+    var instances = 0
+
+    init(profile: ChaosCommand.Profile, workdir: String?, maxLatency: Duration) throws {
+        self.profile = profile
+        self.maxLatency = maxLatency
+        directory = workdir ?? FileManager.default.temporaryDirectory.appending(path: "spillway-chaos-\(getpid())").path
+        disk = directory + "/disk"
+        spoolPath = disk + "/spool.db"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let mount = try ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=48m", "tmpfs", disk])
+        guard mount.status == 0 else { throw ChaosFailure("cannot mount a tmpfs for the full-disk fault: \(mount.stderr)") }
+    }
+
+    func cleanUp() {
+        _ = try? ChildProcess.run("/bin/umount", [disk])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    mutating func say(_ line: String) {
+        let stamp = Date().formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: false))
+        print("[\(stamp)] \(line)")
+        fflush(nil)
+        log.append(line)
+    }
+
+    var phase: Duration { profile == .short ? .seconds(5) : .seconds(20) }
+    var rounds: Int { profile == .short ? 1 : 3 }
+
+    // MARK: The run
+
+    mutating func run() async throws -> Bool {
+        let started = ContinuousClock.now
+        let tools = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        let mock = try ChildProcess(tools + "/spillway-mock-kafka", ["--topic", "\(topic):2"])
+        defer { mock.kill(SIGTERM); mock.wait() }
+        guard let first = mock.readLine(), first.hasPrefix("bootstrap ") else { throw ChaosFailure("the mock Kafka did not start") }
+        let bootstrap = String(first.dropFirst("bootstrap ".count))
+        say("mock Kafka at \(bootstrap); spool on a 48 MiB tmpfs at \(disk)")
+
+        let load = LoadGenerator(topic: topic, concurrency: 8, pause: .milliseconds(2))
+        let loadTask = Task { await load.run() }
+        var service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
+        load.point(at: service.ingest)
+
+        func fault(_ command: String) throws {
+            mock.write(command + "\n")
+            guard let reply = mock.readLine(), reply.hasPrefix("ok") else { throw ChaosFailure("mock Kafka refused \(command)") }
+        }
+
+        for round in 1...rounds {
+            say("round \(round): healthy traffic"); try await hold(service)
+            say("fault: broker down"); faults.append("broker down"); try fault("down"); try await hold(service, times: 2)
+            try fault("up"); say("broker up: recovering"); try await hold(service, times: 2)
+            say("fault: broker hang (round trip 10 s, message timeout 2 s)"); faults.append("broker hang"); try fault("rtt 10000"); try await hold(service, times: 2)
+            try fault("rtt 0"); say("hang over: recovering"); try await hold(service, times: 2)
+            say("fault: produce errors (NOT_ENOUGH_REPLICAS x200, MSG_SIZE_TOO_LARGE x3)"); faults.append("produce errors")
+            try fault("errors NOT_ENOUGH_REPLICAS 200"); try fault("errors MSG_SIZE_TOO_LARGE 3"); try await hold(service)
+            try fault("clear")
+
+            say("fault: SIGTERM and restart"); faults.append("SIGTERM")
+            load.point(at: nil)
+            await service.scrape()
+            let (status, stderr) = service.terminate()
+            let stopLine = stderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
+            if status != 0 { violations.append("SIGTERM: exit status \(status)") }
+            if !stopLine.contains("dropped=0") || !stopLine.contains("imbalance=0") {
+                violations.append("SIGTERM: shutdown was not clean: \(stopLine.isEmpty ? "no stop line" : stopLine)")
+            }
+            droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
+            service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
+            load.point(at: service.ingest)
+            try await hold(service)
+
+            say("fault: SIGKILL and restart"); faults.append("SIGKILL")
+            await service.scrape()
+            droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
+            load.point(at: nil)
+            service.killHard()
+            killLossBound += memoryBound
+            service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
+            load.point(at: service.ingest)
+            try await hold(service)
+
+            say("fault: full disk (breaker forced open, so everything goes to the spool)"); faults.append("full disk")
+            try await service.setBreaker("open")
+            let filler = disk + "/filler"
+            _ = try ChildProcess.run("/bin/sh", ["-c", "head -c 60000000 /dev/zero > \(filler) 2>/dev/null; true"])
+            try await hold(service, times: 2)
+            try? FileManager.default.removeItem(atPath: filler)
+            say("disk space back"); try await hold(service)
+            try await service.setBreaker("auto")
+            try await hold(service, times: 2)
+        }
+
+        say("stopping load; letting the spool drain")
+        load.point(at: nil)
+        loadTask.cancel()
+        await loadTask.value
+        say("load stopped: \(load.figures.acknowledged.count) acknowledged; draining")
+        let drainDeadline = ContinuousClock.now + (profile == .short ? .seconds(60) : .seconds(300))
+        while ContinuousClock.now < drainDeadline {
+            let metrics = await service.scrape()
+            if metrics["spillway_spool_records", default: 1] - metrics["spillway_spool_dead_letters", default: 0] == 0,
+               metrics["spillway_queued", default: 1] == 0, metrics["spillway_in_flight", default: 1] == 0 { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        await service.scrape()
+        droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
+        say("drained; stopping the service")
+        let (finalStatus, finalStderr) = service.terminate()
+        say("reading back Kafka and the spool")
+        if finalStatus != 0 { violations.append("final SIGTERM: exit status \(finalStatus): \(finalStderr.suffix(300))") }
+
+        return try report(load: load.figures, bootstrap: bootstrap, elapsed: ContinuousClock.now - started)
+    }
+
+    // MARK: Helpers
+
+    mutating func startService(binary: String, kafka: String) async throws -> ServiceProcess {
+        let environment = [
+            "SPILLWAY_LOG_LEVEL": "notice",
+            "SPILLWAY_KAFKA_MESSAGE_TIMEOUT_MS": "2000",
+            "SPILLWAY_SHUTDOWN_DEADLINE_MS": "1000",
+            "SPILLWAY_QUEUE_MAX_RECORDS": "2000",
+            "SPILLWAY_SPOOL_HANDOFF_MAX_RECORDS": "2000",
+            "SPILLWAY_SPOOL_MAX_BYTES": "\(32 << 20)",
+            "SPILLWAY_BREAKER_WINDOW_SIZE": "50",
+            "SPILLWAY_BREAKER_MINIMUM_CALLS": "10",
+            "SPILLWAY_BREAKER_SLOW_CALL_MS": "800",
+            "SPILLWAY_BREAKER_OPEN_MS": "1000",
+            "SPILLWAY_BREAKER_MAX_OPEN_MS": "4000",
+            "SPILLWAY_BREAKER_HALF_OPEN_IDLE_MS": "1000",
+            "SPILLWAY_BREAKER_PROBE_TIMEOUT_MS": "1000",
+            "SPILLWAY_REPLAY_RECORDS_PER_SECOND": "3000",
+            "SPILLWAY_REPLAY_RAMP_MS": "1000",
+        ]
+        instances += 1
+        let service = try ServiceProcess(
+            binary: binary, kafka: kafka, spool: spoolPath, port: freeLoopbackPort(), adminPort: freeLoopbackPort(),
+            environment: environment, logPath: "\(directory)/serve-\(instances).log"
+        )
+        try await service.waitUntilReady()
+        return service
+    }
+
+    /// Lets the current phase run, scraping the service's metrics as it goes.
+    func hold(_ service: ServiceProcess, times: Int = 1) async throws {
+        let end = ContinuousClock.now + phase * times
+        while ContinuousClock.now < end {
+            await service.scrape()
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Reads back Kafka and the spool, checks the books, prints the summary.
+    mutating func report(load: LoadGenerator.Figures, bootstrap: String, elapsed: Duration) throws -> Bool {
+        let consumed = try KafkaTopicReader.readAll(bootstrapServers: bootstrap, topic: topic, timeout: .seconds(60))
+        var deliveredCount: [Int: Int] = [:]
+        for record in consumed {
+            let text = String(decoding: record.value, as: UTF8.self)
+            if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { deliveredCount[id, default: 0] += 1 }
+        }
+        let spool = try Spool.openForInspection(path: spoolPath)
+        var spooled = Set<Int>()
+        var deadLetters = 0
+        var after: Int64 = 0
+        while case let page = try spool.records(matching: SpoolQuery(area: .all), after: after, limit: 5000), let last = page.last {
+            for record in page {
+                let text = String(decoding: record.record.value, as: UTF8.self)
+                if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { spooled.insert(id) }
+                if record.isDeadLetter { deadLetters += 1 }
+            }
+            after = last.id
+        }
+        let delivered = Set(deliveredCount.keys)
+        let missing = load.acknowledged.subtracting(delivered).subtracting(spooled)
+        let duplicates = deliveredCount.values.reduce(0) { $0 + max(0, $1 - 1) }
+        let allowed = droppedCounted + killLossBound
+        if missing.count > allowed {
+            violations.append("\(missing.count) acknowledged records are neither delivered, spooled nor counted as dropped (counted drops \(droppedCounted), SIGKILL bound \(killLossBound))")
+        }
+        if load.slowest > maxLatency {
+            violations.append("a request took \(load.slowest), over the \(maxLatency) bound: the hand-over blocked")
+        }
+        let unexplained = max(0, missing.count - droppedCounted)
+
+        print("""
+
+            ==================== spillway chaos: \(profile.rawValue) profile ====================
+            duration              \(elapsed)
+            faults injected       \(faults.joined(separator: ", "))
+            requests acknowledged \(load.acknowledged.count)  (refused \(load.refused), unreachable during restarts \(load.unreachable))
+            delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(consumed.count) records read back)
+            still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
+            dropped, counted      \(droppedCounted)  (by the services' own metrics)
+            lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
+            duplicates            \(duplicates)  (at-least-once replays and retries)
+            slowest request       \(load.slowest)  (bound \(maxLatency))
+            verdict               \(violations.isEmpty ? "PASS" : "FAIL")
+            """)
+        for violation in violations { print("  violation: \(violation)") }
+        print("=========================================================================")
+        return violations.isEmpty
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SpillwayTestKit
+
+/// One `spillway serve` child: started, scraped, stopped or killed.
+final class ServiceProcess {
+    let child: ChildProcess
+    let ingest: String
+    let admin: String
+    /// The last `/metrics` reading, by metric name (labels summed).
+    private(set) var lastMetrics: [String: Double] = [:]
+
+    /// Where its standard error goes.
+    let logPath: String
+
+    init(binary: String, kafka: String, spool: String, port: Int, adminPort: Int, environment extra: [String: String], logPath: String) throws {
+        self.logPath = logPath
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
+        for (key, value) in extra { environment[key] = value }
+        child = try ChildProcess(binary, ["serve", "--kafka", kafka, "--spool", spool, "--port", "\(port)", "--admin-port", "\(adminPort)"], environment: environment, standardErrorFile: logPath)
+        ingest = "http://127.0.0.1:\(port)"
+        admin = "http://127.0.0.1:\(adminPort)"
+    }
+
+    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let (status, _) = try? await HTTP.get(admin + "/readyz"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ChaosFailure("spillway serve did not become ready within \(timeout)")
+    }
+
+    @discardableResult
+    func scrape() async -> [String: Double] {
+        guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, let value = Double(parts[parts.count - 1]) else { continue }
+            values[String(parts[0].prefix { $0 != "{" }), default: 0] += value
+        }
+        lastMetrics = values
+        return values
+    }
+
+    func setBreaker(_ mode: String) async throws {
+        let (status, body) = try await HTTP.send("PUT", admin + "/v1/breaker", body: Data("{\"mode\": \"\(mode)\"}".utf8))
+        guard status == 200 else { throw ChaosFailure("breaker \(mode): \(status) \(body)") }
+    }
+
+    /// SIGTERM, then the exit status and the shutdown line's figures.
+    func terminate() -> (status: Int32, stderr: String) {
+        child.kill(SIGTERM)
+        let status = child.wait()
+        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+    }
+
+    func killHard() {
+        child.kill(SIGKILL)
+        child.wait()
+    }
+}
+
+/// Small loopback HTTP helpers.
+enum HTTP {
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        configuration.httpMaximumConnectionsPerHost = 64
+        return URLSession(configuration: configuration)
+    }()
+
+    static func get(_ url: String) async throws -> (Int, String) {
+        let (data, response) = try await session.data(from: URL(string: url)!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    static func send(_ method: String, _ url: String, body: Data) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.httpBody = body
+        let (data, response) = try await session.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+}
+
+struct ChaosFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
