@@ -116,7 +116,9 @@ final class SpoolWorker {
     }
 
     private func write(_ deadLetters: [(PendingRecord, reason: String)]) {
-        guard !deadLetters.isEmpty, let spool else {
+        guard !deadLetters.isEmpty else { return }
+        guard let spool else {
+            // No spool: counted as dropped like any other record that cannot be kept.
             write(deadLetters.map(\.0))
             return
         }

@@ -28,7 +28,7 @@ struct ReplayFilter {
             && (before.map { record.timestamp < $0 } ?? true)
     }
 
-    /// The record as it goes to Kafka: renamed by the topic map, attempt count reset.
+    /// The record as it goes to Kafka: renamed by the topic map.
     func mapped(_ record: Record) -> Record {
         var record = record
         if let renamed = topicMap[record.topic] { record.topic = renamed }
