@@ -128,6 +128,13 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect((response.json()["error"] as? String)?.contains("malformed JSON") == true)
             }
+            var ndjson = HTTPFields()
+            ndjson[.contentType] = "application/x-ndjson"
+            try await client.execute(uri: "/v1/topics/allowed/records", method: .post, headers: ndjson, body: ByteBuffer("{\"value\": \"a\"}\n\n{\"value\": 7}\n")) { response in
+                #expect(response.status == .badRequest)
+                let message = response.json()["error"] as? String
+                #expect(message?.hasPrefix("line 3: value") == true, "\(message ?? "")")
+            }
             try await client.execute(uri: "/v1/topics/allowed", method: .post, body: ByteBuffer(String(repeating: "x", count: 2000))) { response in
                 #expect(response.status == .contentTooLarge)
             }

@@ -42,20 +42,7 @@ enum NativeBatch {
                 throw .malformed("malformed JSON: \(error)")
             }
         } else {
-            var parsed: [Item] = []
-            var lineNumber = 0
-            for line in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-                lineNumber += 1
-                guard line.contains(where: { !($0 == 0x20 || $0 == 0x0D || $0 == 0x09) }) else { continue }
-                do {
-                    parsed.append(try decoder.decode(Item.self, from: Data(line)))
-                } catch let error as DecodingError {
-                    throw .malformed("line \(lineNumber): \(error.clientDescription)")
-                } catch {
-                    throw .malformed("line \(lineNumber): malformed JSON")
-                }
-            }
-            items = parsed
+            items = try decodeLines(body, decoder)
         }
         guard !items.isEmpty else { throw .malformed("the batch holds no records") }
         return items.map { item in
@@ -72,6 +59,36 @@ enum NativeBatch {
             let headers = (item.headers ?? [:]).sorted { $0.key < $1.key }.map { RecordHeader(name: $0.key, value: Array($0.value.utf8)) }
             return .success(OutgoingRecord(topic: topic, key: key, value: value, headers: headers, partition: item.partition))
         }
+    }
+
+    /// NDJSON: decoded in one pass as if it were an array (one decoder call, not
+    /// one per line); only when that fails is it decoded line by line, to name the bad line.
+    private static func decodeLines(_ body: [UInt8], _ decoder: JSONDecoder) throws(IngestError) -> [Item] {
+        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let isBlank = { (line: ArraySlice<UInt8>) in !line.contains(where: { !($0 == 0x20 || $0 == 0x0D || $0 == 0x09) }) }
+        var array: [UInt8] = [UInt8(ascii: "[")]
+        array.reserveCapacity(body.count + lines.count + 2)
+        var first = true
+        for line in lines where !isBlank(line) {
+            if !first { array.append(UInt8(ascii: ",")) }
+            array.append(contentsOf: line)
+            first = false
+        }
+        array.append(UInt8(ascii: "]"))
+        if let items = try? decoder.decode([Item].self, from: Data(array)) {
+            return items
+        }
+        for (index, line) in lines.enumerated() where !isBlank(line) {
+            do {
+                _ = try decoder.decode(Item.self, from: Data(line))
+            } catch let error as DecodingError {
+                throw .malformed("line \(index + 1): \(error.clientDescription)")
+            } catch {
+                throw .malformed("line \(index + 1): malformed JSON")
+            }
+        }
+        // Every line decodes alone, yet not together (a line holding two objects, say).
+        throw .malformed("malformed NDJSON: put exactly one JSON object on each line")
     }
 
     static func bytes(_ text: String, _ encoding: Encoding) -> [UInt8]? {
