@@ -25,7 +25,7 @@ struct ChaosCommand: AsyncParsableCommand {
         case short, long
     }
 
-    @Option(help: "short (about 2 minutes, for CI) or long (about 10 minutes, three rounds of every fault).") var profile: Profile = .short
+    @Option(help: "short (about 90 s, for CI) or long (about 10 minutes: three rounds of every fault, longer phases).") var profile: Profile = .short
     @Option(help: "Work folder (default: a new temporary one).") var workdir: String?
     @Flag(help: "Keep the work folder afterwards.") var keep = false
     @Option(help: "Fail if any request took longer than this many milliseconds.") var maxLatencyMs: Int = 1000
@@ -44,6 +44,14 @@ struct ChaosCommand: AsyncParsableCommand {
             try process.run()
             process.waitUntilExit()
             throw ExitCode(process.terminationStatus)
+        }
+        // A watchdog: whatever happens, the rehearsal ends, and says why.
+        let limit: Duration = profile == .short ? .seconds(300) : .seconds(1800)
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(limit.components.seconds))
+            print("spillway-chaos: gave up after \(limit): the rehearsal hung (FAIL)")
+            fflush(nil)
+            Foundation.exit(2)
         }
         var rehearsal = try Rehearsal(profile: profile, workdir: workdir, maxLatency: .milliseconds(maxLatencyMs))
         let passed = try await rehearsal.run()

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import SpillwaySpool
 import SpillwayTestKit
 
@@ -42,7 +43,7 @@ struct Rehearsal {
         log.append(line)
     }
 
-    var phase: Duration { profile == .short ? .seconds(5) : .seconds(20) }
+    var phase: Duration { profile == .short ? .seconds(5) : .seconds(12) }
     var rounds: Int { profile == .short ? 1 : 3 }
 
     // MARK: The run
@@ -114,7 +115,13 @@ struct Rehearsal {
         say("stopping load; letting the spool drain")
         load.point(at: nil)
         loadTask.cancel()
-        await loadTask.value
+        // Requests still out get their own deadline; do not wait on them for longer.
+        let stopped = NIOLockedValueBox(false)
+        Task { await loadTask.value; stopped.withLockedValue { $0 = true } }
+        let loadDeadline = ContinuousClock.now + .seconds(15)
+        while !stopped.withLockedValue({ $0 }), ContinuousClock.now < loadDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         say("load stopped: \(load.figures.acknowledged.count) acknowledged; draining")
         let drainDeadline = ContinuousClock.now + (profile == .short ? .seconds(60) : .seconds(300))
         while ContinuousClock.now < drainDeadline {

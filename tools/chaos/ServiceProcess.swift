@@ -1,7 +1,7 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 import SpillwayTestKit
 
 /// One `spillway serve` child: started, scraped, stopped or killed.
@@ -64,26 +64,22 @@ final class ServiceProcess {
     }
 }
 
-/// Small loopback HTTP helpers.
+/// Small loopback HTTP helpers on AsyncHTTPClient, whose deadlines hold: a
+/// request to a service that is being killed must not hang the rehearsal.
 enum HTTP {
-    static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        configuration.httpMaximumConnectionsPerHost = 64
-        return URLSession(configuration: configuration)
-    }()
+    static let timeout: TimeAmount = .seconds(10)
 
     static func get(_ url: String) async throws -> (Int, String) {
-        let (data, response) = try await session.data(from: URL(string: url)!)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        try await send("GET", url, body: nil)
     }
 
-    static func send(_ method: String, _ url: String, body: Data) async throws -> (Int, String) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.httpBody = body
-        let (data, response) = try await session.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    static func send(_ method: String, _ url: String, body: Data?) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), String(buffer: bytes))
     }
 }
 
