@@ -26,17 +26,18 @@ final class SpoolWorker {
             var finished = false
             // Drain everything there is before sleeping again.
             while true {
+                // Taken and cleared under one lock: acks the dispatcher adds meanwhile wait for the next step.
                 let step = core.state.withLockedValue { state in
-                    (
+                    defer {
+                        state.replayAcks.removeAll(keepingCapacity: true)
+                        state.replayDeadLetters.removeAll(keepingCapacity: true)
+                    }
+                    return (
                         work: state.takeHandoff(max: core.configuration.spoolBatchSize),
-                        acks: state.replayAcks.isEmpty ? [] : state.replayAcks,
+                        acks: state.replayAcks,
                         dead: state.replayDeadLetters,
                         phase: state.phase
                     )
-                }
-                core.state.withLockedValue { state in
-                    state.replayAcks.removeAll(keepingCapacity: true)
-                    state.replayDeadLetters.removeAll(keepingCapacity: true)
                 }
                 let didWork = !step.work.ready.isEmpty || !step.work.dead.isEmpty || !step.acks.isEmpty || !step.dead.isEmpty
                 write(step.work.dead)
