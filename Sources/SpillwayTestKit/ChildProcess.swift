@@ -69,7 +69,9 @@ package final class ChildProcess: @unchecked Sendable {
         stdinPipe.fileHandleForWriting.write(Data(text.utf8))
     }
 
+    /// Signals the child, unless it has already exited (its pid may be someone else's by now).
     package func kill(_ signal: Int32) {
+        guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, signal)
     }
 

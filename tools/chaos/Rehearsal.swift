@@ -16,6 +16,8 @@ struct Rehearsal {
     var log: [String] = []
     var faults: [String] = []
     var droppedCounted = 0
+    /// Drops by reason, from each instance's last metrics reading.
+    var droppedByReason: [String: Int] = [:]
     var killLossBound = 0
     var violations: [String] = []
     var instances = 0
@@ -56,10 +58,14 @@ struct Rehearsal {
         guard let first = mock.readLine(), first.hasPrefix("bootstrap ") else { throw ChaosFailure("the mock Kafka did not start") }
         let bootstrap = String(first.dropFirst("bootstrap ".count))
         say("mock Kafka at \(bootstrap); spool on a 48 MiB tmpfs at \(disk)")
+        let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic)
+        defer { follower.stop() }
 
         let load = LoadGenerator(topic: topic, concurrency: 8, pause: .milliseconds(2))
         let loadTask = Task { await load.run() }
         var service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
+        // Whatever ends the run, no service is left behind (a no-op once it has stopped).
+        defer { service.killHard() }
         load.point(at: service.ingest)
 
         func fault(_ command: String) throws {
@@ -79,14 +85,19 @@ struct Rehearsal {
 
             say("fault: SIGTERM and restart"); faults.append("SIGTERM")
             load.point(at: nil)
-            await service.scrape()
+            let droppedBefore = try await service.settledDropped()
             let (status, stderr) = service.terminate()
             let stopLine = stderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
             if status != 0 { violations.append("SIGTERM: exit status \(status)") }
-            if !stopLine.contains("dropped=0") || !stopLine.contains("imbalance=0") {
+            let droppedAfter = Self.figure("dropped", in: stopLine)
+            if let droppedAfter, droppedAfter > droppedBefore {
+                violations.append("SIGTERM: shutting down dropped \(droppedAfter - droppedBefore) records: \(stopLine)")
+            }
+            if droppedAfter == nil || Self.figure("imbalance", in: stopLine) != 0 {
                 violations.append("SIGTERM: shutdown was not clean: \(stopLine.isEmpty ? "no stop line" : stopLine)")
             }
-            droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
+            droppedCounted += droppedAfter ?? droppedBefore
+            droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
             service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
             load.point(at: service.ingest)
             try await hold(service)
@@ -94,6 +105,7 @@ struct Rehearsal {
             say("fault: SIGKILL and restart"); faults.append("SIGKILL")
             await service.scrape()
             droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
+            droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
             load.point(at: nil)
             service.killHard()
             killLossBound += memoryBound
@@ -130,14 +142,17 @@ struct Rehearsal {
                metrics["spillway_queued", default: 1] == 0, metrics["spillway_in_flight", default: 1] == 0 { break }
             try await Task.sleep(for: .seconds(1))
         }
-        await service.scrape()
-        droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
+        let finalScrape = await service.scrape()
         say("drained; stopping the service")
         let (finalStatus, finalStderr) = service.terminate()
+        let finalStop = finalStderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
+        droppedCounted += Self.figure("dropped", in: finalStop) ?? Int(finalScrape["spillway_dropped_total", default: 0])
+        droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
         say("reading back Kafka and the spool")
         if finalStatus != 0 { violations.append("final SIGTERM: exit status \(finalStatus): \(finalStderr.suffix(300))") }
 
-        return try report(load: load.figures, bootstrap: bootstrap, elapsed: ContinuousClock.now - started)
+        try await follower.catchUp(timeout: .seconds(120))
+        return try report(load: load.figures, read: follower.figures, elapsed: ContinuousClock.now - started)
     }
 
     // MARK: Helpers
@@ -179,12 +194,10 @@ struct Rehearsal {
     }
 
     /// Reads back Kafka and the spool, checks the books, prints the summary.
-    mutating func report(load: LoadGenerator.Figures, bootstrap: String, elapsed: Duration) throws -> Bool {
-        let consumed = try KafkaTopicReader.readAll(bootstrapServers: bootstrap, topic: topic, timeout: .seconds(60))
-        var deliveredCount: [Int: Int] = [:]
-        for record in consumed {
-            let text = String(decoding: record.value, as: UTF8.self)
-            if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { deliveredCount[id, default: 0] += 1 }
+    mutating func report(load: LoadGenerator.Figures, read: TopicFollower.Figures, elapsed: Duration) throws -> Bool {
+        let deliveredCount = read.counts
+        if read.missed > 0 {
+            violations.append("the reader missed \(read.missed) records: the broker dropped them before they were read, so the books cannot be checked")
         }
         let spool = try Spool.openForInspection(path: spoolPath)
         var spooled = Set<Int>()
@@ -209,6 +222,9 @@ struct Rehearsal {
             violations.append("a request took \(load.slowest), over the \(maxLatency) bound: the hand-over blocked")
         }
         let unexplained = max(0, missing.count - droppedCounted)
+        if !missing.isEmpty {
+            try Self.ranges(of: missing).joined(separator: "\n").write(toFile: directory + "/missing-ids.txt", atomically: true, encoding: .utf8)
+        }
 
         print("""
 
@@ -216,9 +232,9 @@ struct Rehearsal {
             duration              \(elapsed)
             faults injected       \(faults.joined(separator: ", "))
             requests acknowledged \(load.acknowledged.count)  (refused \(load.refused), unreachable during restarts \(load.unreachable))
-            delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(consumed.count) records read back)
+            delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(read.records) records read back)
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
-            dropped, counted      \(droppedCounted)  (by the services' own metrics)
+            dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.isEmpty ? "none" : droppedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
             duplicates            \(duplicates)  (at-least-once replays and retries)
             slowest request       \(load.slowest)  (bound \(maxLatency))
@@ -227,5 +243,23 @@ struct Rehearsal {
         for violation in violations { print("  violation: \(violation)") }
         print("=========================================================================")
         return violations.isEmpty
+    }
+
+    /// `NAME=N` from a log line such as the shutdown line.
+    static func figure(_ name: String, in line: String) -> Int? {
+        guard let range = line.range(of: " \(name)=") else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Sorted ids as `a-b` runs, for a file a person can read.
+    static func ranges(of ids: Set<Int>) -> [String] {
+        var runs: [String] = []
+        var sorted = ids.sorted()[...]
+        while let start = sorted.popFirst() {
+            var end = start
+            while sorted.first == end + 1 { end = sorted.removeFirst() }
+            runs.append(start == end ? "\(start)" : "\(start)-\(end) (\(end - start + 1))")
+        }
+        return runs
     }
 }

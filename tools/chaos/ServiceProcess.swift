@@ -11,6 +11,8 @@ final class ServiceProcess {
     let admin: String
     /// The last `/metrics` reading, by metric name (labels summed).
     private(set) var lastMetrics: [String: Double] = [:]
+    /// The last reading of `spillway_dropped_total`, by its `reason` label.
+    private(set) var lastDroppedByReason: [String: Int] = [:]
 
     /// Where its standard error goes.
     let logPath: String
@@ -37,13 +39,33 @@ final class ServiceProcess {
     func scrape() async -> [String: Double] {
         guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
         var values: [String: Double] = [:]
+        var dropped: [String: Int] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let value = Double(parts[parts.count - 1]) else { continue }
-            values[String(parts[0].prefix { $0 != "{" }), default: 0] += value
+            let name = String(parts[0].prefix { $0 != "{" })
+            values[name, default: 0] += value
+            if name == "spillway_dropped_total", let reason = parts[0].firstRange(of: "reason=\"").map({ parts[0][$0.upperBound...].prefix { $0 != "\"" } }) {
+                dropped[String(reason), default: 0] += Int(value)
+            }
         }
         lastMetrics = values
+        lastDroppedByReason = dropped
         return values
+    }
+
+    /// The dropped total once the service's once-a-second metrics report has
+    /// caught up: two scrapes in a row, a report apart, that agree.
+    func settledDropped() async throws -> Int {
+        // No drop yet means no series yet: that is zero.
+        var previous = await scrape()["spillway_dropped_total", default: 0]
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(1100))
+            let current = await scrape()["spillway_dropped_total", default: 0]
+            if current == previous { return Int(current) }
+            previous = current
+        }
+        throw ChaosFailure("the service's dropped total did not settle while no load was sent")
     }
 
     func setBreaker(_ mode: String) async throws {

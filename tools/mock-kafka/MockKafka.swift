@@ -14,6 +14,10 @@
 //   clear                  forget pushed errors
 //   status                 what is in force
 //   quit                   stop
+//
+// Like any librdkafka mock broker it keeps only the newest 5 MiB (or 100,000
+// batches) of each partition and drops older records silently: read back with
+// a consumer that follows along (`kcat -C -o beginning`), as spillway-chaos does.
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -72,7 +76,8 @@ func apply(_ line: String, cluster: MockKafkaCluster, state: NIOLockedValueBox<F
 struct MockKafka: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spillway-mock-kafka",
-        abstract: "librdkafka's mock Kafka cluster with fault injection, for rehearsing outages."
+        abstract: "librdkafka's mock Kafka cluster with fault injection, for rehearsing outages.",
+        discussion: "Each partition keeps only its newest 5 MiB: consume while it runs to see everything."
     )
 
     @Option(help: "Number of brokers.") var brokers: Int32 = 1
