@@ -34,16 +34,23 @@ final class PipelineHarness: Sendable {
         return configuration
     }
 
-    init(topic: String = "events", partitions: Int32 = 1, _ configure: (inout SpillwayConfiguration) -> Void = { _ in }) throws {
-        cluster = try MockKafkaCluster()
-        try cluster.createTopic(topic, partitions: partitions)
+    /// Pass a `cluster` to set up faults before the pipeline first connects.
+    init(
+        topic: String = "events",
+        partitions: Int32 = 1,
+        cluster: MockKafkaCluster? = nil,
+        logger: Logger? = nil,
+        _ configure: (inout SpillwayConfiguration) -> Void = { _ in }
+    ) throws {
+        self.cluster = try cluster ?? MockKafkaCluster()
+        try self.cluster.createTopic(topic, partitions: partitions)
         directory = TemporaryDirectory("spillway-pipeline")
         self.topic = topic
-        var configuration = Self.configuration(cluster: cluster, directory: directory)
+        var configuration = Self.configuration(cluster: self.cluster, directory: directory)
         configure(&configuration)
-        var logger = Logger(label: "spillway-test")
-        logger.logLevel = .warning
-        buffer = try SpillwayBuffer(configuration: configuration, logger: logger)
+        var quiet = Logger(label: "spillway-test")
+        quiet.logLevel = .warning
+        buffer = try SpillwayBuffer(configuration: configuration, logger: logger ?? quiet)
         let buffer = buffer
         running = Task { try await buffer.run() }
     }

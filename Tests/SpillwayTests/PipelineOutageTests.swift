@@ -74,6 +74,30 @@ import Testing
         #expect(Set(try harness.deliveredIDs()) == Set(0..<next))
     }
 
+    /// The cluster hangs before the producer ever reached it. Waiting for a first
+    /// connection is forgiven only for the connect grace; then the breaker trips on
+    /// slow calls, long before librdkafka's message timeout would report failures.
+    @Test func clusterHungFromTheStartTripsTheBreakerAfterTheConnectGrace() async throws {
+        let cluster = try MockKafkaCluster()
+        cluster.setRoundTripTime(milliseconds: 30_000)
+        let harness = try PipelineHarness(cluster: cluster) { configuration in
+            configuration.kafka.messageTimeout = .seconds(120)
+            configuration.breaker.connectGrace = .seconds(1)
+        }
+        defer { harness.cleanUp() }
+        let events = harness.buffer.breakerEvents()
+        let opened = Task { try await PipelineHarness.nextEvent(events, timeout: .seconds(60)) { $0.transition.toState == .open } }
+        let (next, slowest) = try await harness.sendUntilBreakerOpens(from: 0, pauseEvery: 20, pause: .milliseconds(20))
+        let openEvent = try await opened.value
+        #expect(openEvent.transition.reason.contains("slow-call rate"), "opened because: \(openEvent.transition.reason)")
+        #expect(slowest < .seconds(1), "slowest send: \(slowest)")
+
+        harness.cluster.setRoundTripTime(milliseconds: 0)
+        try await harness.waitFor("spool drained", timeout: .seconds(90)) { $0.ledger.spooled == 0 && $0.ledger.delivered >= next }
+        try await harness.stop()
+        #expect(Set(try harness.deliveredIDs()) == Set(0..<next))
+    }
+
     /// Acknowledgements arrive, but slower than the slow-call duration: trips on the slow rate.
     @Test func slowButSuccessfulAcknowledgementsTripOnSlowRate() async throws {
         let harness = try PipelineHarness { configuration in

@@ -22,6 +22,11 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
     public var halfOpenIdleTimeout: Duration
     /// How long a metadata probe may take before it counts as failed.
     public var probeTimeout: Duration
+    /// Until Kafka first acknowledges a record, waiting may be the first
+    /// connection (DNS, TLS, SASL, metadata), not ill health. After this long
+    /// without one, records in flight count as slow again, so a cluster that
+    /// hangs from the start still trips the breaker before librdkafka's timeout.
+    public var connectGrace: Duration
 
     public init(
         windowSize: Int = 100,
@@ -35,7 +40,8 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         jitter: Double = 0.2,
         halfOpenTrialCalls: Int = 10,
         halfOpenIdleTimeout: Duration = .seconds(2),
-        probeTimeout: Duration = .seconds(2)
+        probeTimeout: Duration = .seconds(2),
+        connectGrace: Duration = .seconds(10)
     ) {
         self.windowSize = windowSize
         self.minimumCalls = minimumCalls
@@ -49,6 +55,7 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         self.halfOpenTrialCalls = halfOpenTrialCalls
         self.halfOpenIdleTimeout = halfOpenIdleTimeout
         self.probeTimeout = probeTimeout
+        self.connectGrace = connectGrace
     }
 
     /// Names the first setting that makes no sense.
@@ -66,5 +73,6 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         try check(jitter >= 0 && jitter < 1, "breaker.jitter must be in [0, 1)")
         try check(halfOpenTrialCalls >= 1, "breaker.halfOpenTrialCalls must be at least 1")
         try check(probeTimeout > .zero, "breaker.probeTimeout must be positive")
+        try check(connectGrace >= .zero, "breaker.connectGrace must not be negative")
     }
 }

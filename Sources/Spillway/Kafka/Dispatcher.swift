@@ -17,6 +17,9 @@ final class Dispatcher {
     /// When the first acknowledgement arrived. Records sent before it waited for
     /// the first connection and metadata, so their latency says nothing about health.
     private var connectedAt: ContinuousClock.Instant?
+    /// When the dispatcher started: with no acknowledgement by `connectGrace`
+    /// after it, the wait is no longer taken for the first connection.
+    private let startedAt = ContinuousClock.now
     private var lastPublished = ContinuousClock.now
     private var transitionCounts: [String: Int] = [:]
     private var lastTransition: BreakerTransition?
@@ -245,9 +248,11 @@ final class Dispatcher {
     /// Records in flight longer than the slow-call duration count as slow now:
     /// a hung cluster trips the breaker without waiting for librdkafka's timeout.
     private func scanSlowInFlight(now: ContinuousClock.Instant) {
-        // Until the first acknowledgement, slowness may be the first connection; failures still count.
-        guard let connectedAt else { return }
-        let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: connectedAt)
+        // Until the first acknowledgement, slowness may be the first connection (failures still
+        // count), but only for the connect grace: a cluster that hangs from the start must trip too.
+        let countFrom = connectedAt ?? startedAt + core.configuration.breaker.connectGrace
+        guard now >= countFrom else { return }
+        let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: countFrom)
         for _ in 0..<slow { perform(breaker.record(.slowInFlight, at: now)) }
     }
 

@@ -106,6 +106,9 @@ public enum SettingsKeys {
         SettingsKey("breaker.probe_timeout_ms", .int, "metadata probe timeout", current: { ms($0.pipeline.breaker.probeTimeout) }) { s, v throws(ServiceSettingsError) in
             s.pipeline.breaker.probeTimeout = .milliseconds(try v.int("breaker.probe_timeout_ms"))
         },
+        SettingsKey("breaker.connect_grace_ms", .int, "before a first acknowledgement, waits count as slow only after this", current: { ms($0.pipeline.breaker.connectGrace) }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.breaker.connectGrace = .milliseconds(try v.int("breaker.connect_grace_ms"))
+        },
     ]
 
     static let replay: [SettingsKey] = [
