@@ -160,7 +160,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayTests",
-            dependencies: ["Spillway", "SpillwayTestKit"]
+            dependencies: [
+                "Spillway", "SpillwayTestKit",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SpillwayServiceTests",

@@ -33,6 +33,30 @@ import Testing
         #expect(final.spooled == 0)
     }
 
+    /// librdkafka's own log lines reach the application's logger with a level and
+    /// facility, instead of being printed to standard error behind its back.
+    @Test func librdkafkaLogLinesGoThroughTheLogger() async throws {
+        let recorder = LogRecorder()
+        let closedPort = freeLoopbackPort()
+        let harness = try PipelineHarness(logger: recorder.logger) { configuration in
+            configuration.kafka.bootstrapServers = ["127.0.0.1:\(closedPort)"]
+            configuration.kafka.properties["log_level"] = "6"
+        }
+        defer { harness.cleanUp() }
+        harness.send(0..<5)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var failure: LogRecorder.Entry?
+        while failure == nil, ContinuousClock.now < deadline {
+            failure = recorder.recorded.first { $0.message.hasPrefix("librdkafka: ") && $0.metadata["facility"] == "FAIL" }
+            if failure == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try await harness.stop()
+        let line = try #require(failure, "no librdkafka FAIL line was logged; got \(recorder.recorded.map(\.message))")
+        #expect(line.level == .error)
+        #expect(line.message.contains("\(closedPort)"))
+        #expect(line.metadata["similar_since_last_line"] == "0")
+    }
+
     @Test func invalidInputIsRejectedAndNeverAccepted() async throws {
         let harness = try PipelineHarness { $0.maxRecordBytes = 100 }
         defer { harness.cleanUp() }

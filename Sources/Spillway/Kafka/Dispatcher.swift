@@ -24,6 +24,7 @@ final class Dispatcher {
     private var transitionCounts: [String: Int] = [:]
     private var lastTransition: BreakerTransition?
     private let batchSize = 1000
+    private var kafkaLogRepeats = RepeatedLog()
 
     init(core: PipelineCore) {
         self.core = core
@@ -176,7 +177,12 @@ final class Dispatcher {
     private func pollAndHandle(timeoutMilliseconds: Int32) {
         var reports: [DeliveryReport] = []
         var clientErrors: [(rd_kafka_resp_err_t, String)] = []
-        core.producer.poll(timeoutMilliseconds: timeoutMilliseconds, reports: { reports.append($0) }, errors: { clientErrors.append(($0, $1)) })
+        core.producer.poll(
+            timeoutMilliseconds: timeoutMilliseconds,
+            reports: { reports.append($0) },
+            errors: { clientErrors.append(($0, $1)) },
+            logs: { $0.emit(to: core.logger, repeats: &kafkaLogRepeats) }
+        )
         let now = ContinuousClock.now
         var outcomes: [CallOutcome] = []
         for (code, text) in clientErrors {

@@ -23,7 +23,9 @@ package final class KafkaProducer: @unchecked Sendable {
                 throw SpillwayConfigurationError("kafka property \(key)=\(value): \(errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
             }
         }
-        rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR)
+        // librdkafka's log lines join the event queue instead of going to standard error.
+        rd_kafka_conf_set(conf, "log.queue", "true", &errorText, errorText.count)
+        rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG)
         guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
             // librdkafka takes the configuration only on success.
             rd_kafka_conf_destroy(conf)
@@ -31,6 +33,8 @@ package final class KafkaProducer: @unchecked Sendable {
         }
         self.handle = handle
         self.queue = rd_kafka_queue_get_main(handle)
+        // nil: the main queue, which `poll` reads.
+        rd_kafka_set_log_queue(handle, nil)
     }
 
     deinit {
@@ -92,10 +96,17 @@ package final class KafkaProducer: @unchecked Sendable {
         return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? .queueFull : .failed(code)
     }
 
-    /// Waits up to `timeoutMilliseconds` for events and hands out delivery reports
-    /// and client errors (such as all brokers down). Returns how many events were handled.
+    /// Waits up to `timeoutMilliseconds` for events and hands out delivery reports,
+    /// client errors (such as all brokers down) and librdkafka's log lines.
+    /// Returns how many events were handled.
     @discardableResult
-    package func poll(timeoutMilliseconds: Int32, maxEvents: Int = 100, reports: (DeliveryReport) -> Void, errors: (rd_kafka_resp_err_t, String) -> Void) -> Int {
+    package func poll(
+        timeoutMilliseconds: Int32,
+        maxEvents: Int = 100,
+        reports: (DeliveryReport) -> Void,
+        errors: (rd_kafka_resp_err_t, String) -> Void,
+        logs: (KafkaLogLine) -> Void
+    ) -> Int {
         var handled = 0
         var timeout = timeoutMilliseconds
         while handled < maxEvents, let event = rd_kafka_queue_poll(queue, timeout) {
@@ -114,6 +125,17 @@ package final class KafkaProducer: @unchecked Sendable {
             case RD_KAFKA_EVENT_ERROR:
                 let code = rd_kafka_event_error(event)
                 errors(code, String(cString: rd_kafka_event_error_string(event)))
+            case RD_KAFKA_EVENT_LOG:
+                var facility: UnsafePointer<CChar>?
+                var message: UnsafePointer<CChar>?
+                var level: Int32 = 7
+                if rd_kafka_event_log(event, &facility, &message, &level) == 0 {
+                    logs(KafkaLogLine(
+                        syslogLevel: level,
+                        facility: facility.map { String(cString: $0) } ?? "",
+                        message: message.map { String(cString: $0) } ?? ""
+                    ))
+                }
             default:
                 break
             }

@@ -1,5 +1,6 @@
 import CRDKafka
 import Foundation
+import Logging
 import Spillway
 import SpillwaySpool
 
@@ -31,6 +32,9 @@ struct ReplayEngine {
         var exhausted = false
         var stopping = false
         var stopDeadline: ContinuousClock.Instant?
+        // librdkafka's own warnings, throttled, on standard error beside the progress line.
+        let logger = Logger(label: "spillway.replay")
+        var kafkaLogRepeats = RepeatedLog()
 
         while true {
             let now = ContinuousClock.now
@@ -94,7 +98,7 @@ struct ReplayEngine {
                 case .purged:
                     summary.failed += 1
                 }
-            }, errors: { _, _ in })
+            }, errors: { _, _ in }, logs: { $0.emit(to: logger, repeats: &kafkaLogRepeats) })
             if !acknowledged.isEmpty {
                 try source.acknowledge(acknowledged)
                 summary.delivered += acknowledged.count
