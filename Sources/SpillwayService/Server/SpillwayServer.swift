@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Spillway
 
@@ -34,6 +35,7 @@ public struct SpillwayServer: Sendable {
         ingest = Application(
             router: ingestRouter,
             configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "spillway"),
+            onServerRunning: Self.announce("ingest", logger: logger),
             logger: logger
         )
 
@@ -46,6 +48,7 @@ public struct SpillwayServer: Sendable {
         admin = Application(
             router: adminRouter,
             configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: "spillway-admin"),
+            onServerRunning: Self.announce("admin", logger: logger),
             logger: logger
         )
     }
@@ -61,9 +64,6 @@ public struct SpillwayServer: Sendable {
                 "bootstrap": "\(bootstrap)", "read_with": "kcat -C -b \(bootstrap) -t TOPIC -e",
             ])
         }
-        logger.notice("spillway listening", metadata: [
-            "ingest": "http://\(settings.httpHost):\(settings.httpPort)", "admin": "http://\(settings.adminHost):\(settings.adminPort)",
-        ])
         // Started in this order; stopped in reverse: listeners first, the pipeline last.
         let group = ServiceGroup(
             services: [buffer, admin, ingest],
@@ -71,6 +71,14 @@ public struct SpillwayServer: Sendable {
             logger: logger
         )
         try await group.run()
+    }
+
+    /// Logs where a listener actually listens: with port 0 the kernel picks it.
+    static func announce(_ listener: String, logger: Logger) -> @Sendable (any Channel) async -> Void {
+        { channel in
+            let address = channel.localAddress.map { "http://\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
+            logger.notice("spillway \(listener) listening", metadata: [listener: "\(address)"])
+        }
     }
 
     static func addHealthChecks(to router: Router<BasicRequestContext>, buffer: SpillwayBuffer) {
