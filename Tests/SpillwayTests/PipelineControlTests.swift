@@ -34,6 +34,32 @@ import Testing
         #expect(Set(try harness.deliveredIDs()) == Set(0..<610))
     }
 
+    /// Another process holds the spool when the pipeline starts (a restart overlap):
+    /// it runs without one, counting what it cannot keep, and takes the spool, with
+    /// its backlog, as soon as it is free.
+    @Test func spoolHeldElsewhereAtStartIsTakenOnceFreed() async throws {
+        let elsewhere = TemporaryDirectory("spillway-held")
+        defer { elsewhere.remove() }
+        let path = elsewhere.file("spool.db")
+        var holder: Spool? = try Spool.open(SpoolConfiguration(path: path))
+        _ = try holder?.append([Record(topic: "events", value: Array("id-0".utf8), timestamp: 0)])
+        let harness = try PipelineHarness { $0.spool.path = path }
+        defer { harness.cleanUp() }
+        harness.buffer.setBreakerMode(.forcedOpen)
+        try await harness.waitFor("the spool found locked") { !$0.spoolAvailable && $0.breaker.mode == .forcedOpen }
+        #expect(harness.send(1..<11).allSatisfy { $0 == .dropped(.spoolUnavailable) })
+
+        holder?.close()
+        holder = nil
+        try await harness.waitFor("the spool taken over") { $0.spoolAvailable && $0.ledger.recovered == 1 }
+        #expect(harness.send(11..<21).allSatisfy { $0 == .spooled })
+        harness.buffer.setBreakerMode(.auto)
+        let status = try await harness.waitFor("backlog replayed") { $0.ledger.spooled == 0 && $0.ledger.delivered == 11 }
+        #expect(status.ledger.dropped == ["spool_unavailable": 10])
+        try await harness.stop()
+        #expect(Set(try harness.deliveredIDs()) == Set([0] + Array(11..<21)))
+    }
+
     /// Forced closed never trips while Kafka fails; records still spill when the queue is full.
     @Test func forcedClosedNeverTripsButStillSpillsOnOverflow() async throws {
         let harness = try PipelineHarness { configuration in

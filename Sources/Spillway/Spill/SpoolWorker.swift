@@ -13,6 +13,11 @@ final class SpoolWorker {
     private var throttle: ReplayThrottle
     private var replaying = false
     private var problems = RepeatedLog()
+    /// While the spool cannot be opened (another process holds it, say, during a
+    /// restart overlap), it is tried again this often.
+    private let reopenInterval: Duration = .seconds(2)
+    private var nextOpenAttempt = ContinuousClock.now
+    private var failedOpens = 0
 
     init(core: PipelineCore) {
         self.core = core
@@ -23,6 +28,7 @@ final class SpoolWorker {
         open()
         while true {
             _ = core.spoolWake.wait(timeout: .now() + .milliseconds(10))
+            if spool == nil, ContinuousClock.now >= nextOpenAttempt { open() }
             var finished = false
             // Drain everything there is before sleeping again.
             while true {
@@ -61,25 +67,40 @@ final class SpoolWorker {
 
     // MARK: Opening and closing
 
+    /// Opens the spool; on failure, runs without one (records that cannot go to
+    /// Kafka are dropped, counted) and tries again every `reopenInterval`.
     private func open() {
         do {
             let spool = try Spool.open(core.configuration.spool, options: .service, logger: core.logger)
             self.spool = spool
             let totals = spool.totals
             core.state.withLockedValue { state in
-                state.ledger.recovered = totals.count
-                state.ledger.spooled = totals.count
+                // Nothing was spooled while there was no spool: what the file holds is recovered.
+                state.ledger.recovered += totals.count
+                state.ledger.spooled += totals.count
                 state.spoolTotals = totals
                 state.spoolBacklog = totals.readyCount > 0
+                state.spoolAvailable = true
                 if let moved = spool.quarantinedPath {
                     state.lastError = "the spool was corrupt; moved it to \(moved) and started a fresh one"
+                } else if failedOpens > 0 {
+                    state.lastError = nil
                 }
             }
-            if totals.count > 0 {
+            if failedOpens > 0 {
+                core.logger.notice("spool opened after being unavailable", metadata: ["failed_attempts": "\(failedOpens)", "ready": "\(totals.readyCount)"])
+            } else if totals.count > 0 {
                 core.logger.info("spool opened with a backlog", metadata: ["ready": "\(totals.readyCount)", "dead_letters": "\(totals.deadCount)"])
             }
         } catch {
-            core.logger.error("spool unavailable; records that cannot go to Kafka will be dropped", metadata: ["error": "\(error)"])
+            failedOpens += 1
+            nextOpenAttempt = ContinuousClock.now + reopenInterval
+            problems.occurred("open") { suppressed in
+                core.logger.error(
+                    "spool unavailable; records that cannot go to Kafka are dropped until it opens (retrying every \(reopenInterval))",
+                    metadata: ["error": "\(error)", "similar_since_last_line": "\(suppressed)"]
+                )
+            }
             core.state.withLockedValue { state in
                 state.spoolAvailable = false
                 state.lastError = "spool unavailable: \(error)"
