@@ -15,8 +15,15 @@ struct MetricsReporter {
 
     mutating func report() {
         let (ledger, breaker, spool, replayRate) = core.state.withLockedValue { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replayRate) }
+        // The first report creates every series at zero: a sum over a series that
+        // does not exist yet is "no data" in Prometheus, not 0.
+        let isFirst = first
         func count(_ label: String, _ now: Int, _ before: Int, _ dimensions: [(String, String)] = []) {
-            if now > before { Counter(label: label, dimensions: dimensions).increment(by: Int64(now - before)) }
+            if now > before {
+                Counter(label: label, dimensions: dimensions).increment(by: Int64(now - before))
+            } else if isFirst {
+                _ = Counter(label: label, dimensions: dimensions)
+            }
         }
         count("spillway_accepted_total", ledger.accepted, last.accepted)
         count("spillway_recovered_total", ledger.recovered, last.recovered)
@@ -27,10 +34,13 @@ struct MetricsReporter {
         for reason in DropReason.allCases {
             count("spillway_dropped_total", ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])
         }
-        for (code, value) in ledger.rejected {
-            count("spillway_rejected_total", value, last.rejected[code] ?? 0, [("reason", code)])
+        for code in Set(ledger.rejected.keys).union(Self.rejectionCodes) {
+            count("spillway_rejected_total", ledger.rejected[code] ?? 0, last.rejected[code] ?? 0, [("reason", code)])
         }
-        count("spillway_spool_evicted_total", spool.evictedCount, first ? spool.evictedCount : lastEvicted)
+        if isFirst {
+            for kind in Self.automaticTransitions { _ = Counter(label: "spillway_breaker_transitions_total", dimensions: [("kind", kind)]) }
+        }
+        count("spillway_spool_evicted_total", spool.evictedCount, isFirst ? spool.evictedCount : lastEvicted)
         Gauge(label: "spillway_queued").record(ledger.queued)
         Gauge(label: "spillway_in_flight").record(ledger.inFlight)
         Gauge(label: "spillway_spooled").record(ledger.spooled)
@@ -47,6 +57,11 @@ struct MetricsReporter {
         lastEvicted = spool.evictedCount
         first = false
     }
+
+    /// Rejection reasons there are series for from the start.
+    static let rejectionCodes: Set<String> = ["invalid_topic", "record_too_large", "topic_not_allowed", "malformed_record"]
+    /// Breaker transitions there are series for from the start (forced ones appear when used).
+    static let automaticTransitions = ["closed->open", "open->half-open", "half-open->closed", "half-open->open"]
 
     /// 0 closed, 1 half-open, 2 open: higher is worse, for alerting.
     static func stateValue(_ state: BreakerState) -> Int {
