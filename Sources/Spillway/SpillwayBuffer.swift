@@ -97,6 +97,14 @@ public final class SpillwayBuffer: Service, Sendable {
         return nil
     }
 
+    /// Counts input refused before `send` (by the HTTP ingest: a topic in the path
+    /// that is invalid or not allowed, a batch item that cannot be decoded), so
+    /// `rejected` covers every refusal, not only those `send` made itself.
+    package func countRejected(_ code: String, count: Int = 1) {
+        guard count > 0 else { return }
+        core.state.withLockedValue { $0.ledger.rejected[code, default: 0] += count }
+    }
+
     // MARK: Operator controls
 
     /// Forces the breaker open or closed, or returns it to automatic control.

@@ -119,6 +119,11 @@ import Testing
                 #expect(response.status == .forbidden)
                 #expect((response.json()["error"] as? String)?.contains("allowlist") == true)
             }
+            // An empty topic segment is an empty topic, not the next segment.
+            try await client.execute(uri: "/v1/topics//records", method: .post, headers: json, body: ByteBuffer(#"[{"value": "x"}]"#)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect((response.json()["error"] as? String)?.contains("it is empty") == true)
+            }
             try await client.execute(uri: "/v1/topics/allowed/records", method: .post, headers: json, body: ByteBuffer(#"[{"value": "a"}, {"valu": "b"}]"#)) { response in
                 #expect(response.status == .badRequest)
                 let message = response.json()["error"] as? String
@@ -155,6 +160,33 @@ import Testing
         let status = try await harness.waitFor("the good record delivered") { $0.ledger.delivered == 1 }
         #expect(status.ledger.accepted == 1)
         #expect(status.ledger.droppedTotal == 0)
+        #expect(status.ledger.rejected == ["invalid_topic": 2, "topic_not_allowed": 1])
+        try await harness.stop()
+    }
+
+    /// A request no route takes says what this listener serves, in JSON.
+    @Test func unknownRoutesAndMethodsGetAnAnswerThatHelps() async throws {
+        let harness = try ServiceHarness()
+        try await harness.server.ingestApplication.test(.router) { client in
+            try await client.execute(uri: "/v1/topics/events", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                #expect((response.json()["error"] as? String)?.contains("use POST") == true)
+            }
+            try await client.execute(uri: "/v1/topics/", method: .post, body: ByteBuffer("x")) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect((response.json()["error"] as? String)?.contains("it is empty") == true)
+            }
+            try await client.execute(uri: "/v2/nothing", method: .post, body: ByteBuffer("x")) { response in
+                #expect(response.status == .notFound)
+                let message = response.json()["error"] as? String
+                #expect(message?.contains("POST /v1/topics/:topic") == true, "\(message ?? "")")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        #expect(harness.server.buffer.status().ledger.accepted == 0)
         try await harness.stop()
     }
 }

@@ -29,7 +29,8 @@ public struct Ledger: Sendable, Hashable, Codable {
     public var spilled = 0
     /// Records moved to the dead-letter area in this run.
     public var deadLettered = 0
-    /// Refused by `send`, by `Rejection.code`; never accepted.
+    /// Refused at intake, by `Rejection.code` (and, from the HTTP ingest,
+    /// `topic_not_allowed` and `malformed_record`); never accepted.
     public var rejected: [String: Int] = [:]
     /// Of `queued`: the live queue, and its bytes.
     public var liveQueued = 0

@@ -29,6 +29,12 @@ struct AdminRoutes: Sendable {
         }
     }
 
+    /// What `register` adds, for the answer to a request no route takes.
+    static let endpoints: [UnknownRouteMiddleware<BasicRequestContext>.Endpoint] = [
+        .init(method: .get, path: "/v1/status"), .init(method: .put, path: "/v1/breaker"), .init(method: .put, path: "/v1/backlog"),
+        .init(method: .get, path: "/v1/spool"), .init(method: .get, path: "/metrics"),
+    ]
+
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/status") { _, _ in
             JSONResponse.make(.ok, StatusDocument(buffer.status(), configuration: buffer.configuration))

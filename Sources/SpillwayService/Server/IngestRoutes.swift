@@ -16,6 +16,12 @@ struct IngestRoutes: Sendable {
     static let keyHeader = HTTPField.Name("X-Spillway-Key")!
     static let headerPrefix = "x-spillway-header-"
 
+    /// What `register` adds, for the answer to a request no route takes.
+    static let endpoints: [UnknownRouteMiddleware<BasicRequestContext>.Endpoint] = [
+        .init(method: .post, path: "/v1/topics/:topic"), .init(method: .post, path: "/v1/topics/:topic/records"),
+        .init(method: .post, path: "/topics/:topic"),
+    ]
+
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/topics/:topic") { request, context in
             await respond(native: true) { try await single(request, context) }
@@ -32,7 +38,7 @@ struct IngestRoutes: Sendable {
 
     /// `POST /v1/topics/{topic}`: the body is the value.
     private func single(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let topic = try checkedTopic(context)
+        let topic = try checkedTopic(request, context)
         let body = try await collect(request)
         let key = request.headers[Self.keyHeader].map { Array($0.utf8) }
         var headers: [RecordHeader] = []
@@ -54,7 +60,7 @@ struct IngestRoutes: Sendable {
 
     /// `POST /v1/topics/{topic}/records`: a JSON array or NDJSON batch.
     private func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let topic = try checkedTopic(context)
+        let topic = try checkedTopic(request, context)
         let contentType = mediaType(request)
         if let contentType, !NativeBatch.contentTypes.contains(contentType) {
             throw IngestError.unsupportedMediaType(contentType, supported: NativeBatch.contentTypes)
@@ -81,7 +87,7 @@ struct IngestRoutes: Sendable {
         guard let format = RestProxyProduce.format(contentType: request.headers[.contentType]) else {
             throw IngestError.unsupportedMediaType(request.headers[.contentType], supported: RestProxyProduce.contentTypes)
         }
-        let topic = try checkedTopic(context)
+        let topic = try checkedTopic(request, context)
         let items = try RestProxyProduce.decode(try await collect(request), topic: topic, format: format)
         let (dispositions, reasons) = send(items)
         let offsets = dispositions.enumerated().map { index, disposition -> RestProxyProduce.Offset in
@@ -113,6 +119,7 @@ struct IngestRoutes: Sendable {
                 reasons[index] = rejection.reason
             }
         }
+        buffer.countRejected("malformed_record", count: reasons.count)
         var dispositions = [Disposition?](repeating: nil, count: items.count)
         let sent = timedSend { buffer.send(records) }
         for (position, disposition) in zip(positions, sent) {
@@ -130,12 +137,15 @@ struct IngestRoutes: Sendable {
         return result
     }
 
-    private func checkedTopic(_ context: BasicRequestContext) throws(IngestError) -> String {
-        guard let topic = context.parameters.get("topic") else { throw .invalidTopic("missing topic") }
+    private func checkedTopic(_ request: Request, _ context: BasicRequestContext) throws(IngestError) -> String {
+        // The router reads `/v1/topics//records` as topic "records": an empty segment is an empty topic.
+        let topic = request.uri.path.contains("//") ? "" : context.parameters.get("topic") ?? ""
         if let problem = TopicName.problem(with: topic) {
+            buffer.countRejected("invalid_topic")
             throw .invalidTopic("invalid topic name \"\(topic.prefix(300))\": \(problem)")
         }
         if let allowlist = settings.topicAllowlist, !allowlist.contains(topic) {
+            buffer.countRejected("topic_not_allowed")
             throw .forbiddenTopic(topic)
         }
         return topic

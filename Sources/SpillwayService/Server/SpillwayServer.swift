@@ -32,6 +32,7 @@ public struct SpillwayServer: Sendable {
         let ingestRouter = Router()
         IngestRoutes(buffer: buffer, settings: settings).register(on: ingestRouter)
         Self.addHealthChecks(to: ingestRouter, buffer: buffer)
+        ingestRouter.add(middleware: UnknownRouteMiddleware(endpoints: IngestRoutes.endpoints + Self.healthEndpoints))
         ingest = Application(
             router: ingestRouter,
             configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "spillway"),
@@ -45,6 +46,7 @@ public struct SpillwayServer: Sendable {
         }
         AdminRoutes(buffer: buffer, settings: settings, metrics: metrics).register(on: adminRouter)
         Self.addHealthChecks(to: adminRouter, buffer: buffer)
+        adminRouter.add(middleware: UnknownRouteMiddleware(endpoints: AdminRoutes.endpoints + Self.healthEndpoints))
         admin = Application(
             router: adminRouter,
             configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: "spillway-admin"),
@@ -80,6 +82,10 @@ public struct SpillwayServer: Sendable {
             logger.notice("spillway \(listener) listening", metadata: [listener: "\(address)"])
         }
     }
+
+    static let healthEndpoints: [UnknownRouteMiddleware<BasicRequestContext>.Endpoint] = [
+        .init(method: .get, path: "/healthz"), .init(method: .get, path: "/readyz"),
+    ]
 
     static func addHealthChecks(to router: Router<BasicRequestContext>, buffer: SpillwayBuffer) {
         router.get("/healthz") { _, _ in
