@@ -72,5 +72,6 @@ public struct SpillwayConfiguration: Sendable {
         if kafka.messageTimeout < .milliseconds(1) { throw SpillwayConfigurationError("kafka.messageTimeout must be at least 1 ms") }
         if spoolBatchSize < 1 { throw SpillwayConfigurationError("spoolBatchSize must be at least 1") }
         if shutdownDeadline < .zero { throw SpillwayConfigurationError("shutdownDeadline must not be negative") }
+        try kafka.validateProperties(maxMessages: queue.maxRecords, maxBytes: queue.maxBytes)
     }
 }

@@ -1,3 +1,5 @@
+import CRDKafka
+
 /// The Kafka cluster and producer settings. Typed fields for the common ones;
 /// `properties` passes anything else straight to librdkafka (TLS, SASL, …) and wins over them.
 public struct KafkaConfiguration: Sendable, Hashable {
@@ -47,6 +49,20 @@ public struct KafkaConfiguration: Sendable, Hashable {
         self.linger = linger
         self.messageTimeout = messageTimeout
         self.properties = properties
+    }
+
+    /// Checks every property with librdkafka itself, so a misspelt or invalid
+    /// one is named by `config check`, not only when the producer is built.
+    func validateProperties(maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
+        let conf = rd_kafka_conf_new()
+        defer { rd_kafka_conf_destroy(conf) }
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (key, value) in librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw SpillwayConfigurationError("kafka property \(key)=\(value): \(reason)")
+            }
+        }
     }
 
     /// The librdkafka properties for a producer whose own queue may hold

@@ -63,15 +63,24 @@ public struct ServiceSettings: Sendable {
 
 /// A configuration problem, named by its key.
 public struct ServiceSettingsError: Error, Sendable, CustomStringConvertible {
+    /// The key, or the file's path for a problem with the file itself.
     public var key: String
     public var message: String
+    /// The problem is the configuration file as a whole (missing, not JSON), not one key.
+    public var isFile = false
 
     public init(key: String, _ message: String) {
         self.key = key
         self.message = message
     }
 
+    public init(file: String, _ message: String) {
+        self.init(key: file, message)
+        isFile = true
+    }
+
     public var description: String {
-        key == "pipeline" ? "configuration: \(message)" : "configuration key \(key): \(message)"
+        if isFile { return "configuration file \(key): \(message)" }
+        return key == "pipeline" ? "configuration: \(message)" : "configuration key \(key): \(message)"
     }
 }

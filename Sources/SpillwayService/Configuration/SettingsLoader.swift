@@ -40,7 +40,7 @@ public enum SettingsLoader {
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
             } catch {
-                throw ServiceSettingsError(key: path, "cannot read the configuration file: \(error)")
+                throw ServiceSettingsError(file: path, "cannot read the configuration file: \(error)")
             }
         }
         let reader = ConfigReader(providers: providers)
@@ -77,16 +77,16 @@ public enum SettingsLoader {
     /// The JSON file's keys, dotted (`http.port`), with their values.
     static func flattenedFile(_ path: String) throws(ServiceSettingsError) -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ServiceSettingsError(key: path, FileManager.default.fileExists(atPath: path) ? "cannot read the configuration file" : "no such configuration file")
+            throw ServiceSettingsError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the configuration file" : "no such configuration file")
         }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw ServiceSettingsError(key: path, "not valid JSON: \(detail)")
+            throw ServiceSettingsError(file: path, "not valid JSON: \(detail)")
         }
-        guard let root = object as? [String: Any] else { throw ServiceSettingsError(key: path, "must hold a JSON object") }
+        guard let root = object as? [String: Any] else { throw ServiceSettingsError(file: path, "must hold a JSON object") }
         var flat: [String: Any] = [:]
         func walk(_ object: [String: Any], prefix: String) {
             for (key, value) in object {
