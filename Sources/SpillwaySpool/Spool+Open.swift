@@ -26,6 +26,10 @@ extension Spool {
             }
         }
         try refuseDirectory(path)
+        if exists, !options.createIfMissing, Self.isEmptyFile(path) {
+            // An empty file is no spool; only commands that may create one turn it into one.
+            throw .notASpool(path: path, detail: "the file is empty")
+        }
         let lock = try SpoolLock(spoolPath: path)
         do {
             return try openLocked(configuration, lock: lock, quarantinedPath: nil, logger: logger)
@@ -162,6 +166,10 @@ extension Spool {
             metadata: ["spool": "\(path)", "moved_to": "\(target)", "reason": "\(reason)"]
         )
         return target
+    }
+
+    private static func isEmptyFile(_ path: String) -> Bool {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0
     }
 
     private static func refuseDirectory(_ path: String) throws(SpoolError) {

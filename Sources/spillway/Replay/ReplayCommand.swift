@@ -53,8 +53,11 @@ struct ReplayCommand: AsyncParsableCommand {
             try replay(&source, label: export)
         } else {
             let path = spool ?? SpoolPathOption.defaultPath
-            // The writer lock: a running service holds it, and then this refuses.
-            let opened = try Spool.open(SpoolConfiguration(path: path, integrityCheck: .quick), options: .maintenance)
+            // A dry run only reads, beside a running service if need be. A real one takes
+            // the writer lock: a running service holds it, and then this refuses.
+            let opened = dryRun
+                ? try Spool.openForInspection(path: path)
+                : try Spool.open(SpoolConfiguration(path: path, integrityCheck: .quick), options: .maintenance)
             defer { opened.close() }
             var source = try SpoolReplaySource(spool: opened, filter: filter)
             try replay(&source, label: path)

@@ -98,7 +98,12 @@ struct ReplayEngine {
                 case .purged:
                     summary.failed += 1
                 }
-            }, errors: { _, _ in }, logs: { $0.emit(to: logger, repeats: &kafkaLogRepeats) })
+            }, errors: { code, text in
+                // librdkafka says every broker is unreachable: stop now, not after the message timeout.
+                guard code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, !stopping else { return }
+                stopping = true
+                summary.stoppedBecause = "Kafka is not reachable: \(text)"
+            }, logs: { $0.emit(to: logger, repeats: &kafkaLogRepeats) })
             if !acknowledged.isEmpty {
                 try source.acknowledge(acknowledged)
                 summary.delivered += acknowledged.count

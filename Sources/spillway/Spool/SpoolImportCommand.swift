@@ -8,7 +8,8 @@ struct SpoolImportCommand: ParsableCommand {
         abstract: "Append NDJSON records (the `spool export` format) to a spool, creating it if needed.",
         discussion: """
             Ids, creation times, attempt counts and dead-letter reasons are kept where the id order allows,
-            so importing an export into a new spool reproduces it exactly. Takes the writer lock.
+            so importing an export into a new spool reproduces it exactly. Importing the same export twice adds
+            its records twice. Takes the writer lock.
             """
     )
 
@@ -39,7 +40,10 @@ struct SpoolImportCommand: ParsableCommand {
             do {
                 batch.append(try ExportedRecord.decode(line).spooledRecord())
             } catch {
-                throw CLIError("\(input):\(lineNumber): \(error); nothing after line \(lineNumber - 1) was imported")
+                // Keep what came before the bad line, so the message can say exactly where to resume.
+                if !batch.isEmpty { try flush() }
+                progress.finish(imported)
+                throw CLIError("\(input):\(lineNumber): \(error); \(imported == 0 ? "nothing was imported" : "the \(plural(imported, "record")) before this line were imported, nothing from it on")")
             }
             if batch.count == 1000 { try flush() }
         }

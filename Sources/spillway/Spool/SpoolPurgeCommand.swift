@@ -26,12 +26,15 @@ struct SpoolPurgeCommand: ParsableCommand {
 
     func run() throws {
         let query = SpoolQuery(area: all ? .all : (dead ? .deadLetters : .ready), topic: topic, before: before?.milliseconds)
-        let spool = try Spool.open(SpoolConfiguration(path: location.spool), options: .maintenance)
-        defer { spool.close() }
         guard yes else {
+            // Only counting: works beside a running service.
+            let spool = try Spool.openForInspection(path: location.spool)
+            defer { spool.close() }
             let count = try spool.count(matching: query)
             throw CLIError("would purge \(plural(count, "record")) from \(location.spool); run again with --yes to delete them")
         }
+        let spool = try Spool.open(SpoolConfiguration(path: location.spool), options: .maintenance)
+        defer { spool.close() }
         let purged = try spool.purge(matching: query)
         print("purged \(plural(purged.count, "record")) (\(ByteCount.format(purged.bytes))) from \(location.spool)")
     }
