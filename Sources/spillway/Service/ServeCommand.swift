@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import NIOCore
 import Metrics
 import Prometheus
 import SpillwayService
@@ -60,6 +62,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        try await server.run()
+        do {
+            try await server.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CLIError(
+                "cannot listen: address already in use (ingest \(settings.httpHost):\(settings.httpPort), admin \(settings.adminHost):\(settings.adminPort));"
+                    + " another spillway or another program holds one of them: choose others with --port and --admin-port"
+            )
+        }
     }
 }
