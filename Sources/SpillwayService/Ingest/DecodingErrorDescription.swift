@@ -20,10 +20,20 @@ extension DecodingError {
                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
                 return "malformed JSON: \(detail)"
             }
-            return context.codingPath.isEmpty ? "malformed JSON: \(context.debugDescription)" : "\(path(context)): \(context.debugDescription)"
+            let detail = Self.plainDetail(context.debugDescription)
+            return context.codingPath.isEmpty ? "malformed JSON: \(detail)" : "\(path(context)): \(detail)"
         @unknown default:
             return "malformed request"
         }
+    }
+
+    /// Foundation's "Cannot initialize Encoding from invalid String value hex" names a
+    /// Swift type the client never saw; say which value was refused instead.
+    private static func plainDetail(_ detail: String) -> String {
+        guard detail.hasPrefix("Cannot initialize "), let range = detail.range(of: " from invalid ") else { return detail }
+        let rest = detail[range.upperBound...]
+        guard let valueStart = rest.range(of: " value ") else { return detail }
+        return "\"\(rest[valueStart.upperBound...])\" is not an accepted value"
     }
 
     private static func name(of type: Any.Type) -> String {
