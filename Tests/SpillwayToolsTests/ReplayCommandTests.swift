@@ -78,6 +78,10 @@ import Testing
         let result = try ChildProcess.run(BuiltProducts.path(of: "spillway"), ["replay", "--spool", path, "--kafka", "127.0.0.1:1"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("is locked by another process (pid \(getpid()))"))
+        // A dry run only reads, so it works beside the service.
+        let dryRun = try ChildProcess.run(BuiltProducts.path(of: "spillway"), ["replay", "--spool", path, "--dry-run"])
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        #expect(dryRun.stdout.contains("would send 10 records"))
     }
 
     @Test func exportReplayResumesFromItsProgressFileAndDryRunSendsNothing() async throws {

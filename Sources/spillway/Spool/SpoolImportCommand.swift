@@ -43,7 +43,7 @@ struct SpoolImportCommand: ParsableCommand {
                 // Keep what came before the bad line, so the message can say exactly where to resume.
                 if !batch.isEmpty { try flush() }
                 progress.finish(imported)
-                throw CLIError("\(input):\(lineNumber): \(error); \(imported == 0 ? "nothing was imported" : "the \(plural(imported, "record")) before this line were imported, nothing from it on")")
+                throw CLIError("\(input):\(lineNumber): \(error); \(imported == 0 ? "nothing was imported" : "imported \(plural(imported, "record")) from the lines before it, nothing from it on")")
             }
             if batch.count == 1000 { try flush() }
         }
