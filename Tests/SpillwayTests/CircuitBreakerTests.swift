@@ -92,7 +92,7 @@ import Testing
         var b = breaker()
         for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }
         #expect(b.tick(at: start + .seconds(1)) == [.startProbe])
-        #expect(b.probeFinished(succeeded: false, detail: "timed out", at: start + .seconds(1)).isEmpty)
+        #expect(b.probeFinished(succeeded: false, detail: "timed out", at: start + .seconds(1)) == [.probeFailed(detail: "timed out", nextProbeIn: .seconds(2))])
         #expect(b.state == .open)
         #expect(b.probeDue == start + .seconds(3))
     }

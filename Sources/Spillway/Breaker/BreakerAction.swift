@@ -4,4 +4,6 @@ public enum BreakerAction: Sendable, Hashable {
     case transition(BreakerTransition)
     /// Check the cluster (metadata request) and report with `probeFinished`.
     case startProbe
+    /// A probe found Kafka still unhealthy; the breaker stays open until `nextProbeIn` has passed.
+    case probeFailed(detail: String, nextProbeIn: Duration)
 }

@@ -10,6 +10,10 @@ public struct BreakerSnapshot: Sendable, Hashable, Codable {
     /// The last transition and why it happened.
     public var lastTransition: String?
     public var lastReason: String?
+    /// While open under automatic control: seconds until the next probe of Kafka.
+    public var nextProbeInSeconds: Double?
+    /// What the last failed probe found, while the breaker has not closed since.
+    public var lastProbeFailure: String?
     /// Transitions so far, by kind (`closed->open`, …).
     public var transitions: [String: Int] = [:]
 

@@ -133,8 +133,9 @@ public struct CircuitBreaker: Sendable {
             return [.transition(BreakerTransition(fromMode: .auto, fromState: .open, toMode: .auto, toState: .halfOpen, reason: "probe succeeded: \(detail)"))]
         }
         consecutiveOpenings += 1
-        probeDue = now + openInterval()
-        return []
+        let interval = openInterval()
+        probeDue = now + interval
+        return [.probeFailed(detail: detail, nextProbeIn: interval)]
     }
 
     /// An operator's command. Forced modes hold until the next command.
@@ -173,7 +174,7 @@ public struct CircuitBreaker: Sendable {
         probeDue = now + interval
         probing = false
         window.reset()
-        return [.transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .open, reason: "\(reason); next probe in \(interval)"))]
+        return [.transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .open, reason: "\(reason); next probe in \(interval.roundedSeconds)"))]
     }
 
     private mutating func close(at now: Instant, reason: String) -> [BreakerAction] {

@@ -23,6 +23,7 @@ final class Dispatcher {
     private var lastPublished = ContinuousClock.now
     private var transitionCounts: [String: Int] = [:]
     private var lastTransition: BreakerTransition?
+    private var lastProbeFailure: String?
     private let batchSize = 1000
     private var kafkaLogRepeats = RepeatedLog()
 
@@ -271,6 +272,13 @@ final class Dispatcher {
                 startProbe()
             case .transition(let transition):
                 apply(transition)
+            case let .probeFailed(detail, nextProbeIn):
+                lastProbeFailure = detail
+                core.logger.warning("circuit breaker stays open: probe failed", metadata: [
+                    "detail": "\(detail)", "next_probe_in": "\(nextProbeIn.roundedSeconds)",
+                    "consecutive_openings": "\(breaker.consecutiveOpenings)",
+                ])
+                publish(force: true)
             }
         }
     }
@@ -332,6 +340,12 @@ final class Dispatcher {
         snapshot.consecutiveOpenings = breaker.consecutiveOpenings
         snapshot.lastTransition = lastTransition?.kind
         snapshot.lastReason = lastTransition?.reason
+        if breaker.state == .closed { lastProbeFailure = nil }
+        snapshot.lastProbeFailure = lastProbeFailure
+        if breaker.mode == .auto, breaker.state == .open, let due = breaker.probeDue {
+            let remaining = due - now
+            snapshot.nextProbeInSeconds = max(0, Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18)
+        }
         snapshot.transitions = transitionCounts
         core.state.withLockedValue { $0.breaker = snapshot }
     }

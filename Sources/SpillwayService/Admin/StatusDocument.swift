@@ -12,6 +12,8 @@ struct StatusDocument: Encodable {
         var consecutiveOpenings: Int
         var lastTransition: String?
         var lastReason: String?
+        var nextProbeInSeconds: Double?
+        var lastProbeFailure: String?
         var transitions: [String: Int]
     }
 
@@ -61,6 +63,8 @@ struct StatusDocument: Encodable {
             consecutiveOpenings: status.breaker.consecutiveOpenings,
             lastTransition: status.breaker.lastTransition,
             lastReason: status.breaker.lastReason,
+            nextProbeInSeconds: status.breaker.nextProbeInSeconds.map { ($0 * 10).rounded() / 10 },
+            lastProbeFailure: status.breaker.lastProbeFailure,
             transitions: status.breaker.transitions
         )
         ledger = status.ledger

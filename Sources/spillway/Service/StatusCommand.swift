@@ -27,6 +27,8 @@ struct StatusCommand: AsyncParsableCommand {
         let position = mode == "auto" ? "\(breaker["state"] as? String ?? "?") (auto)" : "forced \(mode) (by an operator; `spillway breaker auto` releases it)"
         print("breaker     \(position)")
         if let reason = breaker["last_reason"] as? String { print("            last change: \(reason)") }
+        if let failure = breaker["last_probe_failure"] as? String { print("            last probe: failed: \(failure)") }
+        if let next = (breaker["next_probe_in_seconds"] as? NSNumber)?.doubleValue { print("            next probe in \(String(format: "%.1f", next)) s") }
         print("accepted    \(int(ledger, "accepted"))  (+ \(int(ledger, "recovered")) recovered from the spool)")
         print("delivered   \(int(ledger, "delivered"))  (\(int(ledger, "replayed")) replayed)")
         print("queued      \(int(ledger, "queued"))   in flight \(int(ledger, "in_flight"))")
