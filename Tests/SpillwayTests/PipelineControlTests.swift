@@ -97,7 +97,8 @@ import Testing
     /// Ten times more than memory and the spool can take: memory stays bounded,
     /// the oldest go first, and every drop is counted.
     @Test func overloadKeepsMemoryBoundedAndCountsDrops() async throws {
-        let harness = try PipelineHarness { configuration in
+        let recorder = LogRecorder()
+        let harness = try PipelineHarness(logger: recorder.logger) { configuration in
             configuration.queue = QueueLimits(maxRecords: 1000, maxBytes: 1 << 20)
             configuration.spoolHandoff = QueueLimits(maxRecords: 2000, maxBytes: 1 << 20)
             configuration.spool.maxRecords = 5000
@@ -118,6 +119,14 @@ import Testing
         #expect(status.ledger.accepted == 50_000)
         #expect(status.ledger.spooled == 5000, "the spool holds its bound")
         #expect(status.ledger.dropped[DropReason.spoolEvicted.rawValue, default: 0] + status.ledger.dropped[DropReason.memoryFull.rawValue, default: 0] == 45_000)
+        // Drops are logged too, by reason, not only counted.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !recorder.recorded.contains(where: { $0.message == "records dropped" }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let dropLines = recorder.recorded.filter { $0.message == "records dropped" }
+        #expect(!dropLines.isEmpty)
+        #expect(dropLines.allSatisfy { $0.level == .warning && ["spool_evicted", "memory_full"].contains($0.metadata["reason"]?.description) })
         try await harness.stop()
         // What survived is the newest.
         let kept = try Spool.openForInspection(path: harness.directory.file("spool.db")).readOldest(limit: 10_000)

@@ -8,6 +8,11 @@ struct MetricsReporter {
     private var last = Ledger()
     private var lastEvicted = 0
     private var first = true
+    /// Drops not yet logged, by reason, and when each reason was last logged.
+    private var unloggedDrops: [DropReason: Int] = [:]
+    private var lastDropLine: [DropReason: ContinuousClock.Instant] = [:]
+    /// Drops are logged at most this often per reason, with the count since the last line.
+    let dropLogInterval: Duration = .seconds(10)
 
     init(core: PipelineCore) {
         self.core = core
@@ -33,7 +38,9 @@ struct MetricsReporter {
         count("spillway_dead_lettered_total", ledger.deadLettered, last.deadLettered)
         for reason in DropReason.allCases {
             count("spillway_dropped_total", ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])
+            unloggedDrops[reason, default: 0] += ledger.dropped(reason) - last.dropped(reason)
         }
+        logDrops(total: ledger)
         for code in Set(ledger.rejected.keys).union(Self.rejectionCodes) {
             count("spillway_rejected_total", ledger.rejected[code] ?? 0, last.rejected[code] ?? 0, [("reason", code)])
         }
@@ -56,6 +63,20 @@ struct MetricsReporter {
         last = ledger
         lastEvicted = spool.evictedCount
         first = false
+    }
+
+    /// A dropped record is a lost one: say so in the log, not only in the metrics,
+    /// but at most once per `dropLogInterval` for each reason.
+    private mutating func logDrops(total ledger: Ledger) {
+        let now = ContinuousClock.now
+        for (reason, count) in unloggedDrops where count > 0 {
+            if let last = lastDropLine[reason], now - last < dropLogInterval { continue }
+            core.logger.warning("records dropped", metadata: [
+                "reason": "\(reason.rawValue)", "since_last_line": "\(count)", "total": "\(ledger.dropped(reason))",
+            ])
+            unloggedDrops[reason] = 0
+            lastDropLine[reason] = now
+        }
     }
 
     /// Rejection reasons there are series for from the start.
