@@ -61,7 +61,7 @@ import Testing
             "\(error)".contains("kafka.acks") && "\(error)".contains("all, leader, none")
         }
         await #expect { try await SettingsLoader.load(file: "/nonexistent/spillway.json", environment: [:]) } throws: { error in
-            "\(error)".contains("no such configuration file")
+            "\(error)" == "configuration file /nonexistent/spillway.json: no such configuration file"
         }
         let (directory3, notJSON) = try file("port = 80")
         defer { directory3.remove() }
@@ -69,7 +69,13 @@ import Testing
             "\(error)".contains("not valid JSON")
         }
         await #expect { try await SettingsLoader.load(file: nil, overrides: ["breaker.minimum_calls": .int(500)], environment: [:]) } throws: { error in
-            "\(error)".contains("minimumCalls")
+            // In the keys people set, not the library's field names.
+            "\(error)".contains("breaker.minimum_calls must be between 1 and breaker.window_size")
+        }
+        let (directory4, badProperty) = try file(#"{"kafka": {"properties": {"no.such.prop": "x"}}}"#)
+        defer { directory4.remove() }
+        await #expect { try await SettingsLoader.load(file: badProperty, environment: [:]) } throws: { error in
+            "\(error)".contains("kafka property no.such.prop=x: No such configuration property")
         }
     }
 }

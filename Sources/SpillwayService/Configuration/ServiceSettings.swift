@@ -52,9 +52,35 @@ public struct ServiceSettings: Sendable {
         do {
             try pipeline.validate()
         } catch {
-            throw ServiceSettingsError(key: "pipeline", error.description)
+            throw ServiceSettingsError(key: "pipeline", Self.inSettingsTerms(error.description))
         }
     }
+
+    /// The library names its fields (`breaker.failureRateThreshold`); people set keys
+    /// (`breaker.failure_rate_threshold`). Longest names first, so no name is replaced inside another.
+    static func inSettingsTerms(_ message: String) -> String {
+        var result = message
+        for (field, key) in libraryFieldKeys.sorted(by: { $0.key.count > $1.key.count }) {
+            result = result.replacingOccurrences(of: field, with: key)
+        }
+        return result
+    }
+
+    static let libraryFieldKeys: [String: String] = [
+        "breaker.windowSize": "breaker.window_size", "breaker.minimumCalls": "breaker.minimum_calls",
+        "breaker.failureRateThreshold": "breaker.failure_rate_threshold", "breaker.slowCallRateThreshold": "breaker.slow_call_rate_threshold",
+        "breaker.slowCallDuration": "breaker.slow_call_ms", "breaker.openDuration": "breaker.open_ms",
+        "breaker.maxOpenDuration": "breaker.max_open_ms", "breaker.backoffMultiplier": "breaker.backoff_multiplier",
+        "breaker.halfOpenTrialCalls": "breaker.half_open_trial_calls", "breaker.probeTimeout": "breaker.probe_timeout_ms",
+        "breaker.connectGrace": "breaker.connect_grace_ms",
+        "replay.recordsPerSecond": "replay.records_per_second", "replay.bytesPerSecond": "replay.bytes_per_second",
+        "replay.rampStartFraction": "replay.ramp_start_fraction", "replay.rampDuration": "replay.ramp_ms", "replay.batchSize": "replay.batch_size",
+        "queue.maxRecords": "queue.max_records", "queue.maxBytes": "queue.max_bytes",
+        "spoolHandoff.maxRecords": "spool_handoff.max_records", "spoolHandoff.maxBytes": "spool_handoff.max_bytes",
+        "maxRecordBytes": "max_record_bytes", "kafka.bootstrapServers": "kafka.bootstrap_servers",
+        "kafka.messageTimeout": "kafka.message_timeout_ms", "spoolBatchSize": "spool.batch_size", "shutdownDeadline": "shutdown_deadline_ms",
+        "spool path": "spool.path", "spool maxBytes": "spool.max_bytes", "spool maxRecords": "spool.max_records",
+    ]
 
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
