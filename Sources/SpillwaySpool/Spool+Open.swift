@@ -195,6 +195,8 @@ extension Error {
     fileprivate func asSpoolError(path: String) -> SpoolError {
         if let error = self as? SpoolError { return error }
         if let error = self as? SQLiteError {
+            // Said the same way as by the read-only commands.
+            if error.primaryCode == SQLITE_NOTADB { return .notASpool(path: path, detail: "not an SQLite database (or its header is damaged)") }
             if error.isCorruption { return .corrupt(path: path, detail: error.message) }
             if error.isFull { return .diskFull(path: path) }
             return .io(path: path, detail: error.description)
