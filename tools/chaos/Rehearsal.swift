@@ -234,7 +234,7 @@ struct Rehearsal {
             requests acknowledged \(load.acknowledged.count)  (refused \(load.refused), unreachable during restarts \(load.unreachable))
             delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(read.records) records read back)
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
-            dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.isEmpty ? "none" : droppedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
             duplicates            \(duplicates)  (at-least-once replays and retries)
             slowest request       \(load.slowest)  (bound \(maxLatency))
