@@ -76,18 +76,22 @@ import Testing
 
     /// The cluster hangs before the producer ever reached it. Waiting for a first
     /// connection is forgiven only for the connect grace; then the breaker trips on
-    /// slow calls, long before librdkafka's message timeout would report failures.
+    /// slow calls, long before librdkafka's message timeout would report failures,
+    /// even when the records sent during the grace filled the queue (a busy start).
     @Test func clusterHungFromTheStartTripsTheBreakerAfterTheConnectGrace() async throws {
         let cluster = try MockKafkaCluster()
         cluster.setRoundTripTime(milliseconds: 30_000)
         let harness = try PipelineHarness(cluster: cluster) { configuration in
             configuration.kafka.messageTimeout = .seconds(120)
             configuration.breaker.connectGrace = .seconds(1)
+            configuration.queue = QueueLimits(maxRecords: 50, maxBytes: 1 << 20)
         }
         defer { harness.cleanUp() }
         let events = harness.buffer.breakerEvents()
         let opened = Task { try await PipelineHarness.nextEvent(events, timeout: .seconds(60)) { $0.transition.toState == .open } }
-        let (next, slowest) = try await harness.sendUntilBreakerOpens(from: 0, pauseEvery: 20, pause: .milliseconds(20))
+        // At once, inside the grace: the queue and librdkafka fill up, the rest spills.
+        harness.send(0..<500)
+        let (next, slowest) = try await harness.sendUntilBreakerOpens(from: 500, pauseEvery: 20, pause: .milliseconds(20))
         let openEvent = try await opened.value
         #expect(openEvent.transition.reason.contains("slow-call rate"), "opened because: \(openEvent.transition.reason)")
         #expect(slowest < .seconds(1), "slowest send: \(slowest)")

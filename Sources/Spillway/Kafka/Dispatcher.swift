@@ -256,10 +256,11 @@ final class Dispatcher {
     /// a hung cluster trips the breaker without waiting for librdkafka's timeout.
     private func scanSlowInFlight(now: ContinuousClock.Instant) {
         // Until the first acknowledgement, slowness may be the first connection (failures still
-        // count), but only for the connect grace: a cluster that hangs from the start must trip too.
-        let countFrom = connectedAt ?? startedAt + core.configuration.breaker.connectGrace
-        guard now >= countFrom else { return }
-        let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: countFrom)
+        // count), but only for the connect grace. Past it, with still no acknowledgement, every
+        // record in flight is evidence, the first ones included: under load they fill librdkafka's
+        // queue before the grace ends, and no later record would get in to be counted.
+        if connectedAt == nil, now < startedAt + core.configuration.breaker.connectGrace { return }
+        let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: connectedAt ?? startedAt)
         for _ in 0..<slow { perform(breaker.record(.slowInFlight, at: now)) }
     }
 
