@@ -119,6 +119,12 @@ import Testing
                 #expect(response.status == .forbidden)
                 #expect((response.json()["error"] as? String)?.contains("allowlist") == true)
             }
+            var nameless = HTTPFields()
+            nameless[HTTPField.Name("X-Spillway-Header-")!] = "v"
+            try await client.execute(uri: "/v1/topics/allowed", method: .post, headers: nameless, body: ByteBuffer("x")) { response in
+                #expect(response.status == .badRequest)
+                #expect((response.json()["error"] as? String)?.contains("names no Kafka header") == true)
+            }
             // An empty topic segment is an empty topic, not the next segment.
             try await client.execute(uri: "/v1/topics//records", method: .post, headers: json, body: ByteBuffer(#"[{"value": "x"}]"#)) { response in
                 #expect(response.status == .unprocessableContent)

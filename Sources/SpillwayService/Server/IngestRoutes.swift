@@ -44,6 +44,7 @@ struct IngestRoutes: Sendable {
         var headers: [RecordHeader] = []
         for field in request.headers where field.name.canonicalName.hasPrefix(Self.headerPrefix) {
             let name = String(field.name.rawName.dropFirst(Self.headerPrefix.count))
+            guard !name.isEmpty else { throw IngestError.malformed("header \(field.name.rawName) names no Kafka header: put the name after the prefix") }
             headers.append(RecordHeader(name: name, value: Array(field.value.utf8)))
         }
         let disposition = timedSend { buffer.send(topic: topic, key: key, value: body, headers: headers) }
