@@ -228,7 +228,9 @@ final class SpoolWorker {
             core.state.withLockedValue { $0.replayRewind = nil }
         }
         guard spool.totals.readyCount > 0, outboxCount == 0, inFlight < configuration.batchSize else {
-            core.state.withLockedValue { $0.replayRate = throttle.currentRate(at: now) }
+            // Nothing left to replay reads as 0/s, not as the rate the throttle would allow.
+            let rate = spool.totals.readyCount > 0 || inFlight > 0 ? throttle.currentRate(at: now) : 0
+            core.state.withLockedValue { $0.replayRate = rate }
             return
         }
         let allowed = throttle.available(at: now, limit: configuration.batchSize - inFlight)
