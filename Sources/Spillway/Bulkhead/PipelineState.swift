@@ -90,12 +90,19 @@ struct PipelineState: Sendable {
 
     /// Appends to the spool's hand-off (already counted in `queued`), dropping the
     /// oldest records in it when it is over its bound: the caller never waits for the disk.
+    ///
+    /// The hand-off may also use what the live queue and librdkafka leave unused of
+    /// their own bound, so memory as a whole stays within the two bounds together. When
+    /// the breaker opens, a full queue and librdkafka's purge move into the hand-off all
+    /// at once; with the hand-off's own bound alone, they pushed out records just accepted.
     private mutating func pushHandoff(_ pending: consuming PendingRecord) {
         let size = pending.size
         handoff.append(pending)
         ledger.handoffQueued += 1
         ledger.handoffBytes += size
-        while ledger.handoffQueued > handoffLimits.maxRecords || ledger.handoffBytes > handoffLimits.maxBytes,
+        let spareRecords = max(0, queueLimits.maxRecords - ledger.liveQueued - ledger.inFlight)
+        let spareBytes = max(0, queueLimits.maxBytes - ledger.liveQueuedBytes - ledger.inFlightBytes)
+        while ledger.handoffQueued > handoffLimits.maxRecords + spareRecords || ledger.handoffBytes > handoffLimits.maxBytes + spareBytes,
               let oldest = handoff.popFirst() {
             ledger.handoffQueued -= 1
             ledger.handoffBytes -= oldest.size
