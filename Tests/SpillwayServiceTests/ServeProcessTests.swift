@@ -52,18 +52,6 @@ import Testing
         return Service(child: child, ingest: "http://127.0.0.1:\(port)", admin: "http://127.0.0.1:\(adminPort)")
     }
 
-    /// `name{labels} value` lines, summed by metric name.
-    static func metrics(_ text: String) -> [String: Double] {
-        var values: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            guard parts.count >= 2, let value = Double(parts[parts.count - 1]) else { continue }
-            let name = String(parts[0].prefix { $0 != "{" })
-            values[name, default: 0] += value
-        }
-        return values
-    }
-
     @Test func metricsAddUpAndSigtermWithKafkaDownLosesNothing() async throws {
         let cluster = try MockKafkaCluster()
         let directory = TemporaryDirectory("spillway-serve")
@@ -86,7 +74,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             let (status, text) = try await service.get(service.admin + "/metrics")
             #expect(status == 200)
-            metrics = Self.metrics(text).filter { !$0.key.contains("latency") && !$0.key.contains("replay_rate") }
+            metrics = PrometheusText(text).byName.filter { !$0.key.contains("latency") && !$0.key.contains("replay_rate") }
         } while (metrics["spillway_delivered_total", default: 0] < 50 || metrics != previous) && ContinuousClock.now < deadline
         #expect(metrics["spillway_accepted_total"] == 50)
         #expect(metrics["spillway_delivered_total"] == 50)
@@ -96,7 +84,7 @@ import Testing
         #expect(inFlow == accounted, "conservation: \(metrics)")
         #expect(metrics["spillway_breaker_state"] == 0)
         let (_, text) = try await service.get(service.admin + "/metrics")
-        let latencies = Self.metrics(text)
+        let latencies = PrometheusText(text).byName
         #expect(latencies["spillway_handover_latency_seconds_count", default: 0] >= 50)
         #expect(latencies["spillway_delivery_latency_seconds_count"] != nil)
 

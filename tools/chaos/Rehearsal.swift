@@ -86,8 +86,7 @@ struct Rehearsal {
             say("fault: SIGTERM and restart"); faults.append("SIGTERM")
             load.point(at: nil)
             let droppedBefore = try await service.settledDropped()
-            let (status, stderr) = service.terminate()
-            let stopLine = stderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
+            let (status, _, stopLine) = service.terminate()
             if status != 0 { violations.append("SIGTERM: exit status \(status)") }
             let droppedAfter = Self.figure("dropped", in: stopLine)
             if let droppedAfter, droppedAfter > droppedBefore {
@@ -144,8 +143,7 @@ struct Rehearsal {
         }
         let finalScrape = await service.scrape()
         say("drained; stopping the service")
-        let (finalStatus, finalStderr) = service.terminate()
-        let finalStop = finalStderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
+        let (finalStatus, finalStderr, finalStop) = service.terminate()
         droppedCounted += Self.figure("dropped", in: finalStop) ?? Int(finalScrape["spillway_dropped_total", default: 0])
         droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
         say("reading back Kafka and the spool")

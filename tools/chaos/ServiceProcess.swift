@@ -38,20 +38,14 @@ final class ServiceProcess {
     @discardableResult
     func scrape() async -> [String: Double] {
         guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
-        var values: [String: Double] = [:]
+        let metrics = PrometheusText(text)
         var dropped: [String: Int] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            guard parts.count >= 2, let value = Double(parts[parts.count - 1]) else { continue }
-            let name = String(parts[0].prefix { $0 != "{" })
-            values[name, default: 0] += value
-            if name == "spillway_dropped_total", let reason = parts[0].firstRange(of: "reason=\"").map({ parts[0][$0.upperBound...].prefix { $0 != "\"" } }) {
-                dropped[String(reason), default: 0] += Int(value)
-            }
+        for sample in metrics.samples where sample.name == "spillway_dropped_total" {
+            if let reason = sample.label("reason") { dropped[reason, default: 0] += Int(sample.value) }
         }
-        lastMetrics = values
+        lastMetrics = metrics.byName
         lastDroppedByReason = dropped
-        return values
+        return lastMetrics
     }
 
     /// The dropped total once the service's once-a-second metrics report has
@@ -74,10 +68,12 @@ final class ServiceProcess {
     }
 
     /// SIGTERM, then the exit status and the shutdown line's figures.
-    func terminate() -> (status: Int32, stderr: String) {
+    func terminate() -> (status: Int32, stderr: String, stopLine: String) {
         child.kill(SIGTERM)
         let status = child.wait()
-        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        let stderr = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let stopLine = stderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
+        return (status, stderr, stopLine)
     }
 
     func killHard() {

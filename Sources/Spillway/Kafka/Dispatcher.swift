@@ -344,8 +344,7 @@ final class Dispatcher {
         if breaker.state == .closed { lastProbeFailure = nil }
         snapshot.lastProbeFailure = lastProbeFailure
         if breaker.mode == .auto, breaker.state == .open, let due = breaker.probeDue {
-            let remaining = due - now
-            snapshot.nextProbeInSeconds = max(0, Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18)
+            snapshot.nextProbeInSeconds = max(0, (due - now).inSeconds)
         }
         snapshot.transitions = transitionCounts
         core.state.withLockedValue { $0.breaker = snapshot }

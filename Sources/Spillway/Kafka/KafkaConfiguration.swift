@@ -54,15 +54,26 @@ public struct KafkaConfiguration: Sendable, Hashable {
     /// Checks every property with librdkafka itself, so a misspelt or invalid
     /// one is named by `config check`, not only when the producer is built.
     func validateProperties(maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
-        let conf = rd_kafka_conf_new()
-        defer { rd_kafka_conf_destroy(conf) }
+        rd_kafka_conf_destroy(try makeConf(maxMessages: maxMessages, maxBytes: maxBytes))
+    }
+
+    /// A librdkafka configuration with every property set; the caller owns it.
+    /// Names the first property librdkafka refuses.
+    func makeConf(maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) -> OpaquePointer {
+        let conf = rd_kafka_conf_new()!
         var errorText = [CChar](repeating: 0, count: 512)
         for (key, value) in librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
-                let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                throw SpillwayConfigurationError("kafka property \(key)=\(value): \(reason)")
+                rd_kafka_conf_destroy(conf)
+                throw SpillwayConfigurationError("kafka property \(key)=\(value): \(Self.text(errorText))")
             }
         }
+        return conf
+    }
+
+    /// librdkafka's NUL-terminated error buffer as a string.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The librdkafka properties for a producer whose own queue may hold

@@ -15,21 +15,15 @@ package final class KafkaProducer: @unchecked Sendable {
 
     /// Builds the producer; librdkafka's message queue is capped at `maxMessages`/`maxBytes`.
     package init(_ configuration: KafkaConfiguration, maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
-        let conf = rd_kafka_conf_new()
+        let conf = try configuration.makeConf(maxMessages: maxMessages, maxBytes: maxBytes)
         var errorText = [CChar](repeating: 0, count: 512)
-        for (key, value) in configuration.librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
-            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
-                rd_kafka_conf_destroy(conf)
-                throw SpillwayConfigurationError("kafka property \(key)=\(value): \(errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
-            }
-        }
         // librdkafka's log lines join the event queue instead of going to standard error.
         rd_kafka_conf_set(conf, "log.queue", "true", &errorText, errorText.count)
         rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG)
         guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
             // librdkafka takes the configuration only on success.
             rd_kafka_conf_destroy(conf)
-            throw SpillwayConfigurationError("cannot create the Kafka producer: \(errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
+            throw SpillwayConfigurationError("cannot create the Kafka producer: \(KafkaConfiguration.text(errorText))")
         }
         self.handle = handle
         self.queue = rd_kafka_queue_get_main(handle)

@@ -40,7 +40,7 @@ package struct ReplayThrottle: Sendable {
 
     /// How many records may be read now (at most `limit`); at most one batch of burst.
     package mutating func available(at now: Instant, limit: Int) -> Int {
-        let seconds = Double((now - lastRefill).components.attoseconds) / 1e18 + Double((now - lastRefill).components.seconds)
+        let seconds = (now - lastRefill).inSeconds
         lastRefill = now
         let fraction = rampFraction(at: now)
         let burst = Double(max(1, min(configuration.batchSize, Int(configuration.recordsPerSecond / 10))))

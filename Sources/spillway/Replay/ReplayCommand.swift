@@ -108,7 +108,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let summary = try engine.run(&source, progress: &progress)
         progress.finish(summary.delivered + summary.deadLettered)
 
-        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+        let seconds = summary.elapsed.inSeconds
         print("replayed \(plural(summary.delivered, "record")) to Kafka in \(String(format: "%.1f", seconds))s (\(Int(Double(summary.delivered) / max(seconds, 0.001))) records/s)")
         if summary.deadLettered > 0 { print("\(plural(summary.deadLettered, "record")) refused by Kafka for reasons about the record: kept as dead letters (`spillway spool list --dead`)") }
         print(source.resumeNote)
