@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .library(name: "Spillway", targets: ["Spillway"]),
         .library(name: "SpillwaySpool", targets: ["SpillwaySpool"]),
-        .executable(name: "spillway", targets: ["spillway"]),
+        .executable(name: "spillway", targets: ["SpillwayCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -78,7 +78,7 @@ let package = Package(
 
         // The `spillway` command: service, spool inspection, operations.
         .executableTarget(
-            name: "spillway",
+            name: "SpillwayCLI",
             dependencies: [
                 "SpillwaySpool",
                 "SpillwayService",
@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "SpillwayServiceTests",
             dependencies: [
-                "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "spillway",
+                "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "SpillwayCLI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -177,11 +177,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayToolsTests",
-            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "spillway"]
+            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "SpillwayCLI"]
         ),
         .testTarget(
             name: "SpillwayCLITests",
-            dependencies: ["SpillwaySpool", "SpillwayTestKit", "spillway"]
+            dependencies: ["SpillwaySpool", "SpillwayTestKit", "SpillwayCLI"]
         ),
     ]
 )

@@ -1,5 +1,5 @@
 import Foundation
-@testable import spillway
+@testable import SpillwayCLI
 import Testing
 
 /// `spillway top` rendered from a recorded status stream, no terminal involved.

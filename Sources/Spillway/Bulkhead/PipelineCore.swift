@@ -7,7 +7,7 @@ final class PipelineCore: Sendable {
     let configuration: SpillwayConfiguration
     /// A pthread-based lock (visible to ThreadSanitizer), held only for in-memory work.
     let state: NIOLockedValueBox<PipelineState>
-    let producer: KafkaProducer
+    let producer: RDKafkaClient
     let events = BreakerEventBroadcaster()
     let metrics: PipelineMetrics
     /// Signalled when the spool writer has work it should not wait for.
@@ -19,7 +19,7 @@ final class PipelineCore: Sendable {
         self.configuration = configuration
         self.logger = logger
         // librdkafka's queue holds at most the live bound plus one replay batch.
-        producer = try KafkaProducer(
+        producer = try RDKafkaClient(
             configuration.kafka,
             maxMessages: configuration.queue.maxRecords + configuration.replay.batchSize,
             maxBytes: configuration.queue.maxBytes + configuration.replay.batchSize * configuration.maxRecordBytes

@@ -18,7 +18,7 @@ struct ReplayEngine {
         var elapsed: Duration = .zero
     }
 
-    let producer: KafkaProducer
+    let producer: RDKafkaClient
     var throttle: ReplayThrottle
     let batchSize: Int
     let stop: StopFlag

@@ -85,9 +85,9 @@ struct ReplayCommand: AsyncParsableCommand {
             kafkaConfiguration.properties[parts[0]] = parts[1]
         }
         if kafkaConfiguration.properties["log_level"] == nil { kafkaConfiguration.properties["log_level"] = "3" }
-        let producer: KafkaProducer
+        let producer: RDKafkaClient
         do {
-            producer = try KafkaProducer(kafkaConfiguration, maxMessages: batchSize * 2, maxBytes: 256 << 20)
+            producer = try RDKafkaClient(kafkaConfiguration, maxMessages: batchSize * 2, maxBytes: 256 << 20)
         } catch {
             throw CLIError(error.description)
         }

@@ -9,7 +9,7 @@ import SpillwaySpool
 /// `@unchecked Sendable`: the handle and queue are set once in `init` and freed
 /// in `deinit`; librdkafka makes produce, poll, purge, metadata and yield safe
 /// from any thread. The dispatcher thread is the only caller of `produce` and `poll`.
-package final class KafkaProducer: @unchecked Sendable {
+package final class RDKafkaClient: @unchecked Sendable {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
 
