@@ -212,7 +212,7 @@ final class Dispatcher {
                     outcomes.append(.success(latency: warmingUp ? .zero : now - entry.sentAt))
                 }
                 // One report in eight feeds the latency histogram: plenty for its quantiles.
-                if (report.opaque & 7) == 0 { core.metrics.deliveryLatency.recordNanoseconds(nanoseconds(now - entry.sentAt)) }
+                if (report.opaque & 7) == 0 { core.metrics.deliveryLatency.recordNanoseconds((now - entry.sentAt).nanoseconds) }
                 switch entry.origin {
                 case .live(let pending):
                     deliveredCount += 1
@@ -386,9 +386,4 @@ final class Dispatcher {
         publish(force: true)
         core.spoolWake.signal()
     }
-}
-
-func nanoseconds(_ duration: Duration) -> Int64 {
-    let (seconds, attoseconds) = duration.components
-    return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
 }

@@ -93,11 +93,3 @@ public struct KafkaConfiguration: Sendable, Hashable {
         return result
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, for librdkafka's `*.ms` properties.
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
-}

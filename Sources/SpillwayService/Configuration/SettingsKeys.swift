@@ -9,7 +9,7 @@ public enum SettingsKeys {
         all.first { $0.name == name }
     }
 
-    private static func ms(_ duration: Duration) -> String { "\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)" }
+    private static func ms(_ duration: Duration) -> String { "\(duration.milliseconds)" }
 
     private static func positive(_ key: String, _ value: Int) throws(ServiceSettingsError) -> Int {
         guard value > 0 else { throw ServiceSettingsError(key: key, "must be positive, got \(value)") }

@@ -134,7 +134,7 @@ struct IngestRoutes: Sendable {
         let start = ContinuousClock.now
         let result = body()
         let elapsed = ContinuousClock.now - start
-        handover.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        handover.recordNanoseconds(elapsed.nanoseconds)
         return result
     }
 
