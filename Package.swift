@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "SpillwayTests",
             dependencies: [
-                "Spillway", "SpillwayTestKit",
+                "Spillway", "SpillwayTestKit", "CRDKafka",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

@@ -35,7 +35,7 @@ public final class SpillwayBuffer: Service, Sendable {
     ) -> Disposition {
         let size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
         if let rejection = rejection(topic: topic, size: size) {
-            core.state.withLockedValue { $0.ledger.rejected[rejection.code, default: 0] += 1 }
+            core.state.withLockedValue { $0.reject(rejection.code) }
             return .rejected(rejection)
         }
         let timestamp = WallClock.milliseconds()
@@ -45,11 +45,9 @@ public final class SpillwayBuffer: Service, Sendable {
                 Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: timestamp),
                 size: size
             )
-            guard state.dispatcherIdle, case .queued = disposition else { return (disposition, false) }
-            state.dispatcherIdle = false
-            return (disposition, true)
+            return (disposition, disposition == .queued && state.claimWakeUp())
         }
-        if wake { core.producer.wakeUp() }
+        if wake { core.client.wakeUp() }
         return disposition
     }
 
@@ -71,18 +69,13 @@ public final class SpillwayBuffer: Service, Sendable {
             }
         }
         let wake = core.state.withLockedValue { state in
-            for code in rejections { state.ledger.rejected[code, default: 0] += 1 }
-            var queued = false
+            for code in rejections { state.reject(code) }
             for item in accepted {
-                let disposition = state.accept(item.record, size: item.size)
-                if case .queued = disposition { queued = true }
-                dispositions[item.index] = disposition
+                dispositions[item.index] = state.accept(item.record, size: item.size)
             }
-            let wake = state.dispatcherIdle && queued
-            if wake { state.dispatcherIdle = false }
-            return wake
+            return state.claimWakeUp()
         }
-        if wake { core.producer.wakeUp() }
+        if wake { core.client.wakeUp() }
         return dispositions.map { $0! }
     }
 
@@ -102,7 +95,7 @@ public final class SpillwayBuffer: Service, Sendable {
     /// `rejected` covers every refusal, not only those `send` made itself.
     package func countRejected(_ code: String, count: Int = 1) {
         guard count > 0 else { return }
-        core.state.withLockedValue { $0.ledger.rejected[code, default: 0] += count }
+        core.state.withLockedValue { $0.reject(code, count: count) }
     }
 
     // MARK: Operator controls
@@ -110,38 +103,37 @@ public final class SpillwayBuffer: Service, Sendable {
     /// Forces the breaker open or closed, or returns it to automatic control.
     /// Takes effect within milliseconds; a forced mode holds until changed.
     public func setBreakerMode(_ mode: BreakerMode) {
-        core.state.withLockedValue { $0.requestedMode = mode }
-        core.producer.wakeUp()
+        core.state.withLockedValue { $0.requestBreakerMode(mode) }
+        core.client.wakeUp()
     }
 
     /// Stops replaying the spool (live traffic is unaffected) until `resumeReplay`.
     public func pauseReplay() {
-        core.state.withLockedValue { state in
-            state.replayPaused = true
-            state.replayWanted = false
-            if let first = state.replayOutbox.first {
-                state.replayRewind = min(state.replayRewind ?? first.id, first.id)
-                state.replayOutbox.removeAll()
-            }
-        }
+        core.state.withLockedValue { $0.pauseReplay() }
     }
 
+    /// Lets replay run again whenever the breaker allows it.
     public func resumeReplay() {
-        core.state.withLockedValue { state in
-            state.replayPaused = false
-            let breaker = state.breaker
-            state.replayWanted = breaker.mode == .forcedClosed || (breaker.mode == .auto && breaker.state == .closed)
-        }
+        core.state.withLockedValue { $0.resumeReplay() }
         core.spoolWake.signal()
     }
 
     /// Changes the replay ceilings while running.
     public func setReplayRate(recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil) throws(SpillwayConfigurationError) {
-        var replay = core.state.withLockedValue { $0.replayConfiguration }
-        if let recordsPerSecond { replay.recordsPerSecond = recordsPerSecond }
-        if let bytesPerSecond { replay.bytesPerSecond = bytesPerSecond }
-        try replay.validate()
-        core.state.withLockedValue { $0.replayConfiguration = replay }
+        // Read, checked and set under one lock, so two operators' changes never mix.
+        let refusal = core.state.withLockedValue { state -> SpillwayConfigurationError? in
+            var replay = state.replay.configuration
+            if let recordsPerSecond { replay.recordsPerSecond = recordsPerSecond }
+            if let bytesPerSecond { replay.bytesPerSecond = bytesPerSecond }
+            do throws(SpillwayConfigurationError) {
+                try replay.validate()
+            } catch {
+                return error
+            }
+            state.setReplayConfiguration(replay)
+            return nil
+        }
+        if let refusal { throw refusal }
     }
 
     // MARK: Observing
@@ -154,18 +146,18 @@ public final class SpillwayBuffer: Service, Sendable {
                 breaker: state.breaker,
                 spool: state.spoolTotals,
                 spoolAvailable: state.spoolAvailable,
-                replayPaused: state.replayPaused,
-                replayRate: state.replayRate,
-                replayConfiguration: state.replayConfiguration,
+                replayPaused: state.replay.paused,
+                replayRate: state.replay.rate,
+                replayConfiguration: state.replay.configuration,
                 lastError: state.lastError,
-                running: state.phase == .running
+                running: state.lifecycle.phase == .running
             )
         }
     }
 
     /// The in-process mock cluster's address, when `test.mock.num.brokers` is set (dev mode).
     public var mockClusterBootstrapServers: String? {
-        core.producer.mockClusterBootstrapServers
+        core.client.mockClusterBootstrapServers
     }
 
     /// Breaker transitions as they happen, for as long as the stream is kept.
@@ -179,19 +171,16 @@ public final class SpillwayBuffer: Service, Sendable {
     /// cancellation), then stops intake, gives in-flight records their deadline,
     /// spools the rest and closes the spool.
     public func run() async throws {
-        let starting = core.state.withLockedValue { state in
-            guard state.phase == .starting else { return false }
-            state.phase = .running
-            return true
+        guard core.state.withLockedValue({ $0.start() }) == .startLoops else {
+            throw SpillwayConfigurationError("this SpillwayBuffer has already run; make a new one")
         }
-        guard starting else { throw SpillwayConfigurationError("this SpillwayBuffer has already run; make a new one") }
         let core = core
         core.logger.info("spillway starting", metadata: [
             "kafka": "\(mockClusterBootstrapServers.map { "mock cluster at \($0)" } ?? configuration.kafka.bootstrapServers.joined(separator: ","))",
             "spool": "\(configuration.spool.path)",
         ])
-        async let dispatching: Void = Self.onThread("spillway-dispatch") { Dispatcher(core: core).run() }
-        async let spooling: Void = Self.onThread("spillway-spool") { SpoolWorker(core: core).run() }
+        async let delivering: Void = Self.onThread("spillway-delivery") { DeliveryLoop(core: core).run() }
+        async let spooling: Void = Self.onThread("spillway-spool") { SpoolLoop(core: core).run() }
         let reporting = Task {
             var reporter = MetricsReporter(core: core)
             while !Task.isCancelled {
@@ -212,9 +201,8 @@ public final class SpillwayBuffer: Service, Sendable {
         }
 
         core.logger.info("spillway shutting down: intake closed, draining")
-        core.state.withLockedValue { $0.phase = .draining }
-        core.producer.wakeUp()
-        await dispatching
+        if core.state.withLockedValue({ $0.shutdown() }) == .wakeDeliveryLoop { core.client.wakeUp() }
+        await delivering
         core.spoolWake.signal()
         await spooling
         reporting.cancel()

@@ -16,6 +16,7 @@ extension Spool {
         let deleteReadyRange: SQLiteStatement
         let copyToDead: SQLiteStatement
         let readOldest: SQLiteStatement
+        let countAttempts: SQLiteStatement
         let updateTotals: SQLiteStatement
 
         init(_ connection: SQLiteConnection) throws(SQLiteError) {
@@ -36,6 +37,7 @@ extension Spool {
                 "INSERT INTO dead_letters (\(Self.recordColumns), reason) SELECT \(Self.recordColumns), ?1 FROM records WHERE id = ?2"
             )
             readOldest = try connection.prepare(Self.readOldestSQL)
+            countAttempts = try connection.prepare("UPDATE records SET attempts = attempts + 1 WHERE id BETWEEN ?1 AND ?2")
             updateTotals = try connection.prepare(
                 """
                 UPDATE spool_totals SET next_id = ?1, ready_count = ?2, ready_bytes = ?3, dead_count = ?4,

@@ -294,6 +294,31 @@ public final class Spool {
         return (count, bytes)
     }
 
+    /// Counts a failed delivery attempt for each ready record in `ids` (replay sent
+    /// them and Kafka did not take them), so `spool list` shows which records keep
+    /// failing. One transaction; runs of consecutive ids are updated as ranges.
+    public func countFailedAttempts(ids: some Collection<Int64>) throws(SpoolError) {
+        let statements = try writable()
+        guard !ids.isEmpty else { return }
+        let sorted = ids.sorted()
+        do {
+            try connection.transaction {
+                var start = sorted.startIndex
+                while start < sorted.endIndex {
+                    var end = start + 1
+                    while end < sorted.endIndex, sorted[end] <= sorted[end - 1] + 1 { end += 1 }
+                    statements.countAttempts.bind(sorted[start], at: 1)
+                    statements.countAttempts.bind(sorted[end - 1], at: 2)
+                    defer { statements.countAttempts.reset() }
+                    try statements.countAttempts.step()
+                    start = end
+                }
+            }
+        } catch {
+            throw mapError(error)
+        }
+    }
+
     /// Moves ready records to the dead-letter area (Kafka refused them for a
     /// reason about the record), in one transaction. Returns how many moved.
     @discardableResult

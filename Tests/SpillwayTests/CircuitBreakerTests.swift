@@ -51,6 +51,33 @@ import Testing
         #expect(trip.first?.reason.contains("slow-call rate 63% over the last 8 calls") == true)
     }
 
+    /// The breaker keeps its own history: what status pages show is one snapshot of it.
+    @Test func countsItsTransitionsAndShowsThemInItsSnapshot() {
+        var b = breaker()
+        for _ in 0..<5 { _ = b.record(.failure(reason: "Local: Broker transport failure"), at: start) }
+        #expect(b.transitionCounts == ["closed->open": 1])
+        #expect(b.lastTransition?.kind == "closed->open")
+        _ = b.tick(at: start + .seconds(1))
+        _ = b.probeFinished(succeeded: false, detail: "no brokers", at: start + .seconds(1))
+        let open = b.snapshot(at: start + .seconds(1))
+        #expect(open.state == .open)
+        #expect(open.lastProbeFailure == "no brokers")
+        #expect(open.nextProbeInSeconds == 2, "the second opening doubles the first interval")
+        #expect(open.lastReason?.contains("failure rate") == true)
+        #expect(!b.allowsReplay)
+
+        _ = b.tick(at: start + .seconds(3))
+        _ = b.probeFinished(succeeded: true, detail: "metadata from 1 broker", at: start + .seconds(3))
+        #expect(!b.allowsReplay, "half-open trial slots are for live records")
+        for _ in 0..<4 { _ = b.record(.success(latency: .milliseconds(1)), at: start + .seconds(3)) }
+        let closed = b.snapshot(at: start + .seconds(3))
+        #expect(closed.transitions == ["closed->open": 1, "open->half-open": 1, "half-open->closed": 1])
+        #expect(closed.lastTransition == "half-open->closed")
+        #expect(closed.lastProbeFailure == nil, "cleared once the breaker closed")
+        #expect(closed.nextProbeInSeconds == nil)
+        #expect(b.allowsReplay)
+    }
+
     @Test func probesAfterTheOpenIntervalThenTrialsThenCloses() {
         var b = breaker()
         for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }

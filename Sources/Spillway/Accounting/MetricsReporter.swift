@@ -19,7 +19,7 @@ struct MetricsReporter {
     }
 
     mutating func report() {
-        let (ledger, breaker, spool, replayRate) = core.state.withLockedValue { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replayRate) }
+        let (ledger, breaker, spool, replayRate) = core.state.withLockedValue { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replay.rate) }
         // The first report creates every series at zero: a sum over a series that
         // does not exist yet is "no data" in Prometheus, not 0.
         let isFirst = first

@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// Fans breaker events out to any number of subscribers. A slow subscriber
-/// loses the oldest events it has not read (bounded buffer), never blocks the dispatcher.
+/// loses the oldest events it has not read (bounded buffer), never blocks the delivery loop.
 final class BreakerEventBroadcaster: Sendable {
     private let subscribers = NIOLockedValueBox<(nextID: Int, continuations: [Int: AsyncStream<BreakerEvent>.Continuation])>((0, [:]))
 

@@ -12,6 +12,11 @@ public struct CircuitBreaker: Sendable {
     /// When an open breaker next probes the cluster.
     public private(set) var probeDue: Instant?
     public private(set) var probing = false
+    /// Transitions so far, by kind (`closed->open`, …), and the latest one.
+    public private(set) var transitionCounts: [String: Int] = [:]
+    public private(set) var lastTransition: BreakerTransition?
+    /// What the last failed probe found; cleared when the breaker closes.
+    public private(set) var lastProbeFailure: String?
     private var window: SlidingWindow
     private var trialSlots = 0
     private var trialWindow: SlidingWindow
@@ -130,11 +135,12 @@ public struct CircuitBreaker: Sendable {
             halfOpenSince = now
             trialSlots = configuration.halfOpenTrialCalls
             trialWindow.reset()
-            return [.transition(BreakerTransition(fromMode: .auto, fromState: .open, toMode: .auto, toState: .halfOpen, reason: "probe succeeded: \(detail)"))]
+            return [transition(BreakerTransition(fromMode: .auto, fromState: .open, toMode: .auto, toState: .halfOpen, reason: "probe succeeded: \(detail)"))]
         }
         consecutiveOpenings += 1
         let interval = openInterval()
         probeDue = now + interval
+        lastProbeFailure = detail
         return [.probeFailed(detail: detail, nextProbeIn: interval)]
     }
 
@@ -161,7 +167,8 @@ public struct CircuitBreaker: Sendable {
                 window.reset()
             }
         }
-        return [.transition(BreakerTransition(fromMode: from.0, fromState: from.1, toMode: mode, toState: state, reason: reason))]
+        if state == .closed { lastProbeFailure = nil }
+        return [transition(BreakerTransition(fromMode: from.0, fromState: from.1, toMode: mode, toState: state, reason: reason))]
     }
 
     // MARK: Transitions
@@ -174,7 +181,7 @@ public struct CircuitBreaker: Sendable {
         probeDue = now + interval
         probing = false
         window.reset()
-        return [.transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .open, reason: "\(reason); next probe in \(interval.roundedSeconds)"))]
+        return [transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .open, reason: "\(reason); next probe in \(interval.roundedSeconds)"))]
     }
 
     private mutating func close(at now: Instant, reason: String) -> [BreakerAction] {
@@ -184,7 +191,15 @@ public struct CircuitBreaker: Sendable {
         probeDue = nil
         halfOpenSince = nil
         window.reset()
-        return [.transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .closed, reason: reason))]
+        lastProbeFailure = nil
+        return [transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .closed, reason: reason))]
+    }
+
+    /// Counts and remembers a transition, and wraps it as the action its owner performs.
+    private mutating func transition(_ transition: BreakerTransition) -> BreakerAction {
+        transitionCounts[transition.kind, default: 0] += 1
+        lastTransition = transition
+        return .transition(transition)
     }
 
     /// The open interval for the current number of consecutive openings, with backoff, cap and jitter.
@@ -197,6 +212,33 @@ public struct CircuitBreaker: Sendable {
         guard configuration.jitter > 0 else { return capped }
         let spread = Double.random(in: -configuration.jitter...configuration.jitter, using: &random)
         return capped * (1 + spread)
+    }
+
+    // MARK: Observing
+
+    /// The breaker as status pages show it, at `now`.
+    public func snapshot(at now: Instant) -> BreakerSnapshot {
+        var snapshot = BreakerSnapshot()
+        snapshot.mode = mode
+        snapshot.state = state
+        snapshot.windowCalls = windowCalls
+        snapshot.failureRate = failureRate
+        snapshot.slowRate = slowRate
+        snapshot.consecutiveOpenings = consecutiveOpenings
+        snapshot.lastTransition = lastTransition?.kind
+        snapshot.lastReason = lastTransition?.reason
+        snapshot.lastProbeFailure = lastProbeFailure
+        if mode == .auto, state == .open, let due = probeDue {
+            snapshot.nextProbeInSeconds = max(0, (due - now).inSeconds)
+        }
+        snapshot.transitions = transitionCounts
+        return snapshot
+    }
+
+    /// Whether replayed records may go to Kafka: closed, or forced closed; not
+    /// while half-open, whose few trial slots belong to live traffic.
+    public var allowsReplay: Bool {
+        mode == .forcedClosed || (mode == .auto && state == .closed)
     }
 
     private func percent(_ rate: Double) -> String {

@@ -1,4 +1,4 @@
-/// A record librdkafka holds, as the dispatcher remembers it until its delivery report.
+/// A record librdkafka holds, as the delivery loop remembers it until its delivery report.
 struct InFlightRecord: Sendable {
     enum Origin: Sendable {
         /// Live: Spillway holds the only other copy, and spools it on failure.

@@ -2,15 +2,17 @@ import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 
-/// What the hand-over, the dispatcher thread and the spool-writer thread share.
+/// What the hand-over, the delivery loop and the spool loop share: the state
+/// under its lock, the librdkafka client, and the ways to wake each other.
 final class PipelineCore: Sendable {
     let configuration: SpillwayConfiguration
     /// A pthread-based lock (visible to ThreadSanitizer), held only for in-memory work.
     let state: NIOLockedValueBox<PipelineState>
-    let producer: RDKafkaClient
+    /// The one owner of the librdkafka handle; only the delivery loop sends and polls.
+    let client: RDKafkaClient
     let events = BreakerEventBroadcaster()
     let metrics: PipelineMetrics
-    /// Signalled when the spool writer has work it should not wait for.
+    /// Signalled when the spool loop has work it should not wait for.
     let spoolWake = DispatchSemaphore(value: 0)
     let logger: Logger
 
@@ -19,7 +21,7 @@ final class PipelineCore: Sendable {
         self.configuration = configuration
         self.logger = logger
         // librdkafka's queue holds at most the live bound plus one replay batch.
-        producer = try RDKafkaClient(
+        client = try RDKafkaClient(
             configuration.kafka,
             maxMessages: configuration.queue.maxRecords + configuration.replay.batchSize,
             maxBytes: configuration.queue.maxBytes + configuration.replay.batchSize * configuration.maxRecordBytes
@@ -28,7 +30,8 @@ final class PipelineCore: Sendable {
             queueLimits: configuration.queue,
             handoffLimits: configuration.spoolHandoff,
             replay: configuration.replay,
-            divertWhileBacklog: configuration.ordering == .fifo
+            divertWhileBacklog: configuration.ordering == .fifo,
+            spoolBatchSize: configuration.spoolBatchSize
         ))
         metrics = PipelineMetrics()
     }

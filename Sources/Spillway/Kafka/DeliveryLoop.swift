@@ -1,0 +1,213 @@
+import CRDKafka
+import Logging
+import SpillwaySpool
+
+/// The delivery loop: runs on its own thread and is the only user of the
+/// librdkafka producer's send and poll, the in-flight table and the breaker.
+/// Each round it carries out commands, sends live records (then replayed
+/// ones, live first), reads delivery reports and settles them, and counts
+/// records in flight too long as slow.
+final class DeliveryLoop {
+    private let core: PipelineCore
+    private var breaker: BreakerDriver
+    private var inFlight = InFlightWindow()
+    private var warmUp: ConnectionWarmUp
+    private var backPressured = false
+    private var lastSent = ContinuousClock.now
+    private var kafkaLogRepeats = RepeatedLog()
+    /// Records handed to librdkafka per round, at most.
+    private let batchSize = 1000
+
+    init(core: PipelineCore) {
+        self.core = core
+        let now = ContinuousClock.now
+        breaker = BreakerDriver(core: core, now: now)
+        warmUp = ConnectionWarmUp(startedAt: now, grace: core.configuration.breaker.connectGrace)
+    }
+
+    /// Delivers until shutdown begins, then drains.
+    func run() {
+        breaker.start(at: .now)
+        while true {
+            let (commands, runs) = core.state.withLockedValue { ($0.takeCommands(), $0.lifecycle.deliveryLoopRuns) }
+            guard runs else { break }
+            let now = ContinuousClock.now
+            breaker.handle(commands, at: now)
+            backPressured = false
+            let sent = sendLive() + sendReplay()
+            if sent > 0 { lastSent = now }
+            pollAndSettle(timeoutMilliseconds: pollTimeout(sent: sent, now: now))
+            scanSlowInFlight(now: .now)
+            breaker.publish(at: .now)
+        }
+        drain()
+    }
+
+    // MARK: Sending
+
+    /// How long to wait in librdkafka's poll. A full batch means a backlog: go
+    /// on at once. Recent traffic: a 1 ms cadence, so records move in batches
+    /// (well inside librdkafka's own linger) instead of fighting `send` for the
+    /// lock. Quiet for a while: sleep until `send` wakes us.
+    private func pollTimeout(sent: Int, now: ContinuousClock.Instant) -> Int32 {
+        if backPressured { return 1 }
+        if sent >= batchSize { return 0 }
+        if now - lastSent < .milliseconds(50) { return 1 }
+        let idle = core.state.withLockedValue { $0.markIdleIfNothingToSend() }
+        return idle ? 10 : 1
+    }
+
+    /// Sends as many live records as the breaker permits; returns how many.
+    private func sendLive() -> Int {
+        let permitted = breaker.permits(batchSize)
+        guard permitted > 0 else { return 0 }
+        let batch = core.state.withLockedValue { $0.takeLive(permitted) }
+        breaker.returnPermits(permitted - batch.count)
+        guard !batch.isEmpty else { return 0 }
+        let now = ContinuousClock.now
+        var refused = Settlement()
+        var outcomes: [CallOutcome] = []
+        var sent = batch.count
+        for (index, pending) in batch.enumerated() {
+            switch core.client.produce(pending.record, opaque: inFlight.nextOpaque) {
+            case .enqueued:
+                _ = inFlight.insert(InFlightRecord(origin: .live(pending), sentAt: now))
+            case .queueFull:
+                // Back-pressure: the rest waits for the next round, in order.
+                backPressured = true
+                core.state.withLockedValue { $0.returnToLive(batch[index...]) }
+                sent = index
+            case .failed(let code):
+                // Refused on the spot (unknown topic or partition, …): settled like a report.
+                let verdict = ReportClassifier.classify(.live(pending), error: code, latency: nil)
+                note(verdict)
+                refused.add(verdict)
+                if let outcome = verdict.outcome { outcomes.append(outcome) }
+            }
+            if backPressured { break }
+        }
+        apply(refused, outcomes: outcomes, at: now)
+        return sent
+    }
+
+    /// Sends replayed records, only when no live record waits (live traffic first).
+    private func sendReplay() -> Int {
+        let batch = core.state.withLockedValue { $0.takeReplay(max: batchSize) }
+        guard !batch.isEmpty else { return 0 }
+        let now = ContinuousClock.now
+        var sent = 0
+        var unsentFrom: Int64?
+        var deadLetters: [(id: Int64, reason: String)] = []
+        for spooled in batch {
+            switch core.client.produce(spooled.record, opaque: inFlight.nextOpaque) {
+            case .enqueued:
+                _ = inFlight.insert(InFlightRecord(origin: .replay(id: spooled.id), sentAt: now))
+                sent += 1
+            case .queueFull:
+                backPressured = true
+                unsentFrom = spooled.id
+            case .failed(let code):
+                let verdict = ReportClassifier.classify(.replay(id: spooled.id), error: code, latency: nil)
+                note(verdict)
+                if case .replayDeadLetter(let id, let reason) = verdict.move {
+                    deadLetters.append((id, reason))
+                } else {
+                    unsentFrom = spooled.id
+                }
+            }
+            if unsentFrom != nil { break }
+        }
+        core.state.withLockedValue { $0.replaySent(sent, deadLetters: deadLetters, unsentFrom: unsentFrom) }
+        if !deadLetters.isEmpty || unsentFrom != nil { core.spoolWake.signal() }
+        return sent
+    }
+
+    // MARK: Delivery reports
+
+    /// Reads what librdkafka reports (delivery reports, client errors, its log
+    /// lines) and settles it: the pipeline state in one step, then the breaker.
+    private func pollAndSettle(timeoutMilliseconds: Int32) {
+        var settlement = Settlement()
+        var outcomes: [CallOutcome] = []
+        var now = ContinuousClock.now
+        core.client.poll(
+            timeoutMilliseconds: timeoutMilliseconds,
+            reports: { report in
+                guard let entry = inFlight.remove(report.opaque) else { return }
+                now = ContinuousClock.now
+                var latency: Duration?
+                if report.error == nil {
+                    warmUp.acknowledged(at: now)
+                    if !entry.countedSlow { latency = warmUp.latency(sentAt: entry.sentAt, now: now) }
+                    // One report in eight feeds the latency histogram: plenty for its quantiles.
+                    if (report.opaque & 7) == 0 { core.metrics.deliveryLatency.recordNanoseconds((now - entry.sentAt).nanoseconds) }
+                }
+                let verdict = ReportClassifier.classify(entry.origin, error: report.error, latency: latency)
+                note(verdict)
+                settlement.add(verdict)
+                if let outcome = verdict.outcome { outcomes.append(outcome) }
+            },
+            errors: { code, text in
+                core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
+                settlement.lastError = "Kafka: \(text)"
+                if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
+                    outcomes.append(.failure(reason: "all brokers are down: \(text)"))
+                }
+            },
+            logs: { $0.emit(to: core.logger, repeats: &kafkaLogRepeats) }
+        )
+        apply(settlement, outcomes: outcomes, at: now)
+    }
+
+    private func note(_ verdict: ReportVerdict) {
+        if let name = verdict.errorName { core.metrics.kafkaError(name) }
+    }
+
+    private func apply(_ settlement: Settlement, outcomes: [CallOutcome], at now: ContinuousClock.Instant) {
+        if !settlement.isEmpty {
+            let wakeSpool = settlement.concernsTheSpool
+            core.state.withLockedValue { $0.settle(settlement) }
+            if wakeSpool { core.spoolWake.signal() }
+        }
+        for outcome in outcomes { breaker.record(outcome, at: now) }
+    }
+
+    /// Records in flight longer than the slow-call duration count as slow now:
+    /// a hung cluster trips the breaker without waiting for librdkafka's timeout.
+    private func scanSlowInFlight(now: ContinuousClock.Instant) {
+        guard let floor = warmUp.slowScanFloor(at: now) else { return }
+        let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: floor)
+        for _ in 0..<slow { breaker.record(.slowInFlight, at: now) }
+    }
+
+    // MARK: Shutdown
+
+    /// Intake is closed: give in-flight records their deadline, then spool the rest.
+    private func drain() {
+        core.state.withLockedValue { $0.beginDrain() }
+        core.spoolWake.signal()
+        let deadline = ContinuousClock.now + core.configuration.shutdownDeadline
+        while !inFlight.isEmpty, ContinuousClock.now < deadline {
+            pollAndSettle(timeoutMilliseconds: 10)
+        }
+        if !inFlight.isEmpty {
+            core.logger.info("shutdown deadline passed; spooling records still in flight", metadata: ["in_flight": "\(inFlight.count)"])
+            core.client.purge()
+            let purgeDeadline = ContinuousClock.now + .seconds(3)
+            while !inFlight.isEmpty, ContinuousClock.now < purgeDeadline {
+                pollAndSettle(timeoutMilliseconds: 10)
+            }
+        }
+        // Whatever librdkafka never reported on: we hold the live ones, so spool them.
+        var unreported = HandoffQueue.Chunk()
+        for entry in inFlight.removeAll() {
+            if case .live(let pending) = entry.origin {
+                unreported.records.append(pending)
+                unreported.bytes += pending.size
+            }
+        }
+        core.state.withLockedValue { $0.deliveryLoopFinished(unreported: unreported) }
+        breaker.publish(at: .now, force: true)
+        core.spoolWake.signal()
+    }
+}

@@ -1,0 +1,39 @@
+import CRDKafka
+
+/// Decides what a delivery report means: where the record goes next and what
+/// the breaker learns. Pure, so every error class has a test.
+///
+/// - Cluster errors (`transient`): the record is kept (live ones go to the
+///   spool, replayed ones stay there) and the breaker counts a failure.
+/// - Record errors (`perRecord`): the record goes to the dead-letter area, and
+///   the breaker learns nothing: one bad record must not open it for everyone.
+/// - Our own purges: the record is kept, and nobody is told.
+enum ReportClassifier {
+    /// - Parameters:
+    ///   - origin: the record as the delivery loop remembers it.
+    ///   - error: `nil` when Kafka acknowledged it.
+    ///   - latency: how long the acknowledgement took, or `nil` when it says
+    ///     nothing about health (already counted as slow, or sent while the
+    ///     first connection was being made).
+    static func classify(_ origin: InFlightRecord.Origin, error: rd_kafka_resp_err_t?, latency: Duration?) -> ReportVerdict {
+        guard let error else {
+            let outcome = latency.map { CallOutcome.success(latency: $0) }
+            switch origin {
+            case .live(let pending): return ReportVerdict(move: .delivered(pending), outcome: outcome)
+            case .replay(let id): return ReportVerdict(move: .replayAcknowledged(id: id), outcome: outcome)
+            }
+        }
+        let kind = KafkaErrorKind(error)
+        let description = describe(error)
+        let name = kind == .purged ? nil : String(cString: rd_kafka_err2name(error))
+        let outcome: CallOutcome? = kind == .transient ? .failure(reason: description) : nil
+        let move: ReportVerdict.Move
+        switch (origin, kind) {
+        case (.live(let pending), .perRecord): move = .deadLetter(pending, reason: description)
+        case (.live(let pending), .transient), (.live(let pending), .purged): move = .spill(pending)
+        case (.replay(let id), .perRecord): move = .replayDeadLetter(id: id, reason: description)
+        case (.replay(let id), .transient), (.replay(let id), .purged): move = .replayRetry(id: id)
+        }
+        return ReportVerdict(move: move, outcome: outcome, errorName: name, errorDescription: kind == .purged ? nil : description)
+    }
+}

@@ -1,0 +1,50 @@
+/// The verdicts on one batch of delivery reports, gathered outside the lock
+/// and applied to the pipeline state in one step (`PipelineState.settle`).
+/// Records to spool are gathered as a hand-off chunk, so they join it in O(1).
+struct Settlement: Sendable {
+    var delivered = RecordCount()
+    var spill = HandoffQueue.Chunk()
+    var deadLetters: [DeadLetter] = []
+    var replayAcks: [Int64] = []
+    var replayDeadLetters: [(id: Int64, reason: String)] = []
+    /// Replayed records sent and not taken: read again, and counted as failed attempts.
+    var replayFailed: [Int64] = []
+    /// Replayed records reported on, whatever the verdict.
+    var replaySettled = 0
+    var lastError: String?
+
+    init(spill: HandoffQueue.Chunk = HandoffQueue.Chunk()) {
+        self.spill = spill
+    }
+
+    mutating func add(_ verdict: ReportVerdict) {
+        switch verdict.move {
+        case .delivered(let pending):
+            delivered.add(1, bytes: pending.size)
+        case .spill(let pending):
+            spill.records.append(pending)
+            spill.bytes += pending.size
+        case .deadLetter(let pending, let reason):
+            deadLetters.append(DeadLetter(pending: pending, reason: reason))
+        case .replayAcknowledged(let id):
+            replayAcks.append(id)
+            replaySettled += 1
+        case .replayDeadLetter(let id, let reason):
+            replayDeadLetters.append((id, reason))
+            replaySettled += 1
+        case .replayRetry(let id):
+            replayFailed.append(id)
+            replaySettled += 1
+        }
+        if case .failure(let reason)? = verdict.outcome { lastError = reason }
+    }
+
+    var isEmpty: Bool {
+        delivered.records == 0 && spill.records.isEmpty && deadLetters.isEmpty && replaySettled == 0 && lastError == nil
+    }
+
+    /// Whether the spool loop has work from it (records to write, replay bookkeeping).
+    var concernsTheSpool: Bool {
+        !spill.records.isEmpty || !deadLetters.isEmpty || replaySettled > 0
+    }
+}
