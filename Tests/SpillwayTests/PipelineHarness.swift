@@ -5,7 +5,33 @@ import SpillwaySpool
 import SpillwayTestKit
 import Testing
 
-/// A running `SpillwayBuffer` against its own mock cluster and spool, for one test.
+/// Runs `body` against a started pipeline with its own mock cluster and spool,
+/// then stops the pipeline and removes its folder, whether `body` passed,
+/// failed or threw: a failing test leaves no thread or file behind.
+/// Pass a `cluster` to set up faults before the pipeline first connects.
+@discardableResult
+func withPipeline<T>(
+    topic: String = "events",
+    partitions: Int32 = 1,
+    cluster: MockKafkaCluster? = nil,
+    logger: Logger? = nil,
+    configure: (inout SpillwayConfiguration) -> Void = { _ in },
+    _ body: (PipelineHarness) async throws -> T
+) async throws -> T {
+    let harness = try PipelineHarness(topic: topic, partitions: partitions, cluster: cluster, logger: logger, configure)
+    defer { harness.cleanUp() }
+    do {
+        let result = try await body(harness)
+        try await harness.stop()
+        return result
+    } catch {
+        try? await harness.stop()
+        throw error
+    }
+}
+
+/// A running `SpillwayBuffer` against its own mock cluster and spool, for one
+/// test; made and cleaned up by `withPipeline`.
 final class PipelineHarness: Sendable {
     let cluster: MockKafkaCluster
     let directory: TemporaryDirectory
@@ -55,7 +81,7 @@ final class PipelineHarness: Sendable {
         running = Task { try await buffer.run() }
     }
 
-    /// Graceful shutdown, waiting until the pipeline has stopped.
+    /// Graceful shutdown, waiting until the pipeline has stopped. Calling it again is harmless.
     func stop() async throws {
         buffer.shutdown()
         try await running.value

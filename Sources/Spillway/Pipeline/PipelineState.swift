@@ -52,8 +52,13 @@ struct PipelineState: Sendable {
         self.divertWhileBacklog = divertWhileBacklog
         self.replay = ReplayState(configuration: replay)
         handoff = HandoffQueue(chunkSize: spoolBatchSize)
-        // Grown once up front, not by doubling while traffic arrives.
-        live.reserveCapacity(min(queueLimits.maxRecords, 1 << 16))
+        live = Self.emptyLiveQueue(queueLimits)
+    }
+
+    /// Room for the whole bound up front (address space; pages are touched as it
+    /// fills), so an append under the lock never copies the queue to grow it.
+    private static func emptyLiveQueue(_ limits: QueueLimits) -> Deque<PendingRecord> {
+        Deque(minimumCapacity: min(limits.maxRecords, 1 << 20))
     }
 
     // MARK: Life cycle
@@ -252,7 +257,7 @@ struct PipelineState: Sendable {
         guard !live.isEmpty else { return }
         let count = ledger.liveQueued
         let bytes = ledger.liveQueuedBytes
-        var moved = Deque<PendingRecord>()
+        var moved = Self.emptyLiveQueue(queueLimits)
         swap(&moved, &live)
         if spoolAvailable {
             ledger.liveToHandoff(count, bytes: bytes)
