@@ -14,11 +14,14 @@ public final class SpillwayBuffer: Service, Sendable {
     public let configuration: SpillwayConfiguration
     let core: PipelineCore
     private let stop = ShutdownSignal()
+    /// Set when records carry an id header.
+    private let recordIDs: (header: String, ids: RecordIDs)?
 
     /// Checks the configuration and builds the Kafka producer (no network yet).
     public init(configuration: SpillwayConfiguration, logger: Logger = Logger(label: "spillway")) throws(SpillwayConfigurationError) {
         self.configuration = configuration
         core = try PipelineCore(configuration: configuration, logger: logger)
+        recordIDs = configuration.recordIDHeader.map { ($0, RecordIDs()) }
     }
 
     // MARK: The hand-over
@@ -33,11 +36,13 @@ public final class SpillwayBuffer: Service, Sendable {
         headers: [RecordHeader] = [],
         partition: Int32? = nil
     ) -> Disposition {
-        let size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
+        var size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
         if let rejection = rejection(topic: topic, size: size) {
             core.state.withLockedValue { $0.reject(rejection.code) }
             return .rejected(rejection)
         }
+        var headers = headers
+        if let recordIDs { size += stampID(&headers, recordIDs) }
         let timestamp = WallClock.milliseconds()
         let (disposition, wake) = core.state.withLockedValue { state in
             // Built under the lock and moved into the queue: one copy of the caller's buffers' references.
@@ -59,12 +64,13 @@ public final class SpillwayBuffer: Service, Sendable {
         accepted.reserveCapacity(records.count)
         var rejections: [String] = []
         for (index, outgoing) in records.enumerated() {
-            let record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
-            let size = record.payloadSize
+            var record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
+            var size = record.payloadSize
             if let rejection = rejection(topic: record.topic, size: size) {
                 dispositions[index] = .rejected(rejection)
                 rejections.append(rejection.code)
             } else {
+                if let recordIDs { size += stampID(&record.headers, recordIDs) }
                 accepted.append((index, record, size))
             }
         }
@@ -77,6 +83,13 @@ public final class SpillwayBuffer: Service, Sendable {
         }
         if wake { core.client.wakeUp() }
         return dispositions.map { $0! }
+    }
+
+    /// Adds the record id header; returns the bytes it adds to the record.
+    private func stampID(_ headers: inout [RecordHeader], _ recordIDs: (header: String, ids: RecordIDs)) -> Int {
+        let header = RecordHeader(name: recordIDs.header, value: recordIDs.ids.next())
+        headers.append(header)
+        return header.name.utf8.count + header.value.count
     }
 
     private func rejection(topic: String, size: Int) -> Rejection? {
@@ -147,7 +160,8 @@ public final class SpillwayBuffer: Service, Sendable {
                 spool: state.spoolTotals,
                 spoolAvailable: state.spoolAvailable,
                 replayPaused: state.replay.paused,
-                replayRate: state.replay.rate,
+                replayRate: state.replay.phase.isReplaying ? state.replay.rate : 0,
+                replayPhase: state.replay.phase,
                 replayConfiguration: state.replay.configuration,
                 lastError: state.lastError,
                 running: state.lifecycle.phase == .running

@@ -25,6 +25,11 @@ public struct SpillwayConfiguration: Sendable {
     public var shutdownDeadline: Duration
     /// Records per spool transaction.
     public var spoolBatchSize: Int
+    /// When set, every record carries a header of this name whose value is an id
+    /// unique across restarts and instances, so consumers can drop duplicates;
+    /// a re-sent record that may already be in Kafka also carries
+    /// `spillway-possibly-persisted: 1`. Off by default: Spillway adds nothing to records.
+    public var recordIDHeader: String?
 
     public init(
         kafka: KafkaConfiguration = .init(),
@@ -36,7 +41,8 @@ public struct SpillwayConfiguration: Sendable {
         replay: ReplayConfiguration = .init(),
         ordering: Ordering = .liveFirst,
         shutdownDeadline: Duration = .seconds(5),
-        spoolBatchSize: Int = 1000
+        spoolBatchSize: Int = 1000,
+        recordIDHeader: String? = nil
     ) {
         self.kafka = kafka
         self.spool = spool
@@ -48,6 +54,7 @@ public struct SpillwayConfiguration: Sendable {
         self.ordering = ordering
         self.shutdownDeadline = shutdownDeadline
         self.spoolBatchSize = spoolBatchSize
+        self.recordIDHeader = recordIDHeader
     }
 
     /// Names the first setting that makes no sense.
@@ -72,6 +79,9 @@ public struct SpillwayConfiguration: Sendable {
         if kafka.messageTimeout < .milliseconds(1) { throw SpillwayConfigurationError("kafka.messageTimeout must be at least 1 ms") }
         if spoolBatchSize < 1 { throw SpillwayConfigurationError("spoolBatchSize must be at least 1") }
         if shutdownDeadline < .zero { throw SpillwayConfigurationError("shutdownDeadline must not be negative") }
+        if let recordIDHeader, recordIDHeader.isEmpty || recordIDHeader.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E }) {
+            throw SpillwayConfigurationError("recordIDHeader must be a non-empty header name of printable ASCII without spaces")
+        }
         try kafka.validateProperties(maxMessages: queue.maxRecords, maxBytes: queue.maxBytes)
     }
 }

@@ -11,6 +11,8 @@ public struct SpillwayStatus: Sendable {
     public var replayPaused: Bool
     /// The replay rate allowed right now (records/s), 0 when not replaying.
     public var replayRate: Double
+    /// What the replay controller is doing, and why.
+    public var replayPhase: ReplayPhase
     public var replayConfiguration: ReplayConfiguration
     /// The most recent error worth an operator's attention.
     public var lastError: String?

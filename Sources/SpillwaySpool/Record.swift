@@ -10,8 +10,11 @@ public struct Record: Sendable, Hashable {
     public var partition: Int32?
     /// Milliseconds since 1970-01-01 UTC, stamped at intake.
     public var timestamp: Int64
-    /// Delivery attempts made so far.
+    /// Replays from the spool that did not end in an acknowledgement.
     public var attempts: Int
+    /// Its delivery was on the wire when it failed: it may already be in Kafka,
+    /// so sending it again may duplicate it.
+    public var possiblyPersisted: Bool
 
     public init(
         topic: String,
@@ -20,7 +23,8 @@ public struct Record: Sendable, Hashable {
         headers: [RecordHeader] = [],
         partition: Int32? = nil,
         timestamp: Int64,
-        attempts: Int = 0
+        attempts: Int = 0,
+        possiblyPersisted: Bool = false
     ) {
         self.topic = topic
         self.key = key
@@ -29,6 +33,7 @@ public struct Record: Sendable, Hashable {
         self.partition = partition
         self.timestamp = timestamp
         self.attempts = attempts
+        self.possiblyPersisted = possiblyPersisted
     }
 
     /// Bytes of payload: topic, key, value and headers. Bounds are charged in these.

@@ -73,7 +73,8 @@ extension Spool {
             var records: [SpooledRecord] = []
             while try statement.step() {
                 var record = try Self.decodeRow(statement, reasonColumn: nil)
-                if !statement.isNull(9) { record.deadLetterReason = statement.text(9) }
+                let reason = Statements.recordColumnCount
+                if !statement.isNull(reason) { record.deadLetterReason = statement.text(reason) }
                 records.append(record)
             }
             return records

@@ -2,7 +2,9 @@ extension Spool {
     /// The writer's prepared statements, prepared once at open and reused for every batch.
     final class Statements {
         /// Column order shared by every query that decodes records (see `Spool.decodeRow`).
-        static let recordColumns = "id, topic, key, value, headers, partition, created_at, attempts, cost"
+        static let recordColumns = "id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted"
+        /// How many columns `recordColumns` names: a dead letter's reason comes after them.
+        static let recordColumnCount: Int32 = 10
         static let readOldestSQL = "SELECT \(recordColumns) FROM records WHERE id > ?1 ORDER BY id LIMIT ?2"
 
         let insertReady: SQLiteStatement
@@ -17,14 +19,15 @@ extension Spool {
         let copyToDead: SQLiteStatement
         let readOldest: SQLiteStatement
         let countAttempts: SQLiteStatement
+        let markPossiblyPersisted: SQLiteStatement
         let updateTotals: SQLiteStatement
 
         init(_ connection: SQLiteConnection) throws(SQLiteError) {
             insertReady = try connection.prepare(
-                "INSERT INTO records (\(Self.recordColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                "INSERT INTO records (\(Self.recordColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             )
             insertDead = try connection.prepare(
-                "INSERT INTO dead_letters (\(Self.recordColumns), reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO dead_letters (\(Self.recordColumns), reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
             )
             selectReadyForEviction = try connection.prepare("SELECT id, cost FROM records ORDER BY id")
             selectDeadForEviction = try connection.prepare("SELECT id, cost FROM dead_letters ORDER BY id")
@@ -38,6 +41,7 @@ extension Spool {
             )
             readOldest = try connection.prepare(Self.readOldestSQL)
             countAttempts = try connection.prepare("UPDATE records SET attempts = attempts + 1 WHERE id BETWEEN ?1 AND ?2")
+            markPossiblyPersisted = try connection.prepare("UPDATE records SET possibly_persisted = 1 WHERE id = ?1 AND possibly_persisted = 0")
             updateTotals = try connection.prepare(
                 """
                 UPDATE spool_totals SET next_id = ?1, ready_count = ?2, ready_bytes = ?3, dead_count = ?4,

@@ -209,7 +209,8 @@ public final class Spool {
         statement.bind(record.timestamp, at: 7)
         statement.bind(Int64(record.attempts), at: 8)
         statement.bind(Int64(cost), at: 9)
-        if let reason { statement.bind(reason, at: 10) }
+        statement.bind(Int64(record.possiblyPersisted ? 1 : 0), at: 10)
+        if let reason { statement.bind(reason, at: 11) }
         try record.value.withUnsafeBytes { value in
             statement.bindStaticBlob(value, at: 4)
             try withOptionalBytes(record.key) { key in
@@ -292,6 +293,28 @@ public final class Spool {
         defer { delete.reset() }
         try delete.step()
         return (count, bytes)
+    }
+
+    /// Marks ready records as possibly persisted (a replay of them was on the wire
+    /// when it failed). Returns how many were not marked before.
+    @discardableResult
+    public func markPossiblyPersisted(ids: some Collection<Int64>) throws(SpoolError) -> Int {
+        let statements = try writable()
+        guard !ids.isEmpty else { return 0 }
+        do {
+            return try connection.transaction {
+                var marked = 0
+                for id in ids {
+                    statements.markPossiblyPersisted.bind(id, at: 1)
+                    defer { statements.markPossiblyPersisted.reset() }
+                    try statements.markPossiblyPersisted.step()
+                    marked += connection.changes
+                }
+                return marked
+            }
+        } catch {
+            throw mapError(error)
+        }
     }
 
     /// Counts a failed delivery attempt for each ready record in `ids` (replay sent
@@ -404,7 +427,8 @@ public final class Spool {
             headers: try RecordHeaderCodec.decode(statement.optionalBlob(4)),
             partition: statement.optionalInt64(5).map { Int32(truncatingIfNeeded: $0) },
             timestamp: statement.int64(6),
-            attempts: Int(statement.int64(7))
+            attempts: Int(statement.int64(7)),
+            possiblyPersisted: statement.int64(9) != 0
         )
         return SpooledRecord(
             id: statement.int64(0),

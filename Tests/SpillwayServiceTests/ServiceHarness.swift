@@ -26,7 +26,6 @@ final class ServiceHarness: Sendable {
         settings.pipeline.kafka.messageTimeout = .seconds(3)
         settings.pipeline.kafka.properties["log_level"] = "0"
         settings.pipeline.spool.path = directory.file("spool.db")
-        settings.pipeline.replay.rampStartFraction = 1
         settings.pipeline.shutdownDeadline = .seconds(1)
         configure(&settings)
         var logger = Logger(label: "spillway-service-test")

@@ -13,10 +13,38 @@ import Testing
         spool.close()
         let inspected = try Spool.openForInspection(path: path)
         let stats = try inspected.statistics()
-        #expect(stats.schemaVersion == 1)
+        #expect(stats.schemaVersion == 2)
         #expect(stats.readyCount == 0)
         #expect(try Self.query(path, "PRAGMA journal_mode") == "wal")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 1") == "create_spool")
+        #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 2") == "possibly_persisted")
+    }
+
+    /// A spool written by the first schema keeps its records when a newer
+    /// Spillway opens it: they are not marked possibly persisted, and new ones can be.
+    @Test func aVersionOneSpoolIsMigratedWithItsRecords() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        try Spool.open(SpoolConfiguration(path: path)).close()
+        // Back to what version 1 wrote, with a record in it.
+        try Self.execute(path, """
+            ALTER TABLE records DROP COLUMN possibly_persisted;
+            ALTER TABLE dead_letters DROP COLUMN possibly_persisted;
+            DELETE FROM spillway_migrations WHERE version = 2;
+            INSERT INTO records (id, topic, key, value, headers, partition, created_at, attempts, cost) VALUES (1, 'old', NULL, x'6869', NULL, NULL, 5, 3, 45);
+            UPDATE spool_totals SET next_id = 2, ready_count = 1, ready_bytes = 45;
+            """)
+        #expect(throws: SpoolError.self, "inspection does not migrate") { try Spool.openForInspection(path: path) }
+        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let old = try #require(try spool.readOldest(limit: 10).first)
+        #expect(old.record.topic == "old" && old.record.value == Array("hi".utf8) && old.record.attempts == 3)
+        #expect(!old.record.possiblyPersisted)
+        _ = try spool.append([Record(topic: "new", value: [1], timestamp: 6, possiblyPersisted: true)])
+        #expect(try spool.markPossiblyPersisted(ids: [1]) == 1)
+        #expect(try spool.markPossiblyPersisted(ids: [1]) == 0, "counted once")
+        #expect(try spool.readOldest(limit: 10).map(\.record.possiblyPersisted) == [true, true])
+        spool.close()
     }
 
     @Test func secondWriterIsToldWhoHoldsTheLock() throws {
@@ -74,10 +102,10 @@ import Testing
         try Spool.open(SpoolConfiguration(path: path)).close()
         try Self.execute(path, "INSERT INTO spillway_migrations VALUES (99, 'from_the_future', 0)")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 1)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 2)) {
             try Spool.open(SpoolConfiguration(path: path))
         }
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 1)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 2)) {
             try Spool.openForInspection(path: path)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

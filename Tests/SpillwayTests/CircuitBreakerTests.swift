@@ -51,41 +51,51 @@ import Testing
         #expect(trip.first?.reason.contains("slow-call rate 63% over the last 8 calls") == true)
     }
 
+    /// Opens, probes at once, and with a successful probe goes half-open as soon
+    /// as the open interval is over.
+    func openAndProbe(_ b: inout CircuitBreaker, succeeded: Bool, at now: ContinuousClock.Instant) -> [BreakerAction] {
+        #expect(b.tick(at: now).contains(.startProbe), "a probe was due")
+        return b.probeFinished(succeeded: succeeded, detail: succeeded ? "metadata from 1 broker" : "no brokers", at: now)
+    }
+
     /// The breaker keeps its own history: what status pages show is one snapshot of it.
     @Test func countsItsTransitionsAndShowsThemInItsSnapshot() {
         var b = breaker()
         for _ in 0..<5 { _ = b.record(.failure(reason: "Local: Broker transport failure"), at: start) }
         #expect(b.transitionCounts == ["closed->open": 1])
         #expect(b.lastTransition?.kind == "closed->open")
-        _ = b.tick(at: start + .seconds(1))
-        _ = b.probeFinished(succeeded: false, detail: "no brokers", at: start + .seconds(1))
-        let open = b.snapshot(at: start + .seconds(1))
+        _ = openAndProbe(&b, succeeded: false, at: start)
+        let open = b.snapshot(at: start)
         #expect(open.state == .open)
         #expect(open.lastProbeFailure == "no brokers")
-        #expect(open.nextProbeInSeconds == 2, "the second opening doubles the first interval")
+        #expect(open.nextProbeInSeconds == 0.75, "the probe cadence, stretched by half after one failure")
+        #expect(open.trafficRetryInSeconds == 1, "the open interval")
         #expect(open.lastReason?.contains("failure rate") == true)
         #expect(!b.allowsReplay)
 
-        _ = b.tick(at: start + .seconds(3))
-        _ = b.probeFinished(succeeded: true, detail: "metadata from 1 broker", at: start + .seconds(3))
-        #expect(!b.allowsReplay, "half-open trial slots are for live records")
-        for _ in 0..<4 { _ = b.record(.success(latency: .milliseconds(1)), at: start + .seconds(3)) }
-        let closed = b.snapshot(at: start + .seconds(3))
+        _ = b.tick(at: start + .seconds(1))
+        let halfOpen = transitions(b.probeFinished(succeeded: true, detail: "metadata from 1 broker", at: start + .seconds(1)))
+        #expect(halfOpen.first?.kind == "open->half-open")
+        #expect(b.allowsReplay, "half-open, replayed records may be the trial")
+        for _ in 0..<4 { _ = b.record(.success(latency: .milliseconds(1)), at: start + .seconds(1)) }
+        let closed = b.snapshot(at: start + .seconds(1))
         #expect(closed.transitions == ["closed->open": 1, "open->half-open": 1, "half-open->closed": 1])
         #expect(closed.lastTransition == "half-open->closed")
         #expect(closed.lastProbeFailure == nil, "cleared once the breaker closed")
         #expect(closed.nextProbeInSeconds == nil)
-        #expect(b.allowsReplay)
     }
 
-    @Test func probesAfterTheOpenIntervalThenTrialsThenCloses() {
+    @Test func probesAtOnceAndGoesHalfOpenWhenTheOpenIntervalIsOverThenTrialsThenCloses() {
         var b = breaker()
         for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }
         #expect(b.state == .open)
-        #expect(b.tick(at: start + .milliseconds(999)).isEmpty)
-        #expect(b.tick(at: start + .seconds(1)) == [.startProbe])
-        #expect(b.tick(at: start + .seconds(1)).isEmpty, "one probe at a time")
-        let halfOpen = transitions(b.probeFinished(succeeded: true, detail: "1 broker", at: start + .seconds(1)))
+        #expect(b.tick(at: start) == [.startProbe], "the first probe goes out at once")
+        #expect(b.tick(at: start).isEmpty, "one probe at a time")
+        #expect(b.probeFinished(succeeded: true, detail: "1 broker", at: start + .milliseconds(10)).isEmpty, "the open interval is not over")
+        #expect(b.state == .open)
+        #expect(b.tick(at: start + .milliseconds(999)) == [.startProbe], "still checking the cluster, no trial yet")
+        #expect(b.probeFinished(succeeded: true, detail: "1 broker", at: start + .milliseconds(999)).isEmpty)
+        let halfOpen = transitions(b.tick(at: start + .seconds(1)))
         #expect(halfOpen.first?.kind == "open->half-open")
         #expect(halfOpen.first?.startsSending == true)
         #expect(b.permits(10) == 4, "only the trial slots")
@@ -97,31 +107,78 @@ import Testing
         #expect(b.consecutiveOpenings == 0)
     }
 
+    /// Recovery is noticed within the probe cadence's cap, however long the
+    /// outage and however many probes failed before.
+    @Test func recoveryIsNoticedWithinAboutASecondWhateverFailedBefore() {
+        var b = breaker { $0.jitter = 0.2 }
+        for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }
+        var now = start
+        for _ in 0..<500 {
+            #expect(b.tick(at: now) == [.startProbe])
+            _ = b.probeFinished(succeeded: false, detail: "down", at: now)
+            let gap = b.probeDue! - now
+            #expect(gap <= .milliseconds(1200), "the cap, with jitter: \(gap)")
+            now = b.probeDue!
+        }
+        #expect(b.consecutiveOpenings == 1, "failed probes never lengthen the open interval")
+        // Kafka answers again just after a probe failed: the next probe finds it.
+        let recovered = now
+        #expect(b.tick(at: now) == [.startProbe])
+        _ = b.probeFinished(succeeded: false, detail: "down", at: now)
+        now = b.probeDue!
+        #expect(b.tick(at: now) == [.startProbe])
+        let halfOpen = transitions(b.probeFinished(succeeded: true, detail: "1 broker", at: now))
+        #expect(halfOpen.first?.kind == "open->half-open")
+        #expect(now - recovered <= .milliseconds(1200))
+    }
+
     @Test func failedTrialReopensWithExponentialBackoffUpToTheCap() {
         var b = breaker()
         var now = start
         for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: now) }
         var intervals: [Duration] = []
         for _ in 0..<6 {
-            let due = b.probeDue!
-            intervals.append(due - now)
-            now = due
-            #expect(b.tick(at: now) == [.startProbe])
-            _ = b.probeFinished(succeeded: true, detail: "", at: now)
+            intervals.append(b.openInterval)
+            _ = openAndProbe(&b, succeeded: true, at: now)
+            now = now + b.openInterval
+            #expect(transitions(b.tick(at: now)).first?.kind == "open->half-open")
             _ = b.permits(4)
-            for _ in 0..<4 { _ = b.record(.failure(reason: "still down"), at: now) }
-            #expect(b.state == .open)
+            for _ in 0..<2 { _ = b.record(.failure(reason: "still down"), at: now) }
+            #expect(b.state == .open, "half the trial failed: no need to wait for the rest")
         }
         #expect(intervals == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
     }
 
-    @Test func failedProbeKeepsItOpenAndBacksOff() {
+    /// A cluster that answers metadata but fails produce: the probe succeeds at
+    /// once, and the open interval is what keeps traffic off it.
+    @Test func aProbeThatSucceedsEarlyWaitsForTheOpenIntervalAndAFailureInBetweenCancelsIt() {
+        var b = breaker()
+        for _ in 0..<5 { _ = b.record(.failure(reason: "NOT_ENOUGH_REPLICAS"), at: start) }
+        #expect(openAndProbe(&b, succeeded: true, at: start).isEmpty)
+        #expect(b.tick(at: start + .milliseconds(500)) == [.startProbe], "keeps checking meanwhile")
+        _ = b.probeFinished(succeeded: false, detail: "timed out", at: start + .milliseconds(500))
+        #expect(b.tick(at: start + .seconds(1)).isEmpty, "the last probe failed: no trial")
+        #expect(b.state == .open)
+    }
+
+    @Test func failedProbesStretchTheProbeCadenceToItsCapButNotTheOpenInterval() {
         var b = breaker()
         for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }
-        #expect(b.tick(at: start + .seconds(1)) == [.startProbe])
-        #expect(b.probeFinished(succeeded: false, detail: "timed out", at: start + .seconds(1)) == [.probeFailed(detail: "timed out", nextProbeIn: .seconds(2))])
-        #expect(b.state == .open)
-        #expect(b.probeDue == start + .seconds(3))
+        var gaps: [Duration] = []
+        var now = start
+        for _ in 0..<4 {
+            let actions = openAndProbe(&b, succeeded: false, at: now)
+            guard case .probeFailed(let detail, let next)? = actions.first else {
+                Issue.record("expected a failed probe, got \(actions)")
+                return
+            }
+            #expect(detail == "no brokers")
+            gaps.append(next)
+            now = b.probeDue!
+        }
+        #expect(gaps == [.milliseconds(750), .seconds(1), .seconds(1), .seconds(1)])
+        #expect(b.openInterval == .seconds(1))
+        #expect(b.consecutiveProbeFailures == 4)
     }
 
     @Test func jitterSpreadsTheIntervalWithinItsBounds() {
@@ -129,18 +186,36 @@ import Testing
         for seed in 0..<20 {
             var b = CircuitBreaker(configuration: .init(windowSize: 5, minimumCalls: 5, openDuration: .seconds(10), jitter: 0.2), seed: UInt64(seed))
             for _ in 0..<5 { _ = b.record(.failure(reason: "x"), at: start) }
-            let interval = b.probeDue! - start
+            let interval = b.openInterval
             #expect(interval >= .seconds(8) && interval <= .seconds(12))
             seen.insert(interval)
         }
         #expect(seen.count > 10)
     }
 
+    /// Half-open with records to try: it waits for their results, however long
+    /// (slow ones are counted as slow by the delivery loop), never closing for lack of them.
+    @Test func halfOpenWithTrafficWaitsForTheTrialResults() {
+        var b = breaker()
+        for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }
+        _ = openAndProbe(&b, succeeded: true, at: start)
+        _ = b.tick(at: start + .seconds(1))
+        #expect(b.state == .halfOpen)
+        #expect(b.permits(100) == 4)
+        #expect(b.tick(at: start + .seconds(10)).isEmpty, "trial records are out: no idle close")
+        for _ in 0..<4 { _ = b.record(.slowInFlight, at: start + .seconds(10)) }
+        #expect(b.state == .open, "a slow trial reopens")
+    }
+
+    /// Half-open with nothing at all to send: the probe's success is all there is to go on.
     @Test func idleHalfOpenClosesOnTheProbeAlone() {
         var b = breaker()
         for _ in 0..<5 { _ = b.record(.failure(reason: "down"), at: start) }
+        _ = openAndProbe(&b, succeeded: true, at: start)
         _ = b.tick(at: start + .seconds(1))
-        _ = b.probeFinished(succeeded: true, detail: "", at: start + .seconds(1))
+        #expect(b.state == .halfOpen)
+        #expect(b.permits(100) == 4)
+        b.returnPermits(4)
         #expect(b.tick(at: start + .seconds(3)).isEmpty)
         let closed = transitions(b.tick(at: start + .seconds(4)))
         #expect(closed.first?.kind == "half-open->closed")

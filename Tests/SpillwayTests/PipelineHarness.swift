@@ -53,9 +53,10 @@ final class PipelineHarness: Sendable {
             windowSize: 20, minimumCalls: 5, failureRateThreshold: 0.5,
             slowCallDuration: .milliseconds(800), slowCallRateThreshold: 0.8,
             openDuration: .milliseconds(500), maxOpenDuration: .seconds(2), jitter: 0.1,
+            probeInterval: .milliseconds(100), probeMaxInterval: .milliseconds(300),
             halfOpenTrialCalls: 3, halfOpenIdleTimeout: .milliseconds(500), probeTimeout: .seconds(1)
         )
-        configuration.replay = ReplayConfiguration(recordsPerSecond: 20_000, bytesPerSecond: 50_000_000, rampStartFraction: 1, rampDuration: .zero, batchSize: 500)
+        configuration.replay = ReplayConfiguration(recordsPerSecond: 20_000, bytesPerSecond: 50_000_000, batchSize: 500)
         configuration.shutdownDeadline = .seconds(2)
         return configuration
     }

@@ -9,7 +9,7 @@ import Testing
     @Test func brokerDownThenUpSpoolsAndReplaysEverything() async throws {
         try await withPipeline(configure: { configuration in
             // Slow enough to measure: the backlog replays at 2000 records/s at most.
-            configuration.replay = ReplayConfiguration(recordsPerSecond: 2000, bytesPerSecond: 10_000_000, rampStartFraction: 0.5, rampDuration: .seconds(1), batchSize: 200)
+            configuration.replay = ReplayConfiguration(recordsPerSecond: 2000, bytesPerSecond: 10_000_000, batchSize: 200)
         }) { harness in
             let events = harness.buffer.breakerEvents()
             harness.send(0..<100)

@@ -153,7 +153,7 @@ struct PipelineModel {
             }
             switch random.int(0...9) {
             case 0...6: settlement.add(ReportVerdict(move: .replayAcknowledged(id: id)))
-            case 7, 8: settlement.add(ReportVerdict(move: .replayRetry(id: id)))
+            case 7, 8: settlement.add(ReportVerdict(move: .replayRetry(id: id, possiblyPersisted: random.bool())))
             default: settlement.add(ReportVerdict(move: .replayDeadLetter(id: id, reason: "too large")))
             }
         }
@@ -209,7 +209,7 @@ struct PipelineModel {
             return
         }
         replayCursor = last.id
-        state.offerReplay(read, rate: 1)
+        state.offerReplay(read)
     }
 
     private mutating func sendReplay() {

@@ -134,12 +134,12 @@ import Testing
     @Test func replayRunsOnlyWhenTheBreakerAllowsAndNobodyPausedIt() {
         var state = Self.state()
         let read = (1...3).map { SpooledRecord(id: Int64($0), record: Self.record($0), cost: 10) }
-        state.offerReplay(read, rate: 100)
+        state.offerReplay(read)
         #expect(state.replay.outbox.isEmpty, "the breaker does not allow replay yet")
         #expect(state.takeReplayRewind() == 1, "what was read is read again later")
 
         state.setBreakerGates(sending: true, replay: true)
-        state.offerReplay(read, rate: 100)
+        state.offerReplay(read)
         #expect(state.takeReplay(max: 2).map(\.id) == [1, 2])
         state.pauseReplay()
         #expect(state.takeReplay(max: 10).isEmpty)

@@ -33,6 +33,11 @@ public struct Ledger: Sendable, Hashable, Codable {
     public private(set) var spilled = 0
     /// Records moved to the dead-letter area in this run.
     public private(set) var deadLettered = 0
+    /// Records that went to the spool (or were marked there) after a delivery that
+    /// was on the wire when it failed: they may be in Kafka already, so their replay
+    /// may be a duplicate. Every duplicate a consumer sees is one of these, or a
+    /// replay after a crash.
+    public private(set) var possiblyPersisted = 0
     /// Refused at intake, by `Rejection.code` (and, from the HTTP ingest,
     /// `topic_not_allowed` and `malformed_record`); never accepted.
     public private(set) var rejected: [String: Int] = [:]
@@ -166,6 +171,10 @@ public struct Ledger: Sendable, Hashable, Codable {
     /// Of records just spooled, `count` went to the dead-letter area.
     mutating func countDeadLettered(_ count: Int) {
         deadLettered += count
+    }
+
+    mutating func countPossiblyPersisted(_ count: Int) {
+        possiblyPersisted += count
     }
 
     /// Replayed records Kafka acknowledged, deleted from the spool.

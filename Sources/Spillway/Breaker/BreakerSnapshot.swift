@@ -12,6 +12,9 @@ public struct BreakerSnapshot: Sendable, Hashable, Codable {
     public var lastReason: String?
     /// While open under automatic control: seconds until the next probe of Kafka.
     public var nextProbeInSeconds: Double?
+    /// While open under automatic control: seconds until traffic may be tried
+    /// again (the open interval), if a probe finds Kafka answering.
+    public var trafficRetryInSeconds: Double?
     /// What the last failed probe found, while the breaker has not closed since.
     public var lastProbeFailure: String?
     /// Transitions so far, by kind (`closed->open`, …).

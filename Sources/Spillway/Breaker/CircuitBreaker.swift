@@ -1,24 +1,42 @@
 /// The circuit breaker as a pure state machine: it is fed outcomes, clock ticks,
 /// probe results and operator commands, and returns actions for its owner to
 /// perform outside any lock. No I/O, no clock of its own: unit-testable without Kafka.
+///
+/// While open it keeps two clocks apart. The *probe cadence* (`probeInterval`,
+/// growing to `probeMaxInterval`) decides how soon a recovered cluster is
+/// noticed: a metadata request is cheap, so it runs every second or so, however
+/// many probes failed before. The *open interval* (`openDuration`, doubling with
+/// each failed trial up to `maxOpenDuration`) decides how soon traffic may be
+/// tried again after the breaker opened: that is what protects a flapping
+/// cluster. Half-open, the first records sent (live ones first, else replayed
+/// ones) are the trial; their results close or reopen the breaker.
 public struct CircuitBreaker: Sendable {
     public typealias Instant = ContinuousClock.Instant
 
     public let configuration: CircuitBreakerConfiguration
     public private(set) var mode: BreakerMode = .auto
     public private(set) var state: BreakerState = .closed
-    /// Consecutive openings without a successful close; drives the backoff.
+    /// Openings since the last successful close: the first, then each failed trial; drives the open interval.
     public private(set) var consecutiveOpenings = 0
+    /// Probes failed in a row during this opening; drives the probe cadence, never the open interval.
+    public private(set) var consecutiveProbeFailures = 0
     /// When an open breaker next probes the cluster.
     public private(set) var probeDue: Instant?
     public private(set) var probing = false
+    /// When the breaker last opened, and how long traffic stays diverted since then.
+    public private(set) var openedAt: Instant?
+    public private(set) var openInterval: Duration = .zero
     /// Transitions so far, by kind (`closed->open`, …), and the latest one.
     public private(set) var transitionCounts: [String: Int] = [:]
     public private(set) var lastTransition: BreakerTransition?
-    /// What the last failed probe found; cleared when the breaker closes.
+    /// What the last failed probe found; cleared when a probe succeeds or the breaker closes.
     public private(set) var lastProbeFailure: String?
+    /// The last probe found the cluster answering; half-open follows once the open interval is over.
+    private var clusterAnswers = false
     private var window: SlidingWindow
     private var trialSlots = 0
+    /// Half-open: whether any trial record was let through yet.
+    private var trialStarted = false
     private var trialWindow: SlidingWindow
     private var halfOpenSince: Instant?
     private var random: SplitMix64
@@ -33,14 +51,10 @@ public struct CircuitBreaker: Sendable {
     /// Whether live records may be handed to Kafka now.
     public var isSending: Bool { BreakerTransition.sends(mode, state) }
 
-    /// Whether `permits` would grant anything now, without using a trial slot.
-    public var hasPermits: Bool {
-        switch (mode, state) {
-        case (.forcedOpen, _), (.auto, .open): false
-        case (.forcedClosed, _), (.auto, .closed): true
-        case (.auto, .halfOpen): trialSlots > 0
-        }
-    }
+    /// Whether replayed records may go to Kafka: whenever live ones may. Half-open,
+    /// they share the trial slots, live records first: with no live traffic the
+    /// backlog itself is the trial.
+    public var allowsReplay: Bool { isSending }
 
     /// Figures for status pages.
     public var windowCalls: Int { window.count }
@@ -59,6 +73,7 @@ public struct CircuitBreaker: Sendable {
         case (.auto, .halfOpen):
             let granted = min(wanted, trialSlots)
             trialSlots -= granted
+            if granted > 0 { trialStarted = true }
             return granted
         }
     }
@@ -67,6 +82,7 @@ public struct CircuitBreaker: Sendable {
     public mutating func returnPermits(_ unused: Int) {
         if mode == .auto, state == .halfOpen, unused > 0 {
             trialSlots = min(configuration.halfOpenTrialCalls, trialSlots + unused)
+            if trialSlots == configuration.halfOpenTrialCalls, trialWindow.count == 0 { trialStarted = false }
         }
     }
 
@@ -92,11 +108,15 @@ public struct CircuitBreaker: Sendable {
                 return open(at: now, reason: "failure rate \(percent(window.failureRate)) over the last \(window.count) calls reached \(percent(configuration.failureRateThreshold))\(detail(outcome))")
             }
             if window.slowRate >= configuration.slowCallRateThreshold {
-                return open(at: now, reason: "slow-call rate \(percent(window.slowRate)) over the last \(window.count) calls reached \(percent(configuration.slowCallRateThreshold)) (slower than \(configuration.slowCallDuration))")
+                return open(at: now, reason: "slow-call rate \(percent(window.slowRate)) over the last \(window.count) calls reached \(percent(configuration.slowCallRateThreshold)) (slower than \(configuration.slowCallDuration.roundedSeconds))")
             }
             return []
         case (.auto, .halfOpen):
             trialWindow.add(kind)
+            if trialWindow.failureRate >= configuration.failureRateThreshold, trialWindow.failures >= max(1, configuration.halfOpenTrialCalls / 2) {
+                // Half the trial failed already: no need to wait for the rest.
+                return open(at: now, reason: "half-open trial failed: \(trialWindow.failures) of \(trialWindow.count) failed\(detail(outcome))")
+            }
             guard trialWindow.count >= configuration.halfOpenTrialCalls else { return [] }
             if trialWindow.failureRate >= configuration.failureRateThreshold || trialWindow.slowRate >= configuration.slowCallRateThreshold {
                 return open(at: now, reason: "half-open trial failed: \(trialWindow.failures) failed and \(trialWindow.slow) slow of \(trialWindow.count)\(detail(outcome))")
@@ -105,19 +125,23 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
-    /// Advances time: an open breaker probes when its interval is over; a half-open
-    /// one with no trial traffic closes on the strength of its probe.
+    /// Advances time. Open: probe when due, and go half-open once the cluster
+    /// answers and the open interval is over. Half-open with nothing to try
+    /// (no record was let through): close on the probe's word.
     public mutating func tick(at now: Instant) -> [BreakerAction] {
         guard mode == .auto else { return [] }
         switch state {
         case .open:
+            if clusterAnswers, let openedAt, now >= openedAt + openInterval {
+                return halfOpen(at: now, reason: "probe succeeded and the open interval of \(openInterval.roundedSeconds) is over")
+            }
             if !probing, let due = probeDue, now >= due {
                 probing = true
                 return [.startProbe]
             }
         case .halfOpen:
-            if trialWindow.count == 0, let since = halfOpenSince, now - since >= configuration.halfOpenIdleTimeout {
-                return close(at: now, reason: "probe succeeded and no trial traffic arrived within \(configuration.halfOpenIdleTimeout)")
+            if !trialStarted, let since = halfOpenSince, now - since >= configuration.halfOpenIdleTimeout {
+                return close(at: now, reason: "probe succeeded and there was nothing to try within \(configuration.halfOpenIdleTimeout.roundedSeconds)")
             }
         case .closed:
             break
@@ -131,17 +155,22 @@ public struct CircuitBreaker: Sendable {
         probing = false
         guard mode == .auto, state == .open else { return [] }
         if succeeded {
-            state = .halfOpen
-            halfOpenSince = now
-            trialSlots = configuration.halfOpenTrialCalls
-            trialWindow.reset()
-            return [transition(BreakerTransition(fromMode: .auto, fromState: .open, toMode: .auto, toState: .halfOpen, reason: "probe succeeded: \(detail)"))]
+            clusterAnswers = true
+            consecutiveProbeFailures = 0
+            lastProbeFailure = nil
+            if let openedAt, now >= openedAt + openInterval {
+                return halfOpen(at: now, reason: "probe succeeded: \(detail)")
+            }
+            // Traffic waits for the open interval; keep checking the cluster meanwhile.
+            probeDue = now + probeCadence()
+            return []
         }
-        consecutiveOpenings += 1
-        let interval = openInterval()
-        probeDue = now + interval
+        clusterAnswers = false
+        consecutiveProbeFailures += 1
         lastProbeFailure = detail
-        return [.probeFailed(detail: detail, nextProbeIn: interval)]
+        let next = probeCadence()
+        probeDue = now + next
+        return [.probeFailed(detail: detail, nextProbeIn: next)]
     }
 
     /// An operator's command. Forced modes hold until the next command.
@@ -158,10 +187,11 @@ public struct CircuitBreaker: Sendable {
             break
         case .auto:
             if from.0 == .forcedOpen {
-                // Resume carefully: probe first, as after any opening.
+                // Resume carefully: probe first, then a trial, as after any opening,
+                // but with no interval to sit out (the operator decided when).
                 state = .open
                 consecutiveOpenings = 0
-                probeDue = now
+                enterOpen(at: now, interval: .zero)
             } else {
                 state = .closed
                 window.reset()
@@ -177,19 +207,46 @@ public struct CircuitBreaker: Sendable {
         let fromState = state
         state = .open
         consecutiveOpenings += 1
-        let interval = openInterval()
-        probeDue = now + interval
-        probing = false
+        enterOpen(at: now, interval: backoffInterval())
         window.reset()
-        return [transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .open, reason: "\(reason); next probe in \(interval.roundedSeconds)"))]
+        return [transition(BreakerTransition(
+            fromMode: mode, fromState: fromState, toMode: mode, toState: .open,
+            reason: "\(reason); traffic is tried again in \(openInterval.roundedSeconds) at the earliest"
+        ))]
+    }
+
+    private mutating func enterOpen(at now: Instant, interval: Duration) {
+        openedAt = now
+        openInterval = interval
+        clusterAnswers = false
+        consecutiveProbeFailures = 0
+        probing = false
+        // The first probe goes out at once: a cluster that answers metadata but
+        // fails the trial is held off by the open interval, not by the probe.
+        probeDue = now
+        halfOpenSince = nil
+    }
+
+    private mutating func halfOpen(at now: Instant, reason: String) -> [BreakerAction] {
+        state = .halfOpen
+        halfOpenSince = now
+        trialSlots = configuration.halfOpenTrialCalls
+        trialStarted = false
+        trialWindow.reset()
+        probeDue = nil
+        return [transition(BreakerTransition(fromMode: .auto, fromState: .open, toMode: .auto, toState: .halfOpen, reason: reason))]
     }
 
     private mutating func close(at now: Instant, reason: String) -> [BreakerAction] {
         let fromState = state
         state = .closed
         consecutiveOpenings = 0
+        consecutiveProbeFailures = 0
         probeDue = nil
+        openedAt = nil
+        openInterval = .zero
         halfOpenSince = nil
+        clusterAnswers = false
         window.reset()
         lastProbeFailure = nil
         return [transition(BreakerTransition(fromMode: mode, fromState: fromState, toMode: mode, toState: .closed, reason: reason))]
@@ -203,15 +260,27 @@ public struct CircuitBreaker: Sendable {
     }
 
     /// The open interval for the current number of consecutive openings, with backoff, cap and jitter.
-    private mutating func openInterval() -> Duration {
+    private mutating func backoffInterval() -> Duration {
         var base = configuration.openDuration
         for _ in 0..<min(max(0, consecutiveOpenings - 1), 32) where base < configuration.maxOpenDuration {
             base = base * configuration.backoffMultiplier
         }
-        let capped = min(base, configuration.maxOpenDuration)
-        guard configuration.jitter > 0 else { return capped }
-        let spread = Double.random(in: -configuration.jitter...configuration.jitter, using: &random)
-        return capped * (1 + spread)
+        return jittered(min(base, configuration.maxOpenDuration))
+    }
+
+    /// The time to the next probe: `probeInterval`, growing by half with each
+    /// failed probe up to `probeMaxInterval`, with jitter.
+    private mutating func probeCadence() -> Duration {
+        var base = configuration.probeInterval
+        for _ in 0..<min(consecutiveProbeFailures, 32) where base < configuration.probeMaxInterval {
+            base = base * 1.5
+        }
+        return jittered(min(base, configuration.probeMaxInterval))
+    }
+
+    private mutating func jittered(_ interval: Duration) -> Duration {
+        guard configuration.jitter > 0 else { return interval }
+        return interval * (1 + Double.random(in: -configuration.jitter...configuration.jitter, using: &random))
     }
 
     // MARK: Observing
@@ -228,17 +297,12 @@ public struct CircuitBreaker: Sendable {
         snapshot.lastTransition = lastTransition?.kind
         snapshot.lastReason = lastTransition?.reason
         snapshot.lastProbeFailure = lastProbeFailure
-        if mode == .auto, state == .open, let due = probeDue {
-            snapshot.nextProbeInSeconds = max(0, (due - now).inSeconds)
+        if mode == .auto, state == .open {
+            if let due = probeDue { snapshot.nextProbeInSeconds = max(0, (due - now).inSeconds) }
+            if let openedAt { snapshot.trafficRetryInSeconds = max(0, (openedAt + openInterval - now).inSeconds) }
         }
         snapshot.transitions = transitionCounts
         return snapshot
-    }
-
-    /// Whether replayed records may go to Kafka: closed, or forced closed; not
-    /// while half-open, whose few trial slots belong to live traffic.
-    public var allowsReplay: Bool {
-        mode == .forcedClosed || (mode == .auto && state == .closed)
     }
 
     private func percent(_ rate: Double) -> String {

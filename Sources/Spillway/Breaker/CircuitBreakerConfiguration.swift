@@ -10,15 +10,22 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
     public var slowCallDuration: Duration
     /// Trip when this fraction of the window was slow (0…1).
     public var slowCallRateThreshold: Double
-    /// First open interval; each consecutive reopening multiplies it by `backoffMultiplier`, up to `maxOpenDuration`.
+    /// How long traffic stays diverted after the breaker opens, at the least;
+    /// each failed half-open trial multiplies it by `backoffMultiplier`, up to
+    /// `maxOpenDuration`. Failed probes do not lengthen it.
     public var openDuration: Duration
     public var maxOpenDuration: Duration
     public var backoffMultiplier: Double
-    /// Random spread of each open interval, as a fraction (0.2 = ±20 %), so a fleet does not probe in step.
+    /// Random spread of each open interval and probe interval, as a fraction (0.2 = ±20 %), so a fleet does not probe in step.
     public var jitter: Double
+    /// While open, the cluster is probed this often (a metadata request), so its
+    /// recovery is noticed within about this long. Each failed probe stretches the
+    /// interval by half, up to `probeMaxInterval`.
+    public var probeInterval: Duration
+    public var probeMaxInterval: Duration
     /// Records sent while half-open; the breaker closes if they fail less than the thresholds.
     public var halfOpenTrialCalls: Int
-    /// Half-open with no trial traffic for this long: the probe's success is taken as enough.
+    /// Half-open with nothing to send as a trial for this long: the probe's success is taken as enough.
     public var halfOpenIdleTimeout: Duration
     /// How long a metadata probe may take before it counts as failed.
     public var probeTimeout: Duration
@@ -34,12 +41,14 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         failureRateThreshold: Double = 0.5,
         slowCallDuration: Duration = .seconds(2),
         slowCallRateThreshold: Double = 0.8,
-        openDuration: Duration = .seconds(5),
-        maxOpenDuration: Duration = .seconds(120),
+        openDuration: Duration = .seconds(2),
+        maxOpenDuration: Duration = .seconds(60),
         backoffMultiplier: Double = 2,
         jitter: Double = 0.2,
+        probeInterval: Duration = .milliseconds(500),
+        probeMaxInterval: Duration = .seconds(1),
         halfOpenTrialCalls: Int = 10,
-        halfOpenIdleTimeout: Duration = .seconds(2),
+        halfOpenIdleTimeout: Duration = .milliseconds(500),
         probeTimeout: Duration = .seconds(2),
         connectGrace: Duration = .seconds(10)
     ) {
@@ -52,6 +61,8 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         self.maxOpenDuration = maxOpenDuration
         self.backoffMultiplier = backoffMultiplier
         self.jitter = jitter
+        self.probeInterval = probeInterval
+        self.probeMaxInterval = probeMaxInterval
         self.halfOpenTrialCalls = halfOpenTrialCalls
         self.halfOpenIdleTimeout = halfOpenIdleTimeout
         self.probeTimeout = probeTimeout
@@ -71,6 +82,7 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         try check(openDuration > .zero && maxOpenDuration >= openDuration, "breaker.openDuration must be positive and at most breaker.maxOpenDuration")
         try check(backoffMultiplier >= 1, "breaker.backoffMultiplier must be at least 1")
         try check(jitter >= 0 && jitter < 1, "breaker.jitter must be in [0, 1)")
+        try check(probeInterval > .zero && probeMaxInterval >= probeInterval, "breaker.probeInterval must be positive and at most breaker.probeMaxInterval")
         try check(halfOpenTrialCalls >= 1, "breaker.halfOpenTrialCalls must be at least 1")
         try check(probeTimeout > .zero, "breaker.probeTimeout must be positive")
         try check(connectGrace >= .zero, "breaker.connectGrace must not be negative")

@@ -3,13 +3,16 @@ import Logging
 import SpillwaySpool
 
 /// The delivery loop: runs on its own thread and is the only user of the
-/// librdkafka producer's send and poll, the in-flight table and the breaker.
-/// Each round it carries out commands, sends live records (then replayed
-/// ones, live first), reads delivery reports and settles them, and counts
-/// records in flight too long as slow.
+/// librdkafka producer's send and poll, the in-flight table, the breaker and
+/// the replay controller, the two that learn from delivery reports. Each round
+/// it carries out commands, sends live records (then replayed ones, live
+/// first), reads delivery reports and settles them, counts records in flight
+/// too long as slow, and lets the replay controller decide the replay rate.
 final class DeliveryLoop {
     private let core: PipelineCore
     private var breaker: BreakerDriver
+    private var replayControl: ReplayController
+    private var replayControlLog = RepeatedLog()
     private var inFlight = InFlightWindow()
     private var warmUp: ConnectionWarmUp
     private var backPressured = false
@@ -22,6 +25,7 @@ final class DeliveryLoop {
         self.core = core
         let now = ContinuousClock.now
         breaker = BreakerDriver(core: core, now: now)
+        replayControl = ReplayController(configuration: core.configuration.replay, now: now)
         warmUp = ConnectionWarmUp(startedAt: now, grace: core.configuration.breaker.connectGrace)
     }
 
@@ -29,18 +33,54 @@ final class DeliveryLoop {
     func run() {
         breaker.start(at: .now)
         while true {
-            let (commands, runs) = core.state.withLockedValue { ($0.takeCommands(), $0.lifecycle.deliveryLoopRuns) }
-            guard runs else { break }
+            let round = core.state.withLockedValue { $0.startDeliveryRound() }
+            guard round.running else { break }
             let now = ContinuousClock.now
-            breaker.handle(commands, at: now)
+            breaker.handle(round.commands, at: now)
             backPressured = false
             let sent = sendLive() + sendReplay()
             if sent > 0 { lastSent = now }
             pollAndSettle(timeoutMilliseconds: pollTimeout(sent: sent, now: now))
             scanSlowInFlight(now: .now)
             breaker.publish(at: .now)
+            controlReplay(round, at: .now)
         }
         drain()
+    }
+
+    /// Lets the replay controller decide, and publishes what it decided.
+    private func controlReplay(_ round: DeliveryRound, at now: ContinuousClock.Instant) {
+        if round.replayConfiguration != replayControl.configuration { replayControl.setConfiguration(round.replayConfiguration) }
+        let context = ReplayController.Context(
+            backlog: round.backlog,
+            paused: round.replayPaused,
+            breakerAllows: breaker.breaker.allowsReplay,
+            breakerClosed: breaker.breaker.state == .closed
+        )
+        let before = replayControl.phase
+        guard replayControl.tick(at: now, context) else { return }
+        let (rate, phase) = (replayControl.rate, replayControl.phase)
+        core.state.withLockedValue { $0.publishReplayControl(rate: rate, phase: phase) }
+        guard phase != before else { return }
+        let metadata: Logger.Metadata = [
+            "rate": "\(Int(rate))/s", "latency": "\(replayControl.recentLatency.map { "\($0.milliseconds) ms" } ?? "none")",
+            "baseline": "\(replayControl.baseline.map { "\($0.milliseconds) ms" } ?? "not measured")",
+        ]
+        switch phase {
+        case .backingOff:
+            let logger = core.logger
+            replayControlLog.occurred("backing-off", at: now) { suppressed in
+                logger.notice("replay backing off: Kafka is slower than before the outage, or failing", metadata: metadata.merging(["similar_since_last_line": "\(suppressed)"]) { $1 })
+            }
+        case .atCeiling:
+            core.logger.info("replay at its ceiling", metadata: metadata)
+        case .ramping where !before.isReplaying:
+            core.logger.info("replay starting", metadata: metadata)
+        case .idle where before.isReplaying:
+            core.logger.info("replay done: the spool is empty", metadata: metadata)
+        default:
+            break
+        }
     }
 
     // MARK: Sending
@@ -75,6 +115,7 @@ final class DeliveryLoop {
             case .queueFull:
                 // Back-pressure: the rest waits for the next round, in order.
                 backPressured = true
+                replayControl.queueFull()
                 core.state.withLockedValue { $0.returnToLive(batch[index...]) }
                 sent = index
             case .failed(let code):
@@ -90,21 +131,29 @@ final class DeliveryLoop {
         return sent
     }
 
-    /// Sends replayed records, only when no live record waits (live traffic first).
+    /// Sends replayed records, only when no live record waits (live traffic
+    /// first); half-open, they take whatever trial slots live records left.
     private func sendReplay() -> Int {
-        let batch = core.state.withLockedValue { $0.takeReplay(max: batchSize) }
+        let permitted = breaker.permits(batchSize)
+        guard permitted > 0 else { return 0 }
+        let batch = core.state.withLockedValue { $0.takeReplay(max: permitted) }
+        breaker.returnPermits(permitted - batch.count)
         guard !batch.isEmpty else { return 0 }
         let now = ContinuousClock.now
         var sent = 0
         var unsentFrom: Int64?
         var deadLetters: [(id: Int64, reason: String)] = []
+        let markDuplicates = core.configuration.recordIDHeader != nil
         for spooled in batch {
-            switch core.client.produce(spooled.record, opaque: inFlight.nextOpaque) {
+            // With record ids on, a copy that may duplicate one already in Kafka says so.
+            let mark = markDuplicates && spooled.record.possiblyPersisted ? RecordIDs.possiblyPersistedHeader : nil
+            switch core.client.produce(spooled.record, opaque: inFlight.nextOpaque, extraHeader: mark) {
             case .enqueued:
                 _ = inFlight.insert(InFlightRecord(origin: .replay(id: spooled.id), sentAt: now))
                 sent += 1
             case .queueFull:
                 backPressured = true
+                replayControl.queueFull()
                 unsentFrom = spooled.id
             case .failed(let code):
                 let verdict = ReportClassifier.classify(.replay(id: spooled.id), error: code, latency: nil)
@@ -139,13 +188,17 @@ final class DeliveryLoop {
                 if report.error == nil {
                     warmUp.acknowledged(at: now)
                     if !entry.countedSlow { latency = warmUp.latency(sentAt: entry.sentAt, now: now) }
+                    if let latency, latency > .zero { replayControl.delivered(latency: latency) }
                     // One report in eight feeds the latency histogram: plenty for its quantiles.
                     if (report.opaque & 7) == 0 { core.metrics.deliveryLatency.recordNanoseconds((now - entry.sentAt).nanoseconds) }
                 }
-                let verdict = ReportClassifier.classify(entry.origin, error: report.error, latency: latency)
+                let verdict = ReportClassifier.classify(entry.origin, error: report.error, latency: latency, possiblyPersisted: report.possiblyPersisted)
                 note(verdict)
                 settlement.add(verdict)
-                if let outcome = verdict.outcome { outcomes.append(outcome) }
+                if let outcome = verdict.outcome {
+                    outcomes.append(outcome)
+                    if case .failure = outcome { replayControl.failed() }
+                }
             },
             errors: { code, text in
                 core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
@@ -177,7 +230,10 @@ final class DeliveryLoop {
     private func scanSlowInFlight(now: ContinuousClock.Instant) {
         guard let floor = warmUp.slowScanFloor(at: now) else { return }
         let slow = inFlight.markSlow(sentBefore: now - core.configuration.breaker.slowCallDuration, notBefore: floor)
-        for _ in 0..<slow { breaker.record(.slowInFlight, at: now) }
+        for _ in 0..<slow {
+            breaker.record(.slowInFlight, at: now)
+            replayControl.slowCall()
+        }
     }
 
     // MARK: Shutdown
@@ -192,7 +248,7 @@ final class DeliveryLoop {
         }
         if !inFlight.isEmpty {
             core.logger.info("shutdown deadline passed; spooling records still in flight", metadata: ["in_flight": "\(inFlight.count)"])
-            core.client.purge()
+            core.client.purge(inFlightToo: true)
             let purgeDeadline = ContinuousClock.now + .seconds(3)
             while !inFlight.isEmpty, ContinuousClock.now < purgeDeadline {
                 pollAndSettle(timeoutMilliseconds: 10)

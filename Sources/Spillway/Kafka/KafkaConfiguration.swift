@@ -89,7 +89,29 @@ public struct KafkaConfiguration: Sendable, Hashable {
             "queue.buffering.max.messages": "\(max(1, maxMessages))",
             "queue.buffering.max.kbytes": "\(max(1, maxBytes / 1024 + 1))",
         ]
+        for (names, value) in Self.recoveryDefaults where !names.contains(where: { properties[$0] != nil }) {
+            result[names[0]] = value
+        }
+        if properties["enable.idempotence"] == "true" { result["message.send.max.retries"] = nil }
         for (key, value) in properties { result[key] = value }
         return result
     }
+
+    /// Spillway's own defaults for librdkafka, each with its aliases; any of them
+    /// in `properties` wins.
+    ///
+    /// - At most 5 requests on the wire per broker: what is on the wire when the
+    ///   breaker opens finishes or times out (it may be stored), while the rest is
+    ///   taken back unsent, so an opening duplicates at most those few requests.
+    /// - No retries inside librdkafka: a failed record comes back to Spillway,
+    ///   which spools it (marked possibly persisted when its request was on the
+    ///   wire) and replays it. A retry behind Spillway's back could duplicate a
+    ///   record with nobody knowing; this way every duplicate is explained.
+    /// - Reconnect within a second: a probe can only see a recovered broker once
+    ///   librdkafka has reconnected, and its default backoff grows to 10 s.
+    static let recoveryDefaults: [([String], String)] = [
+        (["max.in.flight.requests.per.connection", "max.in.flight"], "5"),
+        (["message.send.max.retries", "retries"], "0"),
+        (["reconnect.backoff.max.ms"], "1000"),
+    ]
 }

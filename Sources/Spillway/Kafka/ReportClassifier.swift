@@ -8,6 +8,9 @@ import CRDKafka
 /// - Record errors (`perRecord`): the record goes to the dead-letter area, and
 ///   the breaker learns nothing: one bad record must not open it for everyone.
 /// - Our own purges: the record is kept, and nobody is told.
+///
+/// A failed record whose request was on the wire may be in Kafka already; it is
+/// marked possibly persisted, so a duplicate it causes later is explained.
 enum ReportClassifier {
     /// - Parameters:
     ///   - origin: the record as the delivery loop remembers it.
@@ -15,7 +18,8 @@ enum ReportClassifier {
     ///   - latency: how long the acknowledgement took, or `nil` when it says
     ///     nothing about health (already counted as slow, or sent while the
     ///     first connection was being made).
-    static func classify(_ origin: InFlightRecord.Origin, error: rd_kafka_resp_err_t?, latency: Duration?) -> ReportVerdict {
+    ///   - possiblyPersisted: librdkafka's status for a failed record.
+    static func classify(_ origin: InFlightRecord.Origin, error: rd_kafka_resp_err_t?, latency: Duration?, possiblyPersisted: Bool = false) -> ReportVerdict {
         guard let error else {
             let outcome = latency.map { CallOutcome.success(latency: $0) }
             switch origin {
@@ -30,9 +34,11 @@ enum ReportClassifier {
         let move: ReportVerdict.Move
         switch (origin, kind) {
         case (.live(let pending), .perRecord): move = .deadLetter(pending, reason: description)
-        case (.live(let pending), .transient), (.live(let pending), .purged): move = .spill(pending)
+        case (.live(var pending), .transient), (.live(var pending), .purged):
+            if possiblyPersisted { pending.record.possiblyPersisted = true }
+            move = .spill(pending)
         case (.replay(let id), .perRecord): move = .replayDeadLetter(id: id, reason: description)
-        case (.replay(let id), .transient), (.replay(let id), .purged): move = .replayRetry(id: id)
+        case (.replay(let id), .transient), (.replay(let id), .purged): move = .replayRetry(id: id, possiblyPersisted: possiblyPersisted)
         }
         return ReportVerdict(move: move, outcome: outcome, errorName: name, errorDescription: kind == .purged ? nil : description)
     }

@@ -4,7 +4,8 @@ struct ReportVerdict: Sendable {
     enum Move: Sendable {
         /// A live record Kafka acknowledged.
         case delivered(PendingRecord)
-        /// A live record that failed for a reason about the cluster, or was purged: to the spool.
+        /// A live record that failed for a reason about the cluster, or was purged:
+        /// to the spool (marked when it may already be in Kafka).
         case spill(PendingRecord)
         /// A live record Kafka refused for a reason about itself: to the dead-letter area.
         case deadLetter(PendingRecord, reason: String)
@@ -12,8 +13,9 @@ struct ReportVerdict: Sendable {
         case replayAcknowledged(id: Int64)
         /// A replayed record Kafka refused for a reason about itself: to the dead-letter area.
         case replayDeadLetter(id: Int64, reason: String)
-        /// A replayed record that failed or was purged: it stays in the spool; read it again.
-        case replayRetry(id: Int64)
+        /// A replayed record that failed or was purged: it stays in the spool (marked
+        /// when it may already be in Kafka); read it again.
+        case replayRetry(id: Int64, possiblyPersisted: Bool)
     }
 
     var move: Move

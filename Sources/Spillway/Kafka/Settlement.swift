@@ -9,6 +9,10 @@ struct Settlement: Sendable {
     var replayDeadLetters: [(id: Int64, reason: String)] = []
     /// Replayed records sent and not taken: read again, and counted as failed attempts.
     var replayFailed: [Int64] = []
+    /// Of those, the ones that may already be in Kafka: marked in the spool.
+    var replayPossiblyPersisted: [Int64] = []
+    /// Live records spilled that may already be in Kafka.
+    var livePossiblyPersisted = 0
     /// Replayed records reported on, whatever the verdict.
     var replaySettled = 0
     var lastError: String?
@@ -24,6 +28,7 @@ struct Settlement: Sendable {
         case .spill(let pending):
             spill.records.append(pending)
             spill.bytes += pending.size
+            if pending.record.possiblyPersisted { livePossiblyPersisted += 1 }
         case .deadLetter(let pending, let reason):
             deadLetters.append(DeadLetter(pending: pending, reason: reason))
         case .replayAcknowledged(let id):
@@ -32,8 +37,9 @@ struct Settlement: Sendable {
         case .replayDeadLetter(let id, let reason):
             replayDeadLetters.append((id, reason))
             replaySettled += 1
-        case .replayRetry(let id):
+        case .replayRetry(let id, let possiblyPersisted):
             replayFailed.append(id)
+            if possiblyPersisted { replayPossiblyPersisted.append(id) }
             replaySettled += 1
         }
         if case .failure(let reason)? = verdict.outcome { lastError = reason }

@@ -191,7 +191,8 @@ struct PipelineState: Sendable {
             }
         }
         ledger.replayInFlight -= settlement.replaySettled
-        replay.settle(acks: settlement.replayAcks, deadLetters: settlement.replayDeadLetters, failed: settlement.replayFailed)
+        ledger.countPossiblyPersisted(settlement.livePossiblyPersisted)
+        replay.settle(acks: settlement.replayAcks, deadLetters: settlement.replayDeadLetters, failed: settlement.replayFailed, possiblyPersisted: settlement.replayPossiblyPersisted)
         if let error = settlement.lastError { lastError = error }
     }
 
@@ -205,7 +206,7 @@ struct PipelineState: Sendable {
     /// refused ones to the dead-letter area, and from `unsentFrom` on nothing sent.
     mutating func replaySent(_ sent: Int, deadLetters: [(id: Int64, reason: String)], unsentFrom: Int64?) {
         ledger.replayInFlight += sent
-        replay.settle(acks: [], deadLetters: deadLetters, failed: [])
+        replay.settle(acks: [], deadLetters: deadLetters, failed: [], possiblyPersisted: [])
         if let unsentFrom { replay.unsent(from: unsentFrom) }
     }
 
@@ -226,9 +227,17 @@ struct PipelineState: Sendable {
         return idle
     }
 
-    mutating func takeCommands() -> DeliveryLoopCommands {
+    /// What the delivery loop acts on this round: commands (taken), and what it
+    /// needs to know of the rest of the pipeline.
+    mutating func startDeliveryRound() -> DeliveryRound {
         defer { commands = DeliveryLoopCommands() }
-        return commands
+        return DeliveryRound(
+            commands: commands,
+            running: lifecycle.deliveryLoopRuns,
+            backlog: spoolBacklog,
+            replayPaused: replay.paused,
+            replayConfiguration: replay.configuration
+        )
     }
 
     mutating func publishBreaker(_ snapshot: BreakerSnapshot) {
@@ -352,6 +361,11 @@ struct PipelineState: Sendable {
         publishSpoolTotals(totals)
     }
 
+    /// Replayed records were marked possibly persisted in the spool; `count` were not marked before.
+    mutating func spoolMarkedPossiblyPersisted(_ count: Int) {
+        ledger.countPossiblyPersisted(count)
+    }
+
     /// Replayed records Kafka refused were moved to the spool's dead-letter area.
     mutating func spoolMovedToDeadLetters(_ count: Int, totals: SpoolTotals) {
         ledger.countDeadLettered(count)
@@ -369,13 +383,13 @@ struct PipelineState: Sendable {
         replay.mayReadFromOldest(replayInFlight: ledger.replayInFlight)
     }
 
-    mutating func offerReplay(_ records: [SpooledRecord], rate: Double) {
+    mutating func offerReplay(_ records: [SpooledRecord]) {
         replay.offer(records)
-        replay.setRate(rate)
     }
 
-    mutating func setReplayRate(_ rate: Double) {
-        replay.setRate(rate)
+    /// The replay controller's decision, for the replay reader and status pages.
+    mutating func publishReplayControl(rate: Double, phase: ReplayPhase) {
+        replay.setControl(rate: rate, phase: phase)
     }
 
     /// Whether the spool loop has written out everything and may close the spool.
@@ -445,4 +459,15 @@ struct RecordCount: Sendable, Hashable {
 struct DeliveryLoopCommands: Sendable {
     var mode: BreakerMode?
     var probe: (succeeded: Bool, detail: String)?
+}
+
+/// What the delivery loop reads of the shared state at the start of a round.
+struct DeliveryRound: Sendable {
+    var commands: DeliveryLoopCommands
+    /// Shutdown has not begun.
+    var running: Bool
+    /// The spool holds records ready to replay.
+    var backlog: Bool
+    var replayPaused: Bool
+    var replayConfiguration: ReplayConfiguration
 }

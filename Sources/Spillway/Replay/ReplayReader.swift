@@ -16,7 +16,8 @@ struct ReplayReader {
 
     init(core: PipelineCore) {
         self.core = core
-        throttle = ReplayThrottle(configuration: core.configuration.replay, now: .now)
+        let replay = core.configuration.replay
+        throttle = ReplayThrottle(recordsPerSecond: replay.minRecordsPerSecond, bytesPerSecond: replay.bytesPerSecond, batchSize: replay.batchSize, now: .now)
     }
 
     /// Carries out Kafka's verdicts on replayed records.
@@ -28,6 +29,14 @@ struct ReplayReader {
                 try spool.countFailedAttempts(ids: failed)
             } catch {
                 logProblem("attempts", "could not count replay attempts in the spool", error)
+            }
+        }
+        if !bookkeeping.possiblyPersisted.isEmpty {
+            do {
+                let marked = try spool.markPossiblyPersisted(ids: bookkeeping.possiblyPersisted)
+                core.state.withLockedValue { $0.spoolMarkedPossiblyPersisted(marked) }
+            } catch {
+                logProblem("mark", "could not mark replayed records as possibly persisted in the spool", error)
             }
         }
         if !acks.isEmpty {
@@ -59,20 +68,20 @@ struct ReplayReader {
         }
     }
 
-    /// Tops up the delivery loop's replay outbox, no faster than the throttle allows.
+    /// Tops up the delivery loop's replay outbox, no faster than the rate the
+    /// replay controller allows.
     mutating func replay(from spool: Spool?) {
         guard let spool else { return }
         let now = ContinuousClock.now
-        let (wanted, outboxCount, inFlight, rewind, configuration) = core.state.withLockedValue { state in
-            (state.replay.wanted, state.replay.outbox.count, state.ledger.replayInFlight, state.takeReplayRewind(), state.replay.configuration)
+        let (wanted, outboxCount, inFlight, rewind, configuration, rate) = core.state.withLockedValue { state in
+            (state.replay.wanted, state.replay.outbox.count, state.ledger.replayInFlight, state.takeReplayRewind(), state.replay.configuration, state.replay.rate)
         }
         guard wanted else {
             replaying = false
             if let rewind { cursor = min(cursor, rewind - 1) }
-            core.state.withLockedValue { $0.setReplayRate(0) }
             return
         }
-        if throttle.configuration != configuration { throttle.configuration = configuration }
+        throttle.setRate(recordsPerSecond: max(rate, configuration.minRecordsPerSecond), bytesPerSecond: configuration.bytesPerSecond)
         if !replaying {
             replaying = true
             throttle.restart(at: now)
@@ -81,12 +90,7 @@ struct ReplayReader {
             }
         }
         if let rewind { cursor = min(cursor, rewind - 1) }
-        guard spool.totals.readyCount > 0, outboxCount == 0, inFlight < configuration.batchSize else {
-            // Nothing left to replay reads as 0/s, not as the rate the throttle would allow.
-            let rate = spool.totals.readyCount > 0 || inFlight > 0 ? throttle.currentRate(at: now) : 0
-            core.state.withLockedValue { $0.setReplayRate(rate) }
-            return
-        }
+        guard spool.totals.readyCount > 0, outboxCount == 0, inFlight < configuration.batchSize else { return }
         let allowed = throttle.available(at: now, limit: configuration.batchSize - inFlight)
         guard allowed > 0 else { return }
         do {
@@ -99,8 +103,7 @@ struct ReplayReader {
             }
             throttle.consume(records: records.count, bytes: records.reduce(0) { $0 + $1.record.payloadSize })
             cursor = last.id
-            let rate = throttle.currentRate(at: now)
-            core.state.withLockedValue { $0.offerReplay(records, rate: rate) }
+            core.state.withLockedValue { $0.offerReplay(records) }
             core.client.wakeUp()
         } catch {
             logProblem("read", "could not read the spool for replay", error)

@@ -18,13 +18,16 @@ struct ReplayState: Sendable {
     private(set) var deadLetters: [(id: Int64, reason: String)] = []
     /// Sent and not taken (a failure or a purge): their failed attempts are counted in the spool.
     private(set) var failed: [Int64] = []
+    /// Of those, the ones whose request was on the wire: marked possibly persisted in the spool.
+    private(set) var possiblyPersisted: [Int64] = []
     /// Read the spool again from this id once nothing is in flight (a failed,
     /// purged or discarded replay): those records were never acknowledged.
     private(set) var rewind: Int64?
     /// Operators' ceilings, changeable while running.
     private(set) var configuration: ReplayConfiguration
-    /// Records per second allowed right now, as status pages show it; 0 when idle.
+    /// Records per second the replay controller allows now, and what it is doing.
     private(set) var rate: Double = 0
+    private(set) var phase = ReplayPhase.idle
 
     init(configuration: ReplayConfiguration) {
         self.configuration = configuration
@@ -51,8 +54,9 @@ struct ReplayState: Sendable {
         self.configuration = configuration
     }
 
-    mutating func setRate(_ rate: Double) {
+    mutating func setControl(rate: Double, phase: ReplayPhase) {
         self.rate = rate
+        self.phase = phase
     }
 
     /// Records read for replay. If replay stopped meanwhile they are not kept
@@ -84,10 +88,11 @@ struct ReplayState: Sendable {
     }
 
     /// Kafka's verdicts on replayed records; failed ones are read again from the oldest.
-    mutating func settle(acks newAcks: [Int64], deadLetters newDeadLetters: [(id: Int64, reason: String)], failed newFailed: [Int64]) {
+    mutating func settle(acks newAcks: [Int64], deadLetters newDeadLetters: [(id: Int64, reason: String)], failed newFailed: [Int64], possiblyPersisted newPossiblyPersisted: [Int64]) {
         acks += newAcks
         deadLetters += newDeadLetters
         failed += newFailed
+        possiblyPersisted += newPossiblyPersisted
         if let oldest = newFailed.min() { rewindTo(oldest) }
     }
 
@@ -96,8 +101,9 @@ struct ReplayState: Sendable {
         var acks: [Int64]
         var deadLetters: [(id: Int64, reason: String)]
         var failed: [Int64]
+        var possiblyPersisted: [Int64]
 
-        var isEmpty: Bool { acks.isEmpty && deadLetters.isEmpty && failed.isEmpty }
+        var isEmpty: Bool { acks.isEmpty && deadLetters.isEmpty && failed.isEmpty && possiblyPersisted.isEmpty }
     }
 
     /// The verdicts so far, taken and cleared at once.
@@ -106,11 +112,12 @@ struct ReplayState: Sendable {
             acks.removeAll(keepingCapacity: true)
             deadLetters.removeAll(keepingCapacity: true)
             failed.removeAll(keepingCapacity: true)
+            possiblyPersisted.removeAll(keepingCapacity: true)
         }
-        return Bookkeeping(acks: acks, deadLetters: deadLetters, failed: failed)
+        return Bookkeeping(acks: acks, deadLetters: deadLetters, failed: failed, possiblyPersisted: possiblyPersisted)
     }
 
-    var hasBookkeeping: Bool { !acks.isEmpty || !deadLetters.isEmpty || !failed.isEmpty }
+    var hasBookkeeping: Bool { !acks.isEmpty || !deadLetters.isEmpty || !failed.isEmpty || !possiblyPersisted.isEmpty }
 
     /// The id to read from again, once nothing of the replay is in flight or waiting.
     mutating func takeRewind(replayInFlight: Int) -> Int64? {

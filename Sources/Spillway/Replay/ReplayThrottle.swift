@@ -1,51 +1,44 @@
-/// A token bucket on two budgets (records and bytes) whose rate ramps from a
-/// fraction of the ceiling to all of it. Pure: time comes in as an argument.
+/// A token bucket on two budgets, records and bytes, at a rate its owner sets
+/// (the replay controller's, or a fixed one). At most a tenth of a second's
+/// worth of burst. Pure: time comes in as an argument.
 package struct ReplayThrottle: Sendable {
     package typealias Instant = ContinuousClock.Instant
 
-    var configuration: ReplayConfiguration
-    private var started: Instant
+    private(set) var recordsPerSecond: Double
+    private(set) var bytesPerSecond: Double
+    /// Most records read at once.
+    private let batchSize: Int
     private var lastRefill: Instant
-    private var recordTokens: Double
-    private var byteTokens: Double
+    private var recordTokens: Double = 0
+    private var byteTokens: Double = 0
 
-    package init(configuration: ReplayConfiguration, now: Instant) {
-        self.configuration = configuration
-        started = now
+    package init(recordsPerSecond: Double, bytesPerSecond: Double, batchSize: Int, now: Instant) {
+        self.recordsPerSecond = recordsPerSecond
+        self.bytesPerSecond = bytesPerSecond
+        self.batchSize = batchSize
+        lastRefill = now
+    }
+
+    /// Changes the rate from now on; tokens already earned are kept, within the new burst.
+    package mutating func setRate(recordsPerSecond: Double, bytesPerSecond: Double) {
+        self.recordsPerSecond = recordsPerSecond
+        self.bytesPerSecond = bytesPerSecond
+    }
+
+    /// Starts empty, as after every outage.
+    package mutating func restart(at now: Instant) {
         lastRefill = now
         recordTokens = 0
         byteTokens = 0
     }
 
-    /// The fraction of the ceilings allowed `elapsed` after replay started.
-    func rampFraction(at now: Instant) -> Double {
-        let elapsed = now - started
-        guard configuration.rampDuration > .zero, elapsed < configuration.rampDuration else { return 1 }
-        let progress = elapsed / configuration.rampDuration
-        return configuration.rampStartFraction + (1 - configuration.rampStartFraction) * progress
-    }
-
-    /// Records per second allowed right now.
-    func currentRate(at now: Instant) -> Double {
-        configuration.recordsPerSecond * rampFraction(at: now)
-    }
-
-    /// Restarts the ramp, as after every outage.
-    mutating func restart(at now: Instant) {
-        started = now
-        lastRefill = now
-        recordTokens = 0
-        byteTokens = 0
-    }
-
-    /// How many records may be read now (at most `limit`); at most one batch of burst.
+    /// How many records may be read now (at most `limit`).
     package mutating func available(at now: Instant, limit: Int) -> Int {
-        let seconds = (now - lastRefill).inSeconds
+        let seconds = max(0, (now - lastRefill).inSeconds)
         lastRefill = now
-        let fraction = rampFraction(at: now)
-        let burst = Double(max(1, min(configuration.batchSize, Int(configuration.recordsPerSecond / 10))))
-        recordTokens = min(burst, recordTokens + seconds * configuration.recordsPerSecond * fraction)
-        byteTokens = min(configuration.bytesPerSecond / 10 + 1, byteTokens + seconds * configuration.bytesPerSecond * fraction)
+        let recordBurst = Double(max(1, min(batchSize, Int(recordsPerSecond / 10))))
+        recordTokens = min(recordBurst, recordTokens + seconds * recordsPerSecond)
+        byteTokens = min(bytesPerSecond / 10 + 1, byteTokens + seconds * bytesPerSecond)
         guard byteTokens > 0 else { return 0 }
         return max(0, min(limit, Int(recordTokens)))
     }

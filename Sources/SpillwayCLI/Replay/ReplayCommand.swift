@@ -102,8 +102,8 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         defer { interrupts.forEach { $0.cancel() } }
 
-        let replayConfiguration = ReplayConfiguration(recordsPerSecond: rate, bytesPerSecond: maxBytesPerSec, rampStartFraction: 1, rampDuration: .zero, batchSize: batchSize)
-        var engine = ReplayEngine(producer: producer, throttle: ReplayThrottle(configuration: replayConfiguration, now: .now), batchSize: batchSize, stop: stop)
+        let throttle = ReplayThrottle(recordsPerSecond: rate, bytesPerSecond: maxBytesPerSec, batchSize: batchSize, now: .now)
+        var engine = ReplayEngine(producer: producer, throttle: throttle, batchSize: batchSize, stop: stop)
         var progress = ProgressReporter(verb: "replayed", total: source.remaining, enabled: true)
         let summary = try engine.run(&source, progress: &progress)
         progress.finish(summary.delivered + summary.deadLettered)

@@ -97,6 +97,12 @@ public enum SettingsKeys {
         SettingsKey("breaker.jitter", .double, "random spread of the open interval (0-1)", current: { "\($0.pipeline.breaker.jitter)" }) { s, v throws(ServiceSettingsError) in
             s.pipeline.breaker.jitter = try v.double("breaker.jitter")
         },
+        SettingsKey("breaker.probe_interval_ms", .int, "while open, probe Kafka this often", current: { ms($0.pipeline.breaker.probeInterval) }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.breaker.probeInterval = .milliseconds(try v.int("breaker.probe_interval_ms"))
+        },
+        SettingsKey("breaker.probe_max_interval_ms", .int, "cap on the probe interval as probes keep failing", current: { ms($0.pipeline.breaker.probeMaxInterval) }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.breaker.probeMaxInterval = .milliseconds(try v.int("breaker.probe_max_interval_ms"))
+        },
         SettingsKey("breaker.half_open_trial_calls", .int, "trial records while half-open", current: { "\($0.pipeline.breaker.halfOpenTrialCalls)" }) { s, v throws(ServiceSettingsError) in
             s.pipeline.breaker.halfOpenTrialCalls = try v.int("breaker.half_open_trial_calls")
         },
@@ -118,11 +124,8 @@ public enum SettingsKeys {
         SettingsKey("replay.bytes_per_second", .double, "replay ceiling, bytes/s", current: { "\($0.pipeline.replay.bytesPerSecond)" }) { s, v throws(ServiceSettingsError) in
             s.pipeline.replay.bytesPerSecond = try v.double("replay.bytes_per_second")
         },
-        SettingsKey("replay.ramp_start_fraction", .double, "replay starts at this fraction of the ceilings", current: { "\($0.pipeline.replay.rampStartFraction)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.replay.rampStartFraction = try v.double("replay.ramp_start_fraction")
-        },
-        SettingsKey("replay.ramp_ms", .int, "time to reach the full ceilings", current: { ms($0.pipeline.replay.rampDuration) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.replay.rampDuration = .milliseconds(try v.int("replay.ramp_ms"))
+        SettingsKey("replay.min_records_per_second", .double, "replay floor, records/s; the adaptive rate never goes below it", current: { "\($0.pipeline.replay.minRecordsPerSecond)" }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.replay.minRecordsPerSecond = try v.double("replay.min_records_per_second")
         },
         SettingsKey("replay.batch_size", .int, "records read per replay batch", current: { "\($0.pipeline.replay.batchSize)" }) { s, v throws(ServiceSettingsError) in
             s.pipeline.replay.batchSize = try v.int("replay.batch_size")

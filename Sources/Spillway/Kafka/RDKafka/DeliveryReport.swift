@@ -6,4 +6,13 @@ package struct DeliveryReport: Sendable {
     package var opaque: UInt
     /// `nil` on success.
     package var error: rd_kafka_resp_err_t?
+    /// A failed record whose request was on the wire: the broker may have stored
+    /// it (librdkafka's `RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED`).
+    package var possiblyPersisted = false
+
+    package init(opaque: UInt, error: rd_kafka_resp_err_t?, possiblyPersisted: Bool = false) {
+        self.opaque = opaque
+        self.error = error
+        self.possiblyPersisted = possiblyPersisted
+    }
 }

@@ -36,17 +36,21 @@ package final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_destroy(handle)
     }
 
-    /// Hands one record to librdkafka, copying its bytes. Never blocks.
-    package func produce(_ record: Record, opaque: UInt) -> ProduceResult {
+    /// Hands one record to librdkafka, copying its bytes, with `extraHeader`
+    /// after its own headers. Never blocks.
+    package func produce(_ record: Record, opaque: UInt, extraHeader: RecordHeader? = nil) -> ProduceResult {
         var headers: OpaquePointer?
-        if !record.headers.isEmpty {
+        if !record.headers.isEmpty || extraHeader != nil {
             // VTYPE_HEADERS with our own list: inline VTYPE_HEADER double-frees on failure in 2.0.2 (librdkafka #4627).
-            headers = rd_kafka_headers_new(record.headers.count)
-            for header in record.headers {
+            let list = rd_kafka_headers_new(record.headers.count + 1)
+            func add(_ header: RecordHeader) {
                 header.value.withUnsafeBytes { value in
-                    _ = rd_kafka_header_add(headers, header.name, -1, value.baseAddress, value.count)
+                    _ = rd_kafka_header_add(list, header.name, -1, value.baseAddress, value.count)
                 }
             }
+            record.headers.forEach(add)
+            extraHeader.map(add)
+            headers = list
         }
         let error: OpaquePointer? = record.topic.withCString { topic in
             record.value.withUnsafeBytes { value in
@@ -111,9 +115,11 @@ package final class RDKafkaClient: @unchecked Sendable {
             case RD_KAFKA_EVENT_DR:
                 while let message = rd_kafka_event_message_next(event) {
                     let code = message.pointee.err
+                    let failed = code != RD_KAFKA_RESP_ERR_NO_ERROR
                     reports(DeliveryReport(
                         opaque: UInt(bitPattern: message.pointee._private),
-                        error: code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : code
+                        error: failed ? code : nil,
+                        possiblyPersisted: failed && rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED
                     ))
                 }
             case RD_KAFKA_EVENT_ERROR:
@@ -142,9 +148,14 @@ package final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_queue_yield(queue)
     }
 
-    /// Takes back every record librdkafka holds; they come back as delivery reports with a purge error.
-    package func purge() {
-        rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING)
+    /// Takes back the records librdkafka has not sent yet; they come back as
+    /// delivery reports with a purge error. With `inFlightToo`, also those whose
+    /// requests are on the wire (at shutdown): the broker may have stored them, so
+    /// they come back possibly persisted. Without it, those finish or time out on
+    /// their own, which is what keeps a breaker opening from duplicating them.
+    package func purge(inFlightToo: Bool = false) {
+        let flags = RD_KAFKA_PURGE_F_QUEUE | (inFlightToo ? RD_KAFKA_PURGE_F_INFLIGHT : 0) | RD_KAFKA_PURGE_F_NON_BLOCKING
+        rd_kafka_purge(handle, Int32(flags))
     }
 
     /// Asks the cluster for metadata. Blocks up to `timeout`; call it off the dispatcher thread.
