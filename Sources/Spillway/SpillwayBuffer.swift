@@ -34,7 +34,7 @@ public final class SpillwayBuffer: Service, Sendable {
         partition: Int32? = nil
     ) -> Disposition {
         let size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
-        if let rejection = rejection(topic: topic, size: size) {
+        if let rejection = rejection(topic: topic, size: size, partition: partition) {
             core.state.withLockedValue { $0.ledger.rejected[rejection.code, default: 0] += 1 }
             return .rejected(rejection)
         }
@@ -63,7 +63,7 @@ public final class SpillwayBuffer: Service, Sendable {
         for (index, outgoing) in records.enumerated() {
             let record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
             let size = record.payloadSize
-            if let rejection = rejection(topic: record.topic, size: size) {
+            if let rejection = rejection(topic: record.topic, size: size, partition: record.partition) {
                 dispositions[index] = .rejected(rejection)
                 rejections.append(rejection.code)
             } else {
@@ -86,15 +86,8 @@ public final class SpillwayBuffer: Service, Sendable {
         return dispositions.map { $0! }
     }
 
-    private func rejection(topic: String, size: Int) -> Rejection? {
-        if let problem = TopicName.problem(with: topic) {
-            return .invalidTopic(topic, why: problem)
-        }
-        let recordBytes = size - topic.utf8.count
-        if recordBytes > configuration.maxRecordBytes {
-            return .recordTooLarge(size: recordBytes, limit: configuration.maxRecordBytes)
-        }
-        return nil
+    private func rejection(topic: String, size: Int, partition: Int32?) -> Rejection? {
+        Rejection.check(topic: topic, payloadSize: size, partition: partition, maxRecordBytes: configuration.maxRecordBytes)
     }
 
     /// Counts input refused before `send` (by the HTTP ingest: a topic in the path
