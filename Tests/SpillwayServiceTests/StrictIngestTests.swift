@@ -103,6 +103,23 @@ import Testing
         try await harness.stop()
     }
 
+    /// librdkafka takes a header name as a C string: a NUL in it would cut the name short in Kafka.
+    @Test func headerNamesKafkaCannotCarryAreRefused() async throws {
+        let harness = try ServiceHarness()
+        try await harness.server.ingestApplication.test(.router) { client in
+            let body = #"[{"value":"a","headers":{"a\u0000b":"v"}},{"value":"b","headers":[{"name":"","value":"v"}]},{"value":"c","headers":{"ok":"v"}}]"#
+            try await client.execute(uri: "/v1/topics/names/records", method: .post, headers: Self.json, body: ByteBuffer(body)) { response in
+                #expect(response.status == .accepted)
+                let rejections = response.json()["rejections"] as? [[String: Any]] ?? []
+                #expect(rejections.map { $0["index"] as? Int } == [0, 1])
+                #expect((rejections.first?["reason"] as? String)?.contains("NUL") == true, "\(rejections)")
+            }
+        }
+        try await harness.waitFor("delivered") { $0.ledger.delivered == 1 }
+        #expect(try harness.readTopic("names").first?.headers == ["ok": Array("v".utf8)])
+        try await harness.stop()
+    }
+
     // MARK: Item 2: strict base64
 
     @Test func base64IsStrictEverywhere() async throws {

@@ -125,6 +125,7 @@ package struct IngestRecord: Sendable, Equatable {
                 guard case .string(let value) = member.value.kind else {
                     throw shape("headers.\(member.name.prefix(100)): expected a string, found \(member.value.typeName)")
                 }
+                try checkHeaderName(member.name)
                 headers.append(RecordHeader(name: member.name, value: Array(value.utf8)))
             }
             return headers
@@ -156,11 +157,22 @@ package struct IngestRecord: Sendable, Equatable {
                 }
                 guard let name else { throw shape("headers[\(index)]: missing field \"name\"") }
                 guard let value else { throw shape("headers[\(index)]: missing field \"value\"") }
+                try checkHeaderName(name)
                 headers.append(RecordHeader(name: name, value: try bytes(value, encoding, "header \(name.prefix(100))")))
             }
             return headers
         default:
             throw shape("headers: expected an object or an array, found \(json.typeName)")
+        }
+    }
+
+    /// Kafka needs a name, and librdkafka takes it as a C string: a NUL would cut it short.
+    private static func checkHeaderName(_ name: String) throws(Problem) {
+        if name.isEmpty {
+            throw Problem(kind: .content, description: "a header has an empty name; Kafka headers need one")
+        }
+        if name.utf8.contains(0) {
+            throw Problem(kind: .content, description: "a header name holds a NUL character (\\u0000), at which Kafka clients would cut it short")
         }
     }
 
