@@ -4,8 +4,8 @@ import SpillwaySpool
 /// The body of `POST /v1/topics/{topic}/records`: a JSON array of records (a
 /// single record object is a batch of one), or NDJSON, one record object per
 /// line. Each record follows `IngestRecord.Schema.batch`.
-enum NativeBatch {
-    static let contentTypes = ["application/json", "application/x-ndjson"]
+package enum NativeBatch {
+    package static let contentTypes = ["application/json", "application/x-ndjson"]
 
     /// Parses the body into records for `topic`, or a per-index reason. A body
     /// that is not the format it claims, or a record of the wrong shape, fails
@@ -13,7 +13,7 @@ enum NativeBatch {
     /// (bad base64) is refused alone.
     /// - Parameter mediaType: the request's content type without parameters;
     ///   without one, a body that is one JSON value is JSON, anything else NDJSON.
-    static func decode(_ body: [UInt8], topic: String, mediaType: String?) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
+    package static func decode(_ body: [UInt8], topic: String, mediaType: String?) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
         let items: [Result<IngestRecord, IngestRecord.Problem>]
         switch mediaType {
         case "application/json":
@@ -97,6 +97,6 @@ enum NativeBatch {
 }
 
 /// Why one record of a batch was not taken.
-struct IngestRejection: Error, Sendable, Equatable {
-    var reason: String
+package struct IngestRejection: Error, Sendable, Equatable {
+    package var reason: String
 }

@@ -3,8 +3,8 @@ import SpillwaySpool
 
 /// Confluent REST Proxy v2 produce: `POST /topics/{topic}` with
 /// `application/vnd.kafka.{json,binary}.v2+json`, so existing REST Proxy clients can point at Spillway.
-enum RestProxyProduce {
-    enum Format {
+package enum RestProxyProduce {
+    package enum Format {
         /// Keys and values are any JSON; Kafka gets their text exactly as the request wrote it.
         case json
         /// Keys and values are base64 strings (RFC 4648, strictly).
@@ -56,7 +56,7 @@ enum RestProxyProduce {
     static let contentTypes = ["application/vnd.kafka.json.v2+json", "application/vnd.kafka.binary.v2+json", "application/vnd.kafka.v2+json", "application/json"]
 
     /// The embedded format named by a request's content type, or `nil` when Spillway does not support it.
-    static func format(contentType: String?) -> Format? {
+    package static func format(contentType: String?) -> Format? {
         guard let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
         switch type {
         case "application/vnd.kafka.binary.v2+json": return .binary
@@ -67,7 +67,7 @@ enum RestProxyProduce {
 
     /// `{"records": [{"key"?, "value"?, "partition"?}, …]}`. Other top-level fields
     /// (REST Proxy's schema ids, say) and other record fields are ignored, as REST Proxy does.
-    static func decode(_ body: [UInt8], topic: String, format: Format) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
+    package static func decode(_ body: [UInt8], topic: String, format: Format) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
         let document: RawJSON
         do {
             document = try RawJSONParser.parse(body)
