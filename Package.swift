@@ -133,6 +133,22 @@ let package = Package(
             path: "tools/chaos"
         ),
 
+        // Seeded mutation fuzzing of the ingest decoders and routes, against a real pipeline (CI: 60 s).
+        .executableTarget(
+            name: "spillway-fuzz",
+            dependencies: [
+                "Spillway", "SpillwayService", "SpillwaySpool", "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "tools/fuzz",
+            exclude: ["corpus"]
+        ),
+
         // Spool throughput against a raw sqlite3 loop, in the same run.
         .executableTarget(
             name: "spool-benchmark",

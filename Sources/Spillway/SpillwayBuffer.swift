@@ -37,7 +37,7 @@ public final class SpillwayBuffer: Service, Sendable {
         partition: Int32? = nil
     ) -> Disposition {
         var size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
-        if let rejection = rejection(topic: topic, size: size) {
+        if let rejection = rejection(topic: topic, size: size, partition: partition) {
             core.state.withLockedValue { $0.reject(rejection.code) }
             return .rejected(rejection)
         }
@@ -66,7 +66,7 @@ public final class SpillwayBuffer: Service, Sendable {
         for (index, outgoing) in records.enumerated() {
             var record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
             var size = record.payloadSize
-            if let rejection = rejection(topic: record.topic, size: size) {
+            if let rejection = rejection(topic: record.topic, size: size, partition: record.partition) {
                 dispositions[index] = .rejected(rejection)
                 rejections.append(rejection.code)
             } else {
@@ -92,15 +92,8 @@ public final class SpillwayBuffer: Service, Sendable {
         return header.name.utf8.count + header.value.count
     }
 
-    private func rejection(topic: String, size: Int) -> Rejection? {
-        if let problem = TopicName.problem(with: topic) {
-            return .invalidTopic(topic, why: problem)
-        }
-        let recordBytes = size - topic.utf8.count
-        if recordBytes > configuration.maxRecordBytes {
-            return .recordTooLarge(size: recordBytes, limit: configuration.maxRecordBytes)
-        }
-        return nil
+    private func rejection(topic: String, size: Int, partition: Int32?) -> Rejection? {
+        Rejection.check(topic: topic, payloadSize: size, partition: partition, maxRecordBytes: configuration.maxRecordBytes)
     }
 
     /// Counts input refused before `send` (by the HTTP ingest: a topic in the path
@@ -158,7 +151,7 @@ public final class SpillwayBuffer: Service, Sendable {
                 ledger: state.ledger,
                 breaker: state.breaker,
                 spool: state.spoolTotals,
-                spoolAvailable: state.spoolAvailable,
+                spoolAvailable: state.spoolOpen,
                 replayPaused: state.replay.paused,
                 replayRate: state.replay.phase.isReplaying ? state.replay.rate : 0,
                 replayPhase: state.replay.phase,

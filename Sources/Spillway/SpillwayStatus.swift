@@ -7,6 +7,7 @@ public struct SpillwayStatus: Sendable {
     public var breaker: BreakerSnapshot
     /// The spool's counts as of its last write (`nil` figures when it is unavailable).
     public var spool: SpoolTotals
+    /// The spool is open and writable (not before its first opening succeeded).
     public var spoolAvailable: Bool
     public var replayPaused: Bool
     /// The replay rate allowed right now (records/s), 0 when not replaying.

@@ -1,5 +1,10 @@
 import CSQLite
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 
 extension Spool {
@@ -30,17 +35,20 @@ extension Spool {
             // An empty file is no spool; only commands that may create one turn it into one.
             throw .notASpool(path: path, detail: "the file is empty")
         }
+        // A spool this process cannot write would take records and lose them: refuse it now, saying why.
+        if let problem = writabilityProblem(path) {
+            throw .notWritable(path: path, detail: problem)
+        }
         let lock = try SpoolLock(spoolPath: path)
         do {
-            return try openLocked(configuration, lock: lock, quarantinedPath: nil, logger: logger)
-        } catch let error where options.quarantineCorrupt && error.isCorruptFile {
-            let movedTo = try quarantine(path, reason: "\(error)", logger: logger)
             do {
+                return try openLocked(configuration, lock: lock, quarantinedPath: nil, logger: logger)
+            } catch let error where options.quarantineCorrupt && error.isCorruptFile {
+                let movedTo = try quarantine(path, reason: "\(error)", logger: logger)
                 return try openLocked(configuration, lock: lock, quarantinedPath: movedTo, logger: logger)
-            } catch {
-                throw error.asSpoolError(path: path)
             }
         } catch {
+            lock.abandon()
             throw error.asSpoolError(path: path)
         }
     }
@@ -51,7 +59,12 @@ extension Spool {
         guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path: path) }
         try refuseDirectory(path)
         do {
-            let connection = try SQLiteConnection(path: path, mode: .readOnly)
+            // Without a write-ahead log, no writer has the file open and everything is in
+            // the file itself: read it as immutable, which creates no `-wal`/`-shm` files
+            // (a folder we cannot write, or files left owned by whoever ran this).
+            // With one, read through it, as SQLite must to see a running writer's commits.
+            let hasLog = FileManager.default.fileExists(atPath: path + "-wal")
+            let connection = try SQLiteConnection(path: path, mode: hasLog ? .readOnly : .immutable)
             try connection.execute("PRAGMA busy_timeout = 5000")
             _ = try verifyApplicationID(connection, path: path, allowEmpty: false)
             try checkIntegrity(connection, integrityCheck, path: path)
@@ -72,6 +85,9 @@ extension Spool {
     private static func openLocked(_ configuration: SpoolConfiguration, lock: SpoolLock, quarantinedPath: String?, logger: Logger) throws -> Spool {
         let path = configuration.path
         let connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
+        if connection.isReadOnly {
+            throw SpoolError.notWritable(path: path, detail: writabilityProblem(path) ?? Self.readOnlyFile)
+        }
         try connection.execute("PRAGMA busy_timeout = 5000")
         let isEmpty = try verifyApplicationID(connection, path: path, allowEmpty: true)
         // Integrity first: damaged pages can masquerade as anything, a future schema included.
@@ -96,7 +112,47 @@ extension Spool {
         if !applied.isEmpty {
             logger.info("spool schema migrated", metadata: ["spool": "\(path)", "versions": "\(applied)"])
         }
+        try probeWrite(connection, path: path)
         return try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
+    }
+
+    /// Writes in a transaction that is rolled back: opening can succeed on a file
+    /// SQLite may only read (a stale `-shm` of another user, say); this cannot.
+    private static func probeWrite(_ connection: SQLiteConnection, path: String) throws {
+        do {
+            try connection.execute("BEGIN IMMEDIATE; UPDATE spool_totals SET next_id = next_id WHERE singleton = 1;")
+            connection.rollback()
+        } catch {
+            connection.rollback()
+            if error.isPrimary(SQLITE_READONLY) || error.isPrimary(SQLITE_CANTOPEN) || error.isPrimary(SQLITE_PERM) {
+                throw SpoolError.notWritable(path: path, detail: writabilityProblem(path) ?? "a test write failed: \(error.message)")
+            }
+            throw error
+        }
+    }
+
+    static let readOnlyFile = "the file is read-only for this process (its mode or owner, or a read-only mount); "
+        + "a spool that cannot take records would lose them, so it is not used: make it writable by this user"
+
+    /// Why this process could not write the spool at `path`, or `nil` when it can,
+    /// as far as permissions tell (`access` heeds mode, owner, read-only mounts and
+    /// immutable files, for root too).
+    static func writabilityProblem(_ path: String) -> String? {
+        func writable(_ target: String) -> Bool {
+            faccessat(AT_FDCWD, target, W_OK, AT_EACCESS) == 0
+        }
+        let files = FileManager.default
+        if files.fileExists(atPath: path), !writable(path) { return readOnlyFile }
+        let sideFiles = [path + "-wal", path + "-shm", path + ".lock"]
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        if !files.fileExists(atPath: path) || sideFiles.contains(where: { !files.fileExists(atPath: $0) }), !writable(folder) {
+            return "its folder \(folder) is not writable for this process, and SQLite must create files there "
+                + "(the write-ahead log, the lock file): make the folder writable by this user"
+        }
+        if let stale = sideFiles.first(where: { files.fileExists(atPath: $0) && !writable($0) }) {
+            return "\(stale) is read-only for this process (left by another user?): remove it, or make it writable by this user"
+        }
+        return nil
     }
 
     /// Checks the file is ours (or empty, when allowed). Returns `true` for an empty file.
@@ -199,8 +255,19 @@ extension Error {
             if error.primaryCode == SQLITE_NOTADB { return .notASpool(path: path, detail: "not an SQLite database (or its header is damaged)") }
             if error.isCorruption { return .corrupt(path: path, detail: error.message) }
             if error.isFull { return .diskFull(path: path) }
+            if error.primaryCode == SQLITE_READONLY || error.primaryCode == SQLITE_CANTOPEN, let problem = Spool.writabilityProblem(path) {
+                return .notWritable(path: path, detail: problem)
+            }
             return .io(path: path, detail: error.description)
         }
         return .io(path: path, detail: "\(self)")
+    }
+
+    fileprivate func isPrimary(_ code: Int32) -> Bool {
+        (self as? SQLiteError)?.primaryCode == code
+    }
+
+    fileprivate var message: String {
+        (self as? SQLiteError)?.message ?? "\(self)"
     }
 }

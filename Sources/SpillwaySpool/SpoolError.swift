@@ -10,6 +10,9 @@ public enum SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(path: String, detail: String)
     /// Written by a newer Spillway; left untouched.
     case futureSchema(path: String, found: Int, supported: Int)
+    /// This process cannot write the file or its folder (mode, owner, read-only
+    /// mount): a spool that takes nothing would drop records while looking ready.
+    case notWritable(path: String, detail: String)
     /// The disk has no room: the batch was not spooled.
     case diskFull(path: String)
     /// Any other I/O failure: the batch was not spooled, the spool stays usable.
@@ -29,6 +32,8 @@ public enum SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
             return "spool at \(path) is corrupt: \(detail)"
         case let .futureSchema(path, found, supported):
             return "spool at \(path) has schema version \(found), but this spillway knows versions up to \(supported); upgrade spillway to open it"
+        case let .notWritable(path, detail):
+            return "spool at \(path) cannot be written: \(detail)"
         case let .diskFull(path):
             return "no space left on the disk holding spool \(path)"
         case let .io(path, detail):

@@ -9,14 +9,27 @@ import Darwin
 final class SpoolLock {
     let lockPath: String
     private var descriptor: Int32
+    /// This lock made `PATH.lock`: if the open fails after all (the file turns out
+    /// not to be a spool), `abandon()` removes it instead of leaving litter.
+    private let createdFile: Bool
 
     /// Takes the lock without waiting, or says who holds it.
     init(spoolPath: String) throws(SpoolError) {
         lockPath = spoolPath + ".lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw .io(path: spoolPath, detail: "cannot open lock file \(lockPath): \(String(cString: strerror(errno)))")
+        var created = true
+        var fd = open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == EEXIST {
+            created = false
+            fd = open(lockPath, O_RDWR | O_CLOEXEC)
         }
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            if errno == EACCES || errno == EPERM || errno == EROFS {
+                throw .notWritable(path: spoolPath, detail: "cannot create or open its lock file \(lockPath) (\(reason)); the spool's folder and files must be writable by this user")
+            }
+            throw .io(path: spoolPath, detail: "cannot open lock file \(lockPath): \(reason)")
+        }
+        createdFile = created
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.readPID(fd)
             close(fd)
@@ -33,6 +46,14 @@ final class SpoolLock {
         _ = ftruncate(descriptor, 0)
         close(descriptor)
         descriptor = -1
+    }
+
+    /// Releases the lock after a failed open, removing `PATH.lock` if this lock
+    /// created it: nothing is left beside a file that turned out not to be a spool.
+    func abandon() {
+        guard descriptor >= 0 else { return }
+        if createdFile { unlink(lockPath) }
+        release()
     }
 
     deinit { release() }

@@ -104,25 +104,6 @@ import Testing
         #expect(original == roundTripped)
     }
 
-    @Test func importReportsTheBadLineAndKeepsEarlierBatches() throws {
-        let directory = TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("spool.db")
-        let input = """
-            {"attempts":0,"created_at_ms":1,"id":1,"topic":"t","value":"ok","value_encoding":"utf8"}
-            {"attempts":0,"created_at_ms":1,"id":2,"topic":"t","value":"%%%","value_encoding":"base64"}
-            """
-        let result = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data(input.utf8))
-        CLI.expectOneLineError(result, containing: "-:2: value is not valid base64; imported 1 record from the lines before it, nothing from it on")
-        #expect(try Spool.openForInspection(path: path).totals.readyCount == 1)
-        let missing = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data("{\"id\":1}\n".utf8))
-        CLI.expectOneLineError(missing, containing: "-:1: missing field")
-        #expect(missing.stderr.contains("nothing was imported"))
-        #expect(try Spool.openForInspection(path: path).totals.readyCount == 1)
-        let notJSON = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data("not json\n".utf8))
-        CLI.expectOneLineError(notJSON, containing: "-:1: not valid JSON")
-    }
-
     @Test func purgeNeedsYesAndDeletesWhatItSays() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

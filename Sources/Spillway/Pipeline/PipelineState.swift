@@ -33,7 +33,11 @@ struct PipelineState: Sendable {
     private(set) var sending = false
     /// The spool holds ready records (for `fifo` ordering).
     private(set) var spoolBacklog = false
+    /// Records may go to the spool: it is open, or its first opening is under way
+    /// (the hand-off waits for it). False once an opening failed, until one works.
     private(set) var spoolAvailable = true
+    /// The spool has been opened: only then is the pipeline ready.
+    private(set) var spoolOpen = false
     private(set) var spoolTotals = SpoolTotals()
     /// The delivery loop sleeps in librdkafka's poll and wants a wake-up for new work.
     private(set) var deliveryLoopIdle = false
@@ -336,6 +340,7 @@ struct PipelineState: Sendable {
         ledger.recover(totals.count)
         publishSpoolTotals(totals)
         spoolAvailable = true
+        spoolOpen = true
         if let note {
             lastError = note
         } else if clearsError {
@@ -346,6 +351,7 @@ struct PipelineState: Sendable {
     /// The spool cannot be opened: records that cannot go to Kafka are dropped until it can.
     mutating func spoolUnavailable(_ error: String) {
         spoolAvailable = false
+        spoolOpen = false
         lastError = error
     }
 

@@ -14,6 +14,8 @@ struct ExportReplaySource: ReplaySource {
     /// Lines read and settled (acknowledged, dead-lettered, filtered, blank) past `resumeLine`.
     private var settled = Set<Int>()
     private(set) var skippedDeadLetters = 0
+    /// Creation time for records that give none.
+    private let now = Clock.nowMilliseconds()
 
     init(path: String, filter: ReplayFilter) throws {
         self.path = path
@@ -28,13 +30,13 @@ struct ExportReplaySource: ReplaySource {
         var batch: [(token: Int64, record: Record)] = []
         while batch.count < limit, let (number, line) = try reader.next() {
             if number < resumeLine { continue }
-            if line.allSatisfy(\.isWhitespace) {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                 settle([number])
                 continue
             }
             let exported: SpooledRecord
             do {
-                exported = try ExportedRecord.decode(line).spooledRecord()
+                exported = try ExportedRecord.spooledRecord(fromLine: line, maxRecordBytes: Int.max, now: now)
             } catch {
                 throw CLIError("\(path):\(number): \(error)")
             }

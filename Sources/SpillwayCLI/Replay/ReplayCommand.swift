@@ -73,7 +73,10 @@ struct ReplayCommand: AsyncParsableCommand {
             let total = perTopic.values.reduce(0) { $0 + $1.records }
             print("dry run: would send \(plural(total, "record")) from \(label); nothing was sent")
             for (name, figures) in perTopic.sorted(by: { $0.key < $1.key }) {
-                print("  \(name): \(plural(figures.records, "record")), \(ByteCount.format(figures.bytes))")
+                print("  \(name): \(plural(figures.records, "record")), \(ByteCount.format(figures.bytes)) of payload")
+            }
+            if total > 0 {
+                print("(payload: topic, key, value and headers, as Kafka gets them and --max-bytes-per-sec counts them; `spool stats` counts stored bytes, which add storage overhead)")
             }
             if total > 0 { print("at \(Int(rate)) records/s this takes at least \(Clock.age(from: 0, to: Int64(Double(total) / rate * 1000)))") }
             return

@@ -23,9 +23,9 @@ struct SpoolStatsCommand: ParsableCommand {
             ("spool", stats.path),
             ("schema version", "\(stats.schemaVersion)"),
             ("file size", "\(ByteCount.format(stats.fileBytes)) (+ write-ahead log \(ByteCount.format(stats.walBytes)))"),
-            ("ready", "\(plural(stats.readyCount, "record")), \(ByteCount.format(stats.readyBytes))"),
-            ("dead letters", "\(plural(stats.deadCount, "record")), \(ByteCount.format(stats.deadBytes))"),
-            ("evicted (lifetime)", "\(plural(stats.evictedCount, "record")), \(ByteCount.format(stats.evictedBytes))"),
+            ("ready", "\(plural(stats.readyCount, "record")), \(ByteCount.format(stats.readyBytes)) stored"),
+            ("dead letters", "\(plural(stats.deadCount, "record")), \(ByteCount.format(stats.deadBytes)) stored"),
+            ("evicted (lifetime)", "\(plural(stats.evictedCount, "record")), \(ByteCount.format(stats.evictedBytes)) stored"),
         ]
         if let oldest = stats.oldestTimestamp, let newest = stats.newestTimestamp {
             rows.append(("oldest", "\(Clock.iso8601(oldest)) (\(Clock.age(from: oldest, to: now)) ago)"))
@@ -37,11 +37,17 @@ struct SpoolStatsCommand: ParsableCommand {
         }
         if !stats.topics.isEmpty {
             print("")
-            var table = TextTable(columns: ["TOPIC", "READY", "BYTES", "DEAD", "DEAD BYTES"], rightAligned: [1, 2, 3, 4])
+            var table = TextTable(columns: ["TOPIC", "READY", "STORED", "DEAD", "DEAD STORED"], rightAligned: [1, 2, 3, 4])
             for topic in stats.topics {
                 table.add([topic.topic, "\(topic.readyCount)", ByteCount.format(topic.readyBytes), "\(topic.deadCount)", ByteCount.format(topic.deadBytes)])
             }
             print(table.render(), terminator: "")
         }
+        print("")
+        print(Self.storedBytesNote)
     }
+
+    /// Says which bytes these are: `replay --dry-run` counts payload only.
+    static let storedBytesNote = "(stored bytes are payload plus \(Spool.rowOverhead) B a record and 2 B a header of storage overhead, "
+        + "as counted against the spool's byte bound; `replay --dry-run` counts payload only)"
 }

@@ -1,9 +1,12 @@
 import Foundation
+import Spillway
+import SpillwayService
 import SpillwaySpool
 
 /// One line of `spool export`: a spooled record as JSON. Bytes that are valid
 /// UTF-8 are written as text, others as base64, and the encoding is recorded,
-/// so import gives back exactly the same bytes.
+/// so import gives back exactly the same bytes. Import reads it back through
+/// `IngestRecord`, the schema intake uses.
 struct ExportedRecord: Codable, Equatable {
     enum Encoding: String, Codable {
         case utf8
@@ -66,56 +69,37 @@ struct ExportedRecord: Codable, Equatable {
         String(decoding: try Self.encoder.encode(self), as: UTF8.self)
     }
 
-    /// Parses one line, with errors that say which field is wrong.
-    static func decode(_ line: String) throws -> ExportedRecord {
+    /// Reads one line of an export, or of records from elsewhere, by the schema
+    /// intake uses (`IngestRecord.Schema.spoolImport`: only `topic` and `value` are
+    /// required), and checks it as intake checks a record. A missing id (0) lets
+    /// the spool choose one; a missing creation time is `now`.
+    static func spooledRecord(fromLine line: [UInt8], maxRecordBytes: Int, now: Int64) throws(CLIError) -> SpooledRecord {
+        let fields: IngestRecord
         do {
-            return try JSONDecoder().decode(ExportedRecord.self, from: Data(line.utf8))
-        } catch let error as DecodingError {
-            throw CLIError(describe(error))
+            fields = try IngestRecord.decode(try RawJSONParser.parse(line), schema: .spoolImport)
+        } catch let error as JSONSyntaxError {
+            throw CLIError(error.atColumn)
+        } catch {
+            throw CLIError("\(error)")
         }
-    }
-
-    func spooledRecord() throws -> SpooledRecord {
+        let topic = fields.topic ?? ""
         let record = Record(
             topic: topic,
-            key: try key.map { try Self.decode($0, keyEncoding ?? .utf8, field: "key") },
-            value: try Self.decode(value, valueEncoding, field: "value"),
-            headers: try (headers ?? []).map { header in
-                RecordHeader(name: header.name, value: try Self.decode(header.value, header.encoding, field: "header \(header.name)"))
-            },
-            partition: partition,
-            timestamp: createdAtMs,
-            attempts: attempts
+            key: fields.key,
+            value: fields.value,
+            headers: fields.headers,
+            partition: fields.partition,
+            timestamp: fields.createdAtMs ?? now,
+            attempts: fields.attempts ?? 0
         )
-        return SpooledRecord(id: id, record: record, cost: Spool.cost(of: record), deadLetterReason: deadLetterReason)
+        if let rejection = Rejection.check(topic: topic, payloadSize: record.payloadSize, partition: record.partition, maxRecordBytes: maxRecordBytes) {
+            throw CLIError(rejection.description)
+        }
+        return SpooledRecord(id: fields.id ?? 0, record: record, cost: Spool.cost(of: record), deadLetterReason: fields.deadLetterReason)
     }
 
     private static func encode(_ bytes: [UInt8]) -> (String, Encoding) {
         if let text = String(validating: bytes, as: UTF8.self) { return (text, .utf8) }
         return (Data(bytes).base64EncodedString(), .base64)
-    }
-
-    private static func decode(_ text: String, _ encoding: Encoding, field: String) throws -> [UInt8] {
-        switch encoding {
-        case .utf8:
-            return Array(text.utf8)
-        case .base64:
-            guard let data = Data(base64Encoded: text) else { throw CLIError("\(field) is not valid base64") }
-            return Array(data)
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case let .keyNotFound(key, _): return "missing field \"\(key.stringValue)\""
-        case let .typeMismatch(_, context): return "field \"\(path(context))\" has the wrong type"
-        case let .valueNotFound(_, context): return "field \"\(path(context))\" is null"
-        case let .dataCorrupted(context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "field \"\(path(context))\" is invalid: \(context.debugDescription)"
-        @unknown default: return "invalid record"
-        }
     }
 }

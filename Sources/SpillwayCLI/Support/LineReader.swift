@@ -1,6 +1,8 @@
 import Foundation
 
 /// Reads a file (or standard input) line by line without loading it whole.
+/// Lines are bytes, not text: decoding them is the reader's job, so bytes that
+/// are not UTF-8 are refused there instead of being replaced here.
 final class LineReader {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
@@ -29,10 +31,10 @@ final class LineReader {
     }
 
     /// The next line without its newline, with its 1-based number; `nil` at the end.
-    func next() throws -> (Int, String)? {
+    func next() throws -> (Int, [UInt8])? {
         while true {
             if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[position..<newline], as: UTF8.self)
+                let line = Array(buffer[position..<newline])
                 bytesRead += newline + 1 - position
                 position = newline + 1
                 lineNumber += 1
@@ -40,7 +42,7 @@ final class LineReader {
             }
             if atEnd {
                 guard position < buffer.count else { return nil }
-                let line = String(decoding: buffer[position...], as: UTF8.self)
+                let line = Array(buffer[position...])
                 bytesRead += buffer.count - position
                 position = buffer.count
                 lineNumber += 1

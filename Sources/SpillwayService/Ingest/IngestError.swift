@@ -1,13 +1,13 @@
 import HTTPTypes
 
 /// A request Spillway refuses, with the status and the message the client gets.
-struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
-    var status: HTTPResponse.Status
-    var message: String
+package struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var status: HTTPResponse.Status
+    package var message: String
     /// Confluent REST Proxy's numeric error code, for its clients.
     var restProxyCode: Int
 
-    var description: String { message }
+    package var description: String { message }
 
     static func malformed(_ message: String) -> IngestError {
         IngestError(status: .badRequest, message: message, restProxyCode: 40001)

@@ -40,12 +40,17 @@ struct IngestRoutes: Sendable {
     private func single(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let topic = try checkedTopic(request, context)
         let body = try await collect(request)
-        let key = request.headers[Self.keyHeader].map { Array($0.utf8) }
+        var key: [UInt8]?
         var headers: [RecordHeader] = []
-        for field in request.headers where field.name.canonicalName.hasPrefix(Self.headerPrefix) {
-            let name = String(field.name.rawName.dropFirst(Self.headerPrefix.count))
-            guard !name.isEmpty else { throw IngestError.malformed("header \(field.name.rawName) names no Kafka header: put the name after the prefix") }
-            headers.append(RecordHeader(name: name, value: Array(field.value.utf8)))
+        for field in request.headers {
+            if field.name == Self.keyHeader {
+                guard key == nil else { throw IngestError.malformed("\(field.name.rawName) is given twice; a record has one key") }
+                key = try Self.exactBytes(of: field)
+            } else if field.name.canonicalName.hasPrefix(Self.headerPrefix) {
+                let name = String(field.name.rawName.dropFirst(Self.headerPrefix.count))
+                guard !name.isEmpty else { throw IngestError.malformed("header \(field.name.rawName) names no Kafka header: put the name after the prefix") }
+                headers.append(RecordHeader(name: name, value: try Self.exactBytes(of: field)))
+            }
         }
         let disposition = timedSend { buffer.send(topic: topic, key: key, value: body, headers: headers) }
         switch disposition {
@@ -66,7 +71,7 @@ struct IngestRoutes: Sendable {
         if let contentType, !NativeBatch.contentTypes.contains(contentType) {
             throw IngestError.unsupportedMediaType(contentType, supported: NativeBatch.contentTypes)
         }
-        let items = try NativeBatch.decode(try await collect(request), topic: topic)
+        let items = try NativeBatch.decode(try await collect(request), topic: topic, mediaType: contentType)
         let (dispositions, reasons) = send(items)
         var summary = BatchSummary()
         for (index, disposition) in dispositions.enumerated() {
@@ -128,6 +133,22 @@ struct IngestRoutes: Sendable {
             if case .rejected(let rejection) = disposition { reasons[position] = rejection.description }
         }
         return (dispositions, reasons)
+    }
+
+    /// A header's value as the client sent it. HTTP/1 header values reach us as
+    /// text: bytes that are not UTF-8 were already replaced with U+FFFD by the
+    /// HTTP parser, and cannot be told from a U+FFFD the client meant. Rather than
+    /// pass on bytes the client never sent, both are refused.
+    static func exactBytes(of field: HTTPField) throws(IngestError) -> [UInt8] {
+        let bytes = field.withUnsafeBytesOfValue { Array($0) }
+        guard let text = String(validating: bytes, as: UTF8.self), !text.unicodeScalars.contains("\u{FFFD}") else {
+            throw .malformed(
+                "\(field.name.rawName) holds bytes that are not UTF-8 (or U+FFFD, which is what such bytes become); "
+                    + "header values are kept exactly or not at all: send binary keys and headers base64-encoded "
+                    + "through POST /v1/topics/{topic}/records"
+            )
+        }
+        return bytes
     }
 
     private func timedSend<T>(_ body: () -> T) -> T {

@@ -1,105 +1,102 @@
-import Foundation
 import Spillway
 import SpillwaySpool
 
-/// The body of `POST /v1/topics/{topic}/records`: a JSON array, or NDJSON, of
-/// `{key?, key_encoding?, value, value_encoding?, headers?, partition?}`.
-enum NativeBatch {
-    enum Encoding: String, Decodable {
-        case utf8
-        case base64
-    }
+/// The body of `POST /v1/topics/{topic}/records`: a JSON array of records (a
+/// single record object is a batch of one), or NDJSON, one record object per
+/// line. Each record follows `IngestRecord.Schema.batch`.
+package enum NativeBatch {
+    package static let contentTypes = ["application/json", "application/x-ndjson"]
 
-    struct Item: Decodable {
-        var key: String?
-        var keyEncoding: Encoding?
-        var value: String
-        var valueEncoding: Encoding?
-        var headers: [String: String]?
-        var partition: Int32?
-
-        enum CodingKeys: String, CodingKey {
-            case key, value, headers, partition
-            case keyEncoding = "key_encoding"
-            case valueEncoding = "value_encoding"
-        }
-    }
-
-    static let contentTypes = ["application/json", "application/x-ndjson"]
-
-    /// Parses the body into records for `topic`, or a per-index reason.
-    /// Structural problems fail the whole request, naming where.
-    static func decode(_ body: [UInt8], topic: String) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
-        let items: [Item]
-        let firstByte = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
-        let decoder = JSONDecoder()
-        if firstByte == UInt8(ascii: "[") {
-            do {
-                items = try decoder.decode([Item].self, from: Data(body))
-            } catch let error as DecodingError {
-                throw .malformed(error.clientDescription)
-            } catch {
-                throw .malformed("malformed JSON: \(error)")
+    /// Parses the body into records for `topic`, or a per-index reason. A body
+    /// that is not the format it claims, or a record of the wrong shape, fails
+    /// the whole request, naming where; a record whose data cannot be decoded
+    /// (bad base64) is refused alone.
+    /// - Parameter mediaType: the request's content type without parameters;
+    ///   without one, a body that is one JSON value is JSON, anything else NDJSON.
+    package static func decode(_ body: [UInt8], topic: String, mediaType: String?) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
+        let items: [Result<IngestRecord, IngestRecord.Problem>]
+        switch mediaType {
+        case "application/json":
+            items = try decodeJSON(body)
+        case "application/x-ndjson":
+            items = try decodeLines(body)
+        default:
+            if let document = try? RawJSONParser.parse(body) {
+                items = try records(of: document)
+            } else {
+                items = try decodeLines(body)
             }
-        } else {
-            items = try decodeLines(body, decoder)
         }
         guard !items.isEmpty else { throw .malformed("the batch holds no records") }
         return items.map { item in
-            guard let value = bytes(item.value, item.valueEncoding ?? .utf8) else {
-                return .failure(IngestRejection(reason: "value is not valid base64"))
+            switch item {
+            case .success(let record):
+                return .success(OutgoingRecord(topic: topic, key: record.key, value: record.value, headers: record.headers, partition: record.partition))
+            case .failure(let problem):
+                return .failure(IngestRejection(reason: problem.description))
             }
-            var key: [UInt8]?
-            if let itemKey = item.key {
-                guard let decoded = bytes(itemKey, item.keyEncoding ?? .utf8) else {
-                    return .failure(IngestRejection(reason: "key is not valid base64"))
-                }
-                key = decoded
-            }
-            let headers = (item.headers ?? [:]).sorted { $0.key < $1.key }.map { RecordHeader(name: $0.key, value: Array($0.value.utf8)) }
-            return .success(OutgoingRecord(topic: topic, key: key, value: value, headers: headers, partition: item.partition))
         }
     }
 
-    /// NDJSON: decoded in one pass as if it were an array (one decoder call, not
-    /// one per line); only when that fails is it decoded line by line, to name the bad line.
-    private static func decodeLines(_ body: [UInt8], _ decoder: JSONDecoder) throws(IngestError) -> [Item] {
-        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        let isBlank = { (line: ArraySlice<UInt8>) in !line.contains(where: { !($0 == 0x20 || $0 == 0x0D || $0 == 0x09) }) }
-        var array: [UInt8] = [UInt8(ascii: "[")]
-        array.reserveCapacity(body.count + lines.count + 2)
-        var first = true
-        for line in lines where !isBlank(line) {
-            if !first { array.append(UInt8(ascii: ",")) }
-            array.append(contentsOf: line)
-            first = false
+    /// One JSON value: an array of records, or one record.
+    private static func decodeJSON(_ body: [UInt8]) throws(IngestError) -> [Result<IngestRecord, IngestRecord.Problem>] {
+        let document: RawJSON
+        do {
+            document = try RawJSONParser.parse(body)
+        } catch {
+            throw .malformed(error.located(in: body))
         }
-        array.append(UInt8(ascii: "]"))
-        if let items = try? decoder.decode([Item].self, from: Data(array)) {
+        return try records(of: document)
+    }
+
+    private static func records(of document: RawJSON) throws(IngestError) -> [Result<IngestRecord, IngestRecord.Problem>] {
+        switch document.kind {
+        case .array(let elements):
+            var items: [Result<IngestRecord, IngestRecord.Problem>] = []
+            items.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                items.append(try record(element, at: "[\(index)]"))
+            }
             return items
+        case .object:
+            return [try record(document, at: "the record")]
+        default:
+            throw .malformed("expected an array of records or one record object, found \(document.typeName)")
         }
-        for (index, line) in lines.enumerated() where !isBlank(line) {
-            do {
-                _ = try decoder.decode(Item.self, from: Data(line))
-            } catch let error as DecodingError {
-                throw .malformed("line \(index + 1): \(error.clientDescription)")
-            } catch {
-                throw .malformed("line \(index + 1): malformed JSON")
-            }
-        }
-        // Every line decodes alone, yet not together (a line holding two objects, say).
-        throw .malformed("malformed NDJSON: put exactly one JSON object on each line")
     }
 
-    static func bytes(_ text: String, _ encoding: Encoding) -> [UInt8]? {
-        switch encoding {
-        case .utf8: Array(text.utf8)
-        case .base64: Data(base64Encoded: text).map(Array.init)
+    /// NDJSON: each line is exactly one JSON value, a record object; blank lines
+    /// are skipped, and a line may end in CRLF. A line break inside a string is
+    /// not JSON, so no record can span lines.
+    private static func decodeLines(_ body: [UInt8]) throws(IngestError) -> [Result<IngestRecord, IngestRecord.Problem>] {
+        var items: [Result<IngestRecord, IngestRecord.Problem>] = []
+        var lineNumber = 0
+        for line in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard line.contains(where: { !($0 == 0x20 || $0 == 0x0D || $0 == 0x09) }) else { continue }
+            let json: RawJSON
+            do {
+                json = try RawJSONParser.parse(line)
+            } catch {
+                throw .malformed("line \(lineNumber): \(error.atColumn)")
+            }
+            items.append(try record(json, at: "line \(lineNumber)"))
+        }
+        return items
+    }
+
+    private static func record(_ json: RawJSON, at place: String) throws(IngestError) -> Result<IngestRecord, IngestRecord.Problem> {
+        do {
+            return .success(try IngestRecord.decode(json, schema: .batch))
+        } catch where error.kind == .content {
+            return .failure(error)
+        } catch {
+            throw .malformed("\(place): \(error.description)")
         }
     }
 }
 
 /// Why one record of a batch was not taken.
-struct IngestRejection: Error, Sendable, Equatable {
-    var reason: String
+package struct IngestRejection: Error, Sendable, Equatable {
+    package var reason: String
 }

@@ -1,25 +1,14 @@
-import Foundation
 import Spillway
 import SpillwaySpool
 
 /// Confluent REST Proxy v2 produce: `POST /topics/{topic}` with
 /// `application/vnd.kafka.{json,binary}.v2+json`, so existing REST Proxy clients can point at Spillway.
-enum RestProxyProduce {
-    enum Format {
-        /// Keys and values are any JSON; Kafka gets their compact JSON text.
+package enum RestProxyProduce {
+    package enum Format {
+        /// Keys and values are any JSON; Kafka gets their text exactly as the request wrote it.
         case json
-        /// Keys and values are base64 strings.
+        /// Keys and values are base64 strings (RFC 4648, strictly).
         case binary
-    }
-
-    struct Request: Decodable {
-        struct Record: Decodable {
-            var key: JSONValue?
-            var value: JSONValue?
-            var partition: Int32?
-        }
-
-        var records: [Record]
     }
 
     /// One entry of the response's `offsets`. Delivery is asynchronous, so a
@@ -67,7 +56,7 @@ enum RestProxyProduce {
     static let contentTypes = ["application/vnd.kafka.json.v2+json", "application/vnd.kafka.binary.v2+json", "application/vnd.kafka.v2+json", "application/json"]
 
     /// The embedded format named by a request's content type, or `nil` when Spillway does not support it.
-    static func format(contentType: String?) -> Format? {
+    package static func format(contentType: String?) -> Format? {
         guard let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
         switch type {
         case "application/vnd.kafka.binary.v2+json": return .binary
@@ -76,47 +65,84 @@ enum RestProxyProduce {
         }
     }
 
-    static func decode(_ body: [UInt8], topic: String, format: Format) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
-        let request: Request
+    /// `{"records": [{"key"?, "value"?, "partition"?}, …]}`. Other top-level fields
+    /// (REST Proxy's schema ids, say) and other record fields are ignored, as REST Proxy does.
+    package static func decode(_ body: [UInt8], topic: String, format: Format) throws(IngestError) -> [Result<OutgoingRecord, IngestRejection>] {
+        let document: RawJSON
         do {
-            request = try JSONDecoder().decode(Request.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw .malformed(error.clientDescription)
+            document = try RawJSONParser.parse(body)
         } catch {
-            throw .malformed("malformed JSON")
+            throw .malformed(error.located(in: body))
         }
-        guard !request.records.isEmpty else { throw .malformed("\"records\" is empty") }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return request.records.map { record in
-            func bytes(_ value: JSONValue, _ field: String) -> Result<[UInt8], IngestRejection> {
-                switch format {
-                case .json:
-                    guard let data = try? encoder.encode(value) else { return .failure(IngestRejection(reason: "\(field) cannot be encoded")) }
-                    return .success(Array(data))
-                case .binary:
-                    guard case .string(let text) = value, let data = Data(base64Encoded: text) else {
-                        return .failure(IngestRejection(reason: "\(field) must be a base64 string in the binary format"))
-                    }
-                    return .success(Array(data))
-                }
+        guard case .object(let members) = document.kind else { throw .malformed("body: expected an object, found \(document.typeName)") }
+        let fields = try unique(members, at: "body")
+        guard let records = fields["records"] else { throw .malformed("missing field \"records\"") }
+        guard case .array(let elements) = records.kind else { throw .malformed("records: expected an array, found \(records.typeName)") }
+        guard !elements.isEmpty else { throw .malformed("\"records\" is empty") }
+        var items: [Result<OutgoingRecord, IngestRejection>] = []
+        items.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            guard case .object(let recordMembers) = element.kind else {
+                throw .malformed("records[\(index)]: expected an object, found \(element.typeName)")
             }
-            var key: [UInt8]?
-            if let recordKey = record.key, !recordKey.isNull {
-                switch bytes(recordKey, "key") {
-                case .success(let decoded): key = decoded
-                case .failure(let rejection): return .failure(rejection)
+            let record = try unique(recordMembers, at: "records[\(index)]")
+            var partition: Int32?
+            if let json = record["partition"], !json.isNull {
+                guard let text = json.integerText, let value = Int32(text) else {
+                    throw .malformed("records[\(index)].partition: expected an integer from -1 to \(Int32.max)")
                 }
+                partition = value
             }
-            // Spillway carries no tombstones: a null or missing value is an empty one.
-            var value: [UInt8] = []
-            if let recordValue = record.value, !recordValue.isNull {
-                switch bytes(recordValue, "value") {
-                case .success(let decoded): value = decoded
-                case .failure(let rejection): return .failure(rejection)
-                }
-            }
-            return .success(OutgoingRecord(topic: topic, key: key, value: value, partition: record.partition))
+            items.append(outgoing(record, body: body, topic: topic, format: format, partition: partition))
         }
+        return items
+    }
+
+    private static func outgoing(_ record: [String: RawJSON], body: [UInt8], topic: String, format: Format, partition: Int32?) -> Result<OutgoingRecord, IngestRejection> {
+        func bytes(_ json: RawJSON, _ field: String) -> Result<[UInt8], IngestRejection> {
+            switch format {
+            case .json:
+                if let number = json.firstOutOfRangeNumber {
+                    return .failure(IngestRejection(reason: "\(field): the number \(number.prefix(40)) is out of range (beyond ±1.8e308, a 64-bit float's limit)"))
+                }
+                return .success(Array(body[json.range]))
+            case .binary:
+                guard case .string(let text) = json.kind else {
+                    return .failure(IngestRejection(reason: "\(field) must be a base64 string in the binary format, not \(json.typeName)"))
+                }
+                do {
+                    return .success(try StrictBase64.decode(text))
+                } catch {
+                    return .failure(IngestRejection(reason: "\(field) \(error)"))
+                }
+            }
+        }
+        var key: [UInt8]?
+        if let json = record["key"], !json.isNull {
+            switch bytes(json, "key") {
+            case .success(let decoded): key = decoded
+            case .failure(let rejection): return .failure(rejection)
+            }
+        }
+        // Spillway carries no tombstones: a null or missing value is an empty one.
+        var value: [UInt8] = []
+        if let json = record["value"], !json.isNull {
+            switch bytes(json, "value") {
+            case .success(let decoded): value = decoded
+            case .failure(let rejection): return .failure(rejection)
+            }
+        }
+        return .success(OutgoingRecord(topic: topic, key: key, value: value, partition: partition))
+    }
+
+    /// An object's members by name; a name given twice is refused, not resolved silently.
+    private static func unique(_ members: [RawJSON.Member], at place: String) throws(IngestError) -> [String: RawJSON] {
+        var fields: [String: RawJSON] = [:]
+        for member in members {
+            guard fields.updateValue(member.value, forKey: member.name) == nil else {
+                throw .malformed("\(place): field \"\(member.name.prefix(100))\" is given twice")
+            }
+        }
+        return fields
     }
 }

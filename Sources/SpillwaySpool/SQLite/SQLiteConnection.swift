@@ -7,6 +7,10 @@ package final class SQLiteConnection {
         case readWriteCreate
         case readWrite
         case readOnly
+        /// Read-only, and SQLite is told nothing changes the file while it is open
+        /// (`immutable=1`): no locks, no `-wal`/`-shm` files. Only for a file no
+        /// writer has open, as a missing write-ahead log shows.
+        case immutable
     }
 
     let handle: OpaquePointer
@@ -17,10 +21,15 @@ package final class SQLiteConnection {
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
-        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .readOnly, .immutable: flags |= SQLITE_OPEN_READONLY
+        }
+        var target = path
+        if mode == .immutable {
+            flags |= SQLITE_OPEN_URI
+            target = Self.fileURI(path) + "?immutable=1"
         }
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(target, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
@@ -33,6 +42,26 @@ package final class SQLiteConnection {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// `file:` URI for `path`, escaping what a URI would read as syntax.
+    static func fileURI(_ path: String) -> String {
+        var uri = "file:"
+        for character in path.unicodeScalars {
+            switch character {
+            case "%": uri += "%25"
+            case "?": uri += "%3F"
+            case "#": uri += "%23"
+            default: uri.unicodeScalars.append(character)
+            }
+        }
+        return uri
+    }
+
+    /// `true` when SQLite opened the file read-only, whatever was asked (it falls
+    /// back to read-only, silently, when the file cannot be opened for writing).
+    package var isReadOnly: Bool {
+        sqlite3_db_readonly(handle, "main") == 1
     }
 
     /// Runs one or more statements that return no rows.

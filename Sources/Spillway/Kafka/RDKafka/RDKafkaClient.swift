@@ -45,7 +45,8 @@ package final class RDKafkaClient: @unchecked Sendable {
             let list = rd_kafka_headers_new(record.headers.count + 1)
             func add(_ header: RecordHeader) {
                 header.value.withUnsafeBytes { value in
-                    _ = rd_kafka_header_add(list, header.name, -1, value.baseAddress, value.count)
+                    // The name's real length: a name holding NUL is not cut short.
+                    _ = rd_kafka_header_add(list, header.name, header.name.utf8.count, value.baseAddress, value.count)
                 }
             }
             record.headers.forEach(add)

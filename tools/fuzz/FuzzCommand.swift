@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Spillway
+import SpillwayService
+import SpillwaySpool
+import SpillwayTestKit
+
+/// `spillway-fuzz`: seeded random mutations of the corpus, sent to the ingest
+/// decoders and routes of a real pipeline (librdkafka's mock cluster), for a
+/// bounded time. After every request: no 5xx, a JSON answer, the ledger
+/// balanced and `accepted` grown by exactly what the answer says was taken,
+/// and each taken record equal to what Foundation's own readers see in the
+/// request. At the end, Kafka holds only records that were taken, unchanged.
+@main
+struct FuzzCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spillway-fuzz",
+        abstract: "Fuzz Spillway's ingest decoders and routes for a bounded time; exits non-zero on the first violation."
+    )
+
+    @Option(help: "Seed for the mutations; printed, so a failing run can be repeated. Default: random.")
+    var seed: UInt64?
+    @Option(help: "Stop after this many seconds.") var seconds: Double = 60
+    @Option(help: "Stop after this many requests (with the same seed, the same requests).") var iterations: Int?
+    @Option(help: "Folder of seed requests (*.http).") var corpus: String = "tools/fuzz/corpus"
+    @Option(help: "Where to write a failing request.") var failureDirectory: String = "."
+
+    func run() async throws {
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        print("spillway-fuzz: seed \(seed) (repeat with: spillway-fuzz --seed \(seed) --seconds \(Int(seconds)))")
+        let seeds = try Self.loadCorpus(corpus)
+        print("spillway-fuzz: \(seeds.count) corpus requests from \(corpus), \(Int(seconds)) s")
+
+        let cluster = try MockKafkaCluster()
+        for topic in ["fuzz-a", "fuzz-b", "fuzz-c"] { try cluster.createTopic(topic, partitions: 3) }
+        let directory = TemporaryDirectory("spillway-fuzz")
+        defer { directory.remove() }
+        var settings = ServiceSettings()
+        settings.pipeline.kafka.bootstrapServers = [cluster.bootstrapServers]
+        settings.pipeline.kafka.linger = .milliseconds(2)
+        settings.pipeline.kafka.properties["log_level"] = "0"
+        settings.pipeline.spool.path = directory.file("spool.db")
+        settings.pipeline.shutdownDeadline = .seconds(2)
+        settings.maxBodyBytes = 256 * 1024
+        var logger = Logger(label: "spillway-fuzz")
+        logger.logLevel = .critical
+        let server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
+        let buffer = server.buffer
+        let running = Task { try await buffer.run() }
+
+        let mutator = Mutator(corpus: seeds, random: FuzzRandom(seed: seed))
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let limit = iterations
+        var (session, failure) = try await server.ingestApplication.test(.router) { client in
+            var session = FuzzSession(buffer: buffer, mutator: mutator)
+            // The corpus as is first, then mutations.
+            var pending = seeds
+            var lastReport = ContinuousClock.now
+            while ContinuousClock.now < deadline, limit.map({ session.count < $0 }) ?? true {
+                let request = pending.isEmpty ? session.mutator.mutate() : pending.removeFirst()
+                if let problem = try await session.exercise(request, client: client) {
+                    return (session, Optional((request, problem)))
+                }
+                if ContinuousClock.now - lastReport > .seconds(10) {
+                    lastReport = ContinuousClock.now
+                    print("spillway-fuzz: \(session.count) requests, \(session.acceptedRecords) records taken")
+                }
+            }
+            return (session, nil)
+        }
+        if failure == nil, let problem = try await session.settleAndCompare(cluster: cluster) {
+            failure = (FuzzRequest(path: "(after the run)", headers: [], body: []), problem)
+        }
+        buffer.shutdown()
+        try await running.value
+
+        if let (request, problem) = failure {
+            let file = "\(failureDirectory)/fuzz-failure-\(seed)-\(session.count).http"
+            _ = FileManager.default.createFile(atPath: file, contents: Data(request.fileText))
+            print("spillway-fuzz: FAILED at request \(session.count) (seed \(seed)): \(problem)")
+            print("spillway-fuzz: the request is in \(file); add it to \(corpus) once fixed")
+            throw ExitCode.failure
+        }
+        let status = buffer.status()
+        print("spillway-fuzz: \(session.count) requests in \(Int(seconds)) s, seed \(seed): \(session.acceptedRecords) records taken, "
+            + "\(session.refusedRequests) requests refused; delivered \(status.ledger.delivered), spooled \(status.ledger.spooled), "
+            + "dropped \(status.ledger.droppedTotal); no 5xx, ledger balanced, Kafka holds exactly what was taken")
+    }
+
+    static func loadCorpus(_ folder: String) throws -> [FuzzRequest] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".http") }.sorted()
+        var requests: [FuzzRequest] = []
+        for name in names {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)")))
+            guard let request = FuzzRequest(file: bytes) else { throw ValidationError("\(folder)/\(name) is not a request (POST /path, headers, blank line, body)") }
+            requests.append(request)
+        }
+        guard !requests.isEmpty else { throw ValidationError("no *.http requests in \(folder)") }
+        return requests
+    }
+}
