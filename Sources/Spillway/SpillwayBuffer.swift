@@ -158,7 +158,8 @@ public final class SpillwayBuffer: Service, Sendable {
                 replayRate: state.replayRate,
                 replayConfiguration: state.replayConfiguration,
                 lastError: state.lastError,
-                running: state.phase == .running
+                running: state.phase == .running,
+                kafkaIncompatibility: state.kafkaIncompatibility
             )
         }
     }

@@ -45,6 +45,8 @@ struct PipelineState: Sendable {
     // Published for status pages.
     var breaker = BreakerSnapshot()
     var lastError: String?
+    /// Set while the loaded librdkafka cannot speak to the broker (read by `/readyz`).
+    var kafkaIncompatibility: String?
     var spoolTotals = SpoolTotals()
     var replayRate: Double = 0
 

@@ -26,6 +26,8 @@ final class Dispatcher {
     private var lastProbeFailure: String?
     private let batchSize = 1000
     private var kafkaLogRepeats = RepeatedLog()
+    /// A broker this librdkafka cannot speak to, said in plain words (issue 11).
+    private var incompatibility = IncompatibleBrokerDetector(libraryVersion: RDKafkaClient.libraryVersion)
 
     init(core: PipelineCore) {
         self.core = core
@@ -178,17 +180,22 @@ final class Dispatcher {
     private func pollAndHandle(timeoutMilliseconds: Int32) {
         var reports: [DeliveryReport] = []
         var clientErrors: [(rd_kafka_resp_err_t, String)] = []
+        var incompatible: IncompatibleBrokerDetector.Finding?
         core.producer.poll(
             timeoutMilliseconds: timeoutMilliseconds,
             reports: { reports.append($0) },
-            errors: { clientErrors.append(($0, $1)) },
-            logs: { $0.emit(to: core.logger, repeats: &kafkaLogRepeats) }
+            errors: { clientErrors.append(($0, $1)); incompatible = incompatibility.observe(errorText: $1) ?? incompatible },
+            logs: { $0.emit(to: core.logger, repeats: &kafkaLogRepeats); incompatible = incompatibility.observe($0) ?? incompatible }
         )
+        if let incompatible {
+            core.logger.error("cannot speak to the Kafka broker: \(incompatible.explanation)")
+            core.state.withLockedValue { $0.kafkaIncompatibility = incompatible.explanation }
+        }
         let now = ContinuousClock.now
         var outcomes: [CallOutcome] = []
         for (code, text) in clientErrors {
             core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
-            core.state.withLockedValue { $0.lastError = "Kafka: \(text)" }
+            core.state.withLockedValue { $0.lastError = incompatibility.finding?.explanation ?? "Kafka: \(text)" }
             if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
                 outcomes.append(.failure(reason: "all brokers are down: \(text)"))
             }
@@ -207,6 +214,7 @@ final class Dispatcher {
             if case .replay = entry.origin { replayInFlight -= 1 }
             guard let code = report.error else {
                 if connectedAt == nil { connectedAt = now }
+                if incompatibility.finding != nil { incompatibility.brokerAnswered() }
                 if !entry.countedSlow {
                     let warmingUp = entry.sentAt < connectedAt!
                     outcomes.append(.success(latency: warmingUp ? .zero : now - entry.sentAt))
@@ -244,7 +252,8 @@ final class Dispatcher {
             state.replayDeadLetters += replayDead
             if let replayRetry { state.replayRewind = min(state.replayRewind ?? replayRetry, replayRetry) }
             state.ledger.replayInFlight = replayInFlight
-            if let lastFailure { state.lastError = lastFailure }
+            if let lastFailure { state.lastError = incompatibility.finding?.explanation ?? lastFailure }
+            state.kafkaIncompatibility = incompatibility.finding?.explanation
         }
         if !spill.isEmpty || !dead.isEmpty || !replayAcks.isEmpty || !replayDead.isEmpty || replayRetry != nil {
             core.spoolWake.signal()
