@@ -16,12 +16,17 @@ final class LoadGenerator: Sendable {
     private let target = NIOLockedValueBox<String?>(nil)
     let topic: String
     let concurrency: Int
-    let pause: Duration
+    private let pause: NIOLockedValueBox<Duration>
 
     init(topic: String, concurrency: Int, pause: Duration) {
         self.topic = topic
         self.concurrency = concurrency
-        self.pause = pause
+        self.pause = NIOLockedValueBox(pause)
+    }
+
+    /// Changes each sender's pause between requests: `.zero` for a burst at full speed.
+    func setPause(_ newPause: Duration) {
+        pause.withLockedValue { $0 = newPause }
     }
 
     /// Where to send: the current service's ingest address, or `nil` while none is up.
@@ -62,7 +67,8 @@ final class LoadGenerator: Sendable {
                 // The service is restarting: not acknowledged, so not owed.
                 state.withLockedValue { $0.unreachable += 1 }
             }
-            try? await Task.sleep(for: pause)
+            let wait = pause.withLockedValue { $0 }
+            if wait > .zero { try? await Task.sleep(for: wait) } else { await Task.yield() }
         }
     }
 }
