@@ -122,6 +122,32 @@ import Testing
         func set() { value = true }
     }
 
+    @Test func faultsApplyPerRouteAndRoutesMayShareAPortOnOtherHosts() async throws {
+        let shared = freeLoopbackPort()
+        let other = freeLoopbackPort()
+        let control = freeLoopbackPort()
+        let routes = ["127.0.0.1:\(shared)", "127.0.0.2:\(shared)", "127.0.0.1:\(other)"]
+        let child = try ChildProcess(
+            BuiltProducts.path(of: "spillway-fault-proxy"),
+            routes.flatMap { ["--route", "\($0)=127.0.0.1:\(control)"] } + ["--control-port", "\(control)"]
+        )
+        defer { child.kill(SIGTERM); child.wait() }
+        for route in routes { #expect(child.readLine() == "listening \(route) -> 127.0.0.1:\(control)") }
+        #expect(child.readLine() == "ready")
+        let proxy = Proxy(child: child, routed: "http://127.0.0.1:\(shared)", control: "http://127.0.0.1:\(control)")
+        try await Self.waitForControl(proxy)
+        for route in routes { #expect(try await Self.request("http://\(route)/status").0 == 200, "\(route)") }
+
+        // Down by port: both routes on that port, on either host; the other port still serves.
+        #expect(proxy.command("down \(shared)") == "ok: 127.0.0.1:\(shared),127.0.0.2:\(shared): down")
+        for route in routes.prefix(2) {
+            await #expect(throws: (any Error).self, "\(route)") { _ = try await Self.request("http://\(route)/status", timeout: 5) }
+        }
+        #expect(try await Self.request("http://127.0.0.1:\(other)/status").0 == 200)
+        #expect(proxy.command("up") == "ok: all routes: healthy")
+        for route in routes { #expect(try await Self.request("http://\(route)/status").0 == 200, "\(route)") }
+    }
+
     @Test func aBadRouteIsRefusedInWords() throws {
         let result = try ChildProcess.run(BuiltProducts.path(of: "spillway-fault-proxy"), ["--route", "19092=kafka"])
         #expect(result.status != 0)

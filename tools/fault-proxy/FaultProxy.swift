@@ -10,8 +10,8 @@ import NIOPosix
 final class FaultProxy: @unchecked Sendable {
     let routes: [ProxyRoute]
     let loop: EventLoop
-    private var faults: [Int: RouteFaults] = [:]
-    private var listeners: [Int: Channel] = [:]
+    private var faults: [String: RouteFaults] = [:]
+    private var listeners: [String: Channel] = [:]
     private var connections: [ObjectIdentifier: ProxyConnection] = [:]
     private var accepted = 0
     private var refused = 0
@@ -19,7 +19,7 @@ final class FaultProxy: @unchecked Sendable {
     init(routes: [ProxyRoute], loop: EventLoop) {
         self.routes = routes
         self.loop = loop
-        for route in routes { faults[route.listenPort] = RouteFaults() }
+        for route in routes { faults[route.listen] = RouteFaults() }
     }
 
     /// Opens every listener; fails if one cannot listen.
@@ -49,7 +49,7 @@ final class FaultProxy: @unchecked Sendable {
         }
         var reopen: [EventLoopFuture<Void>] = []
         for route in selected {
-            var current = faults[route.listenPort] ?? RouteFaults()
+            var current = faults[route.listen] ?? RouteFaults()
             switch command {
             case .down: current.down = true
             case .hang: current.hang = true
@@ -59,26 +59,26 @@ final class FaultProxy: @unchecked Sendable {
             case .bandwidth(let rate, _): current.bytesPerSecond = rate
             case .status: break
             }
-            faults[route.listenPort] = current
+            faults[route.listen] = current
             if current.down {
-                listeners.removeValue(forKey: route.listenPort)?.close(promise: nil)
-                for connection in connections.values where connection.route == route.listenPort { connection.reset() }
-            } else if listeners[route.listenPort] == nil {
+                listeners.removeValue(forKey: route.listen)?.close(promise: nil)
+                for connection in connections.values where connection.route == route.listen { connection.reset() }
+            } else if listeners[route.listen] == nil {
                 reopen.append(listen(route))
             }
         }
         for connection in connections.values { connection.refresh() }
-        let which = selected.count == routes.count ? "all routes" : selected.map { "\($0.listenPort)" }.joined(separator: ",")
+        let which = selected.count == routes.count ? "all routes" : selected.map(\.listen).joined(separator: ",")
         return EventLoopFuture.andAllSucceed(reopen, on: loop)
-            .map { "ok: \(which): \(selected.map { self.faults[$0.listenPort]?.summary ?? "" }.first ?? "")" }
+            .map { "ok: \(which): \(selected.map { self.faults[$0.listen]?.summary ?? "" }.first ?? "")" }
             .recover { "error: cannot listen again: \($0)" }
     }
 
     private func statusLine(_ route: ProxyRoute) -> String {
-        let open = connections.values.filter { $0.route == route.listenPort }
+        let open = connections.values.filter { $0.route == route.listen }
         let up = open.reduce(0) { $0 + $1.forwardedBytes.toBroker }
         let down = open.reduce(0) { $0 + $1.forwardedBytes.toClient }
-        return "\(route) [\(faults[route.listenPort]?.summary ?? "?")] connections \(open.count) (open now; \(up) B to the broker, \(down) B back)"
+        return "\(route) [\(faults[route.listen]?.summary ?? "?")] connections \(open.count) (open now; \(up) B to the broker, \(down) B back)"
     }
 
     private func listen(_ route: ProxyRoute) -> EventLoopFuture<Void> {
@@ -90,19 +90,19 @@ final class FaultProxy: @unchecked Sendable {
                 self.loop.submit { self.accept(channel, route: route) }
             }
             .bind(host: route.listenHost, port: route.listenPort)
-            .map { channel in self.listeners[route.listenPort] = channel }
+            .map { channel in self.listeners[route.listen] = channel }
     }
 
     private func accept(_ channel: Channel, route: ProxyRoute) {
-        guard faults[route.listenPort]?.down == false else {
+        guard faults[route.listen]?.down == false else {
             refused += 1
             channel.close(promise: nil)
             return
         }
         accepted += 1
         let connection = ProxyConnection(
-            route: route.listenPort, client: channel,
-            faults: { [unowned self] in self.faults[route.listenPort] ?? RouteFaults() },
+            route: route.listen, client: channel,
+            faults: { [unowned self] in self.faults[route.listen] ?? RouteFaults() },
             onFinish: { [unowned self] in self.connections.removeValue(forKey: ObjectIdentifier($0)) }
         )
         connections[ObjectIdentifier(connection)] = connection

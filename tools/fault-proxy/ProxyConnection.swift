@@ -26,7 +26,8 @@ final class ProxyConnection: @unchecked Sendable {
     /// Held bytes per direction above which the sender is no longer read (TCP back-pressure).
     static let holdLimit = 4 << 20
 
-    let route: Int
+    /// The route's listen address (`HOST:PORT`).
+    let route: String
     let loop: EventLoop
     let client: Channel
     private(set) var broker: Channel?
@@ -37,7 +38,7 @@ final class ProxyConnection: @unchecked Sendable {
     private(set) var finished = false
     private let onFinish: (ProxyConnection) -> Void
 
-    init(route: Int, client: Channel, faults: @escaping () -> RouteFaults, onFinish: @escaping (ProxyConnection) -> Void) {
+    init(route: String, client: Channel, faults: @escaping () -> RouteFaults, onFinish: @escaping (ProxyConnection) -> Void) {
         self.route = route
         self.client = client
         self.loop = client.eventLoop

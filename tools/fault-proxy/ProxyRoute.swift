@@ -21,7 +21,10 @@ struct ProxyRoute: Equatable, Sendable, CustomStringConvertible {
         self.init(listenHost: listen.host, listenPort: listen.port, brokerHost: broker.host, brokerPort: broker.port)
     }
 
-    var description: String { "\(listenHost):\(listenPort) -> \(brokerHost):\(brokerPort)" }
+    var description: String { "\(listen) -> \(brokerHost):\(brokerPort)" }
+
+    /// `HOST:PORT` it listens on: unique per route, the key for its faults and connections.
+    var listen: String { "\(listenHost):\(listenPort)" }
 
     private static func address(_ text: String, defaultHost: String?, in route: String) throws(ProxyCommandError) -> (host: String, port: Int) {
         let host: String
