@@ -43,7 +43,12 @@ extension Rehearsal {
             say("service: \(line.suffix(from: line.range(of: "spillway ")?.lowerBound ?? line.startIndex))")
         }
 
-        say("healthy traffic"); try await hold(service, for: Self.recovery)
+        say("healthy traffic, and a few records with every field set")
+        switch await FidelityCheck.send(to: service.ingest, topic: topic) {
+        case .success(let check): fidelity = check
+        case .failure(let failure): violations.append(failure.description)
+        }
+        try await hold(service, for: Self.recovery)
 
         say("fault: proxy down (connections refused and reset) for \(Self.outage)"); faults.append("proxy down")
         try fault("down"); try await hold(service, for: Self.outage)

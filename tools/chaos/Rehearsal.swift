@@ -34,6 +34,8 @@ struct Rehearsal {
     var instances = 0
     /// Extra summary rows: what was tested against (interop).
     var context: [(String, String)] = []
+    /// Sampled records to compare field by field once everything is read back (interop).
+    var fidelity: FidelityCheck?
 
     init(profile: ChaosCommand.Profile, target: Target, topic: String, workdir: String?, maxLatency: Duration) throws {
         self.profile = profile
@@ -100,6 +102,10 @@ struct Rehearsal {
             guard let reply = mock.readLine(), reply.hasPrefix("ok") else { throw ChaosFailure("mock Kafka refused \(command)") }
         }
 
+        switch await FidelityCheck.send(to: service.ingest, topic: topic) {
+        case .success(let check): fidelity = check
+        case .failure(let failure): violations.append(failure.description)
+        }
         for round in 1...rounds {
             say("round \(round): healthy traffic"); try await hold(service)
             say("fault: broker down"); faults.append("broker down"); try fault("down"); try await hold(service, times: 2)
@@ -175,6 +181,13 @@ struct Rehearsal {
         if finalStatus != 0 { violations.append("final SIGTERM: exit status \(finalStatus): \(finalStderr.suffix(300))") }
 
         try await follower.catchUp(timeout: .seconds(120))
+        if let fidelity {
+            let problems = fidelity.problems(in: follower.figures.samples)
+            violations += problems
+            context.append(("record fidelity", problems.isEmpty
+                ? "\(FidelityCheck.expected.count) sampled records intact (keys text and binary, headers, partition, timestamp)"
+                : "\(problems.count) differences (see the violations)"))
+        }
         return try report(load: load.figures, read: follower.figures, elapsed: ContinuousClock.now - started)
     }
 
@@ -281,7 +294,7 @@ struct Rehearsal {
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
             dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
-            duplicates            \(duplicates) of \(duplicateIDs.count) ids  (at-least-once replays and retries; attributed: \(explained.map { "\($0) explained" } ?? "not yet, nothing marks possibly persisted records"))
+            duplicates            \(duplicates) extra copies of \(duplicateIDs.count) ids  (at-least-once replays and retries; attributed: \(explained.map { "\($0) explained" } ?? "not yet, nothing marks possibly persisted records"))
             slowest request       \(load.slowest)  (bound \(maxLatency))
             verdict               \(violations.isEmpty ? "PASS" : "FAIL")
             """)
