@@ -9,6 +9,8 @@ final class LoadGenerator: Sendable {
         var refused = 0
         var unreachable = 0
         var slowest: Duration = .zero
+        /// When the slowest request was sent, to tell which phase it fell in.
+        var slowestSentAt: Date?
         var nextID = 0
     }
 
@@ -56,11 +58,12 @@ final class LoadGenerator: Sendable {
                 return figures.nextID
             }
             let started = ContinuousClock.now
+            let sentAt = Date()
             do {
                 let (status, _) = try await HTTP.send("POST", "\(ingest)/v1/topics/\(topic)", body: Data("chaos-\(id)".utf8))
                 let elapsed = ContinuousClock.now - started
                 state.withLockedValue { figures in
-                    figures.slowest = max(figures.slowest, elapsed)
+                    if elapsed > figures.slowest { figures.slowest = elapsed; figures.slowestSentAt = sentAt }
                     if status == 202 { figures.acknowledged.insert(id) } else { figures.refused += 1 }
                 }
             } catch {

@@ -34,7 +34,8 @@ extension Rehearsal {
 
         let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic)
         defer { follower.stop() }
-        let load = LoadGenerator(topic: topic, concurrency: 8, pause: .milliseconds(2))
+        // Half the mock profiles' senders: Tansu, the proxy and the reader share the two cores too.
+        let load = LoadGenerator(topic: topic, concurrency: 4, pause: .milliseconds(2))
         let loadTask = Task { await load.run() }
         var service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
         defer { service.killHard() }
@@ -70,8 +71,10 @@ extension Rehearsal {
 
         say("fault: a burst at full speed through a 3 s round trip"); faults.append("burst through rtt 3000")
         try fault("rtt 3000"); load.setPause(.zero)
-        try await hold(service, for: .seconds(8))
-        load.setPause(.milliseconds(2)); try fault("rtt 0"); say("round trip back to normal: recovering"); try await hold(service, for: Self.recovery)
+        try await hold(service, for: .seconds(5))
+        load.setPause(.milliseconds(2))
+        try await hold(service, for: .seconds(3))
+        try fault("rtt 0"); say("round trip back to normal: recovering"); try await hold(service, for: Self.recovery)
 
         say("fault: SIGKILL and restart of the service while the proxy is down"); faults.append("SIGKILL mid-outage")
         try fault("down"); try await hold(service, for: .seconds(3))

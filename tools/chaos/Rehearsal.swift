@@ -24,12 +24,14 @@ struct Rehearsal {
     let mountedDisk: Bool
     /// Memory bound of one service instance: what a SIGKILL may cost at most.
     let memoryBound = 2000 + 2000
-    var log: [String] = []
+    var log: [(date: Date, line: String)] = []
     var faults: [String] = []
     var droppedCounted = 0
     /// Drops by reason, from each instance's last metrics reading.
     var droppedByReason: [String: Int] = [:]
     var killLossBound = 0
+    /// Hand-overs over 10 ms, summed over the instances.
+    var slowHandovers = 0
     var violations: [String] = []
     var instances = 0
     /// Extra summary rows: what was tested against (interop).
@@ -62,7 +64,7 @@ struct Rehearsal {
         let stamp = Date().formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: false))
         print("[\(stamp)] \(line)")
         fflush(nil)
-        log.append(line)
+        log.append((Date(), line))
     }
 
     var phase: Duration { profile == .short ? .seconds(5) : .seconds(12) }
@@ -130,6 +132,7 @@ struct Rehearsal {
             }
             droppedCounted += droppedAfter ?? droppedBefore
             droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
+            slowHandovers += service.slowHandovers
             service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
             load.point(at: service.ingest)
             try await hold(service)
@@ -173,6 +176,7 @@ struct Rehearsal {
             try await Task.sleep(for: .seconds(1))
         }
         let finalScrape = await service.scrape()
+        slowHandovers += service.slowHandovers
         say("drained; stopping the service")
         let (finalStatus, finalStderr, finalStop) = service.terminate()
         droppedCounted += Self.figure("dropped", in: finalStop) ?? Int(finalScrape["spillway_dropped_total", default: 0])
@@ -199,6 +203,7 @@ struct Rehearsal {
         droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
         droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
         load.point(at: nil)
+        slowHandovers += service.slowHandovers
         service.killHard()
         killLossBound += memoryBound
         let next = try await startService(binary: binary, kafka: kafka)
@@ -276,7 +281,7 @@ struct Rehearsal {
             violations.append("\(missing.count) acknowledged records are neither delivered, spooled nor counted as dropped (counted drops \(droppedCounted), SIGKILL bound \(killLossBound))")
         }
         if load.slowest > maxLatency {
-            violations.append("a request took \(load.slowest), over the \(maxLatency) bound: the hand-over blocked")
+            violations.append("a request took \(load.slowest), over the \(maxLatency) bound: the hand-over blocked (\(phase(at: load.slowestSentAt)))")
         }
         let unexplained = max(0, missing.count - droppedCounted)
         if !missing.isEmpty {
@@ -295,7 +300,8 @@ struct Rehearsal {
             dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
             duplicates            \(duplicates) extra copies of \(duplicateIDs.count) ids  (at-least-once replays and retries; attributed: \(explained.map { "\($0) explained" } ?? "not yet, nothing marks possibly persisted records"))
-            slowest request       \(load.slowest)  (bound \(maxLatency))
+            slow hand-overs       \(slowHandovers) over 10 ms  (the services' own histogram: the hand-over itself, without HTTP)
+            slowest request       \(load.slowest)  (bound \(maxLatency); \(phase(at: load.slowestSentAt)))
             verdict               \(violations.isEmpty ? "PASS" : "FAIL")
             """)
         for violation in violations { print("  violation: \(violation)") }
@@ -310,6 +316,13 @@ struct Rehearsal {
     /// Until then `nil`: duplicates are counted, not attributed.
     func explainedDuplicates(_ ids: Set<Int>) -> Int? {
         nil
+    }
+
+    /// "sent 12:00:03, during: fault: broker down", from the log of `say`.
+    func phase(at date: Date?) -> String {
+        guard let date else { return "no request answered" }
+        let stamp = date.formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: true))
+        return "sent \(stamp), during: \(log.last { $0.date <= date }?.line ?? "start-up")"
     }
 
     /// `NAME=N` from a log line such as the shutdown line.
