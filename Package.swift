@@ -118,6 +118,19 @@ let package = Package(
             path: "tools/mock-kafka"
         ),
 
+        // A TCP proxy with fault injection in front of any Kafka broker (Tansu in CI, staging by hand).
+        .executableTarget(
+            name: "spillway-fault-proxy",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "tools/fault-proxy"
+        ),
+
         // The chaos harness: outages rehearsed against the real service, books checked.
         .executableTarget(
             name: "spillway-chaos",
@@ -189,11 +202,12 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "SpillwayToolsTests",
-            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "SpillwayCLI"]
+            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

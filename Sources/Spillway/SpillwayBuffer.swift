@@ -157,7 +157,8 @@ public final class SpillwayBuffer: Service, Sendable {
                 replayPhase: state.replay.phase,
                 replayConfiguration: state.replay.configuration,
                 lastError: state.lastError,
-                running: state.lifecycle.phase == .running
+                running: state.lifecycle.phase == .running,
+                kafkaIncompatibility: state.kafkaIncompatibility
             )
         }
     }

@@ -18,4 +18,7 @@ public struct SpillwayStatus: Sendable {
     /// The most recent error worth an operator's attention.
     public var lastError: String?
     public var running: Bool
+    /// Why the loaded librdkafka cannot speak to the broker at all, while that
+    /// holds: a deployment mistake no retry fixes, so `/readyz` reports it.
+    public var kafkaIncompatibility: String? = nil
 }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import CRDKafka
-import CSQLite
 import Logging
 
 /// The `spillway` command: the service and the tools operators use around it.
@@ -9,7 +7,7 @@ struct SpillwayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spillway",
         abstract: "A never-blocking, self-healing writer for nice-to-have Kafka data.",
-        version: "spillway \(SpillwayVersion.current) (librdkafka \(String(cString: rd_kafka_version_str())), SQLite \(String(cString: sqlite3_libversion())))",
+        version: SpillwayVersion.description,
         subcommands: [ServeCommand.self, StatusCommand.self, TopCommand.self, BreakerCommand.self, BacklogCommand.self, ReplayCommand.self, ConfigCommand.self, SpoolCommand.self]
     )
 

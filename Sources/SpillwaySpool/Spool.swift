@@ -21,6 +21,7 @@ public final class Spool {
     let pageSize: Int
     private let maxPageCount: Int
     private var statements: Statements?
+    private var walWarnings = RepeatedLog()
 
     /// Bytes per record charged on top of its payload, for SQLite's row and page overhead.
     public static let rowOverhead = 40
@@ -381,11 +382,37 @@ public final class Spool {
 
     // MARK: Helpers
 
+    /// The writer's statements, for a write about to start; first keeps the
+    /// write-ahead log within `walBound`.
     func writable() throws(SpoolError) -> Statements {
         guard let statements else {
             throw .io(path: configuration.path, detail: isReadOnly ? "the spool was opened read-only" : "the spool is closed")
         }
+        boundWriteAheadLog()
         return statements
+    }
+
+    /// How large the write-ahead log may grow: SQLite resets it after each
+    /// checkpoint, but only when no reader still uses it, so a steady stream of
+    /// readers (inspection beside a running service, a monitor polling
+    /// `GET /v1/spool`) would let it grow without bound.
+    var walBound: Int { max(16 << 20, 4 * configuration.walCheckpointPages * pageSize) }
+
+    /// Past `walBound`, waits up to a second for readers to let go and resets
+    /// the log: the disk bound holds whoever reads the spool.
+    private func boundWriteAheadLog() {
+        guard Self.fileSize(configuration.path + "-wal") > walBound else { return }
+        _ = try? connection.execute("PRAGMA busy_timeout = 1000")
+        // The first column is 1 when readers kept it from completing.
+        let busy = (try? connection.scalarInt("PRAGMA wal_checkpoint(TRUNCATE)")) ?? 1
+        _ = try? connection.execute("PRAGMA busy_timeout = 5000")
+        if busy != 0 {
+            walWarnings.occurred("wal") { suppressed in
+                logger.warning("readers keep the spool's write-ahead log from being reset; retrying before each write", metadata: [
+                    "spool": "\(configuration.path)", "wal_bytes": "\(Self.fileSize(configuration.path + "-wal"))", "similar_since_last_line": "\(suppressed)",
+                ])
+            }
+        }
     }
 
     func writeTotals(_ totals: SpoolTotals, using statement: SQLiteStatement) throws {

@@ -7,6 +7,8 @@ package struct ConsumedRecord: Sendable, Hashable {
     package var key: [UInt8]?
     package var value: [UInt8]
     package var headers: [String: [UInt8]]
+    /// Milliseconds since 1970 as the broker returned it, `nil` when it gave none.
+    package var timestamp: Int64? = nil
 }
 
 /// Reads a whole topic from the beginning with an independent librdkafka

@@ -71,7 +71,8 @@ package final class TopicConsumer {
             offset: m.offset,
             key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
             value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? [],
-            headers: Self.headers(of: message)
+            headers: Self.headers(of: message),
+            timestamp: Self.timestamp(of: message)
         ))
     }
 
@@ -94,6 +95,12 @@ package final class TopicConsumer {
     /// `true` once every partition has been read up to `marks`.
     package func hasReached(_ marks: [Int32: Int64]) -> Bool {
         marks.allSatisfy { partition, mark in (nextOffsets[partition] ?? 0) >= mark }
+    }
+
+    private static func timestamp(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let value = rd_kafka_message_timestamp(message, &type)
+        return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : value
     }
 
     private static func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [String: [UInt8]] {

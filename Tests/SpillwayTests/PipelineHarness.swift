@@ -164,3 +164,8 @@ final class PipelineHarness: Sendable {
         }
     }
 }
+
+/// The suites that run librdkafka's mock cluster, one test at a time: each
+/// cluster and pipeline runs a dozen threads, and a loaded 2-core machine
+/// running them all at once turns timing bounds into coin flips.
+@Suite(.serialized) enum MockKafkaSuites {}

@@ -113,7 +113,7 @@ import Testing
             divertWhileBacklog: false
         )
         #expect(state.shutdown() == .none, "not running yet")
-        #expect(state.accept(Self.record(0), size: 10) == .spooled, "accepted into memory while starting")
+        #expect(state.accept(Self.record(0), size: 10) == .queued, "accepted into memory while starting: the breaker starts closed")
         #expect(state.start() == .startLoops)
         #expect(state.start() == .refuse)
         #expect(state.shutdown() == .wakeDeliveryLoop)
@@ -133,6 +133,7 @@ import Testing
     /// Replay's one rule: it runs when the breaker allows it and no operator paused it.
     @Test func replayRunsOnlyWhenTheBreakerAllowsAndNobodyPausedIt() {
         var state = Self.state()
+        state.setBreakerGates(sending: false, replay: false)
         let read = (1...3).map { SpooledRecord(id: Int64($0), record: Self.record($0), cost: 10) }
         state.offerReplay(read)
         #expect(state.replay.outbox.isEmpty, "the breaker does not allow replay yet")

@@ -9,6 +9,8 @@ final class LoadGenerator: Sendable {
         var refused = 0
         var unreachable = 0
         var slowest: Duration = .zero
+        /// When the slowest request was sent, to tell which phase it fell in.
+        var slowestSentAt: Date?
         var nextID = 0
     }
 
@@ -16,12 +18,17 @@ final class LoadGenerator: Sendable {
     private let target = NIOLockedValueBox<String?>(nil)
     let topic: String
     let concurrency: Int
-    let pause: Duration
+    private let pause: NIOLockedValueBox<Duration>
 
     init(topic: String, concurrency: Int, pause: Duration) {
         self.topic = topic
         self.concurrency = concurrency
-        self.pause = pause
+        self.pause = NIOLockedValueBox(pause)
+    }
+
+    /// Changes each sender's pause between requests: `.zero` for a burst at full speed.
+    func setPause(_ newPause: Duration) {
+        pause.withLockedValue { $0 = newPause }
     }
 
     /// Where to send: the current service's ingest address, or `nil` while none is up.
@@ -51,18 +58,20 @@ final class LoadGenerator: Sendable {
                 return figures.nextID
             }
             let started = ContinuousClock.now
+            let sentAt = Date()
             do {
                 let (status, _) = try await HTTP.send("POST", "\(ingest)/v1/topics/\(topic)", body: Data("chaos-\(id)".utf8))
                 let elapsed = ContinuousClock.now - started
                 state.withLockedValue { figures in
-                    figures.slowest = max(figures.slowest, elapsed)
+                    if elapsed > figures.slowest { figures.slowest = elapsed; figures.slowestSentAt = sentAt }
                     if status == 202 { figures.acknowledged.insert(id) } else { figures.refused += 1 }
                 }
             } catch {
                 // The service is restarting: not acknowledged, so not owed.
                 state.withLockedValue { $0.unreachable += 1 }
             }
-            try? await Task.sleep(for: pause)
+            let wait = pause.withLockedValue { $0 }
+            if wait > .zero { try? await Task.sleep(for: wait) } else { await Task.yield() }
         }
     }
 }

@@ -13,6 +13,9 @@ final class ServiceProcess {
     private(set) var lastMetrics: [String: Double] = [:]
     /// The last reading of `spillway_dropped_total`, by its `reason` label.
     private(set) var lastDroppedByReason: [String: Int] = [:]
+    /// Hand-overs slower than 10 ms (the histogram's top bucket) so far, by the
+    /// service's own clock: tells a slow hand-over from a slow HTTP round trip.
+    private(set) var slowHandovers = 0
 
     /// Where its standard error goes.
     let logPath: String
@@ -45,6 +48,10 @@ final class ServiceProcess {
         }
         lastMetrics = metrics.byName
         lastDroppedByReason = dropped
+        let handovers = metrics.samples.filter { $0.name == "spillway_handover_latency_seconds_bucket" }
+        if let all = handovers.first(where: { $0.label("le") == "+Inf" })?.value, let fast = handovers.first(where: { $0.label("le") == "0.01" })?.value {
+            slowHandovers = Int(all - fast)
+        }
         return lastMetrics
     }
 

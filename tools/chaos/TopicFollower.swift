@@ -10,6 +10,8 @@ final class TopicFollower: Sendable {
         /// Times each `chaos-N` id was read.
         var counts: [Int: Int] = [:]
         var records = 0
+        /// Records whose value starts with `fidelity-`, kept whole to compare field by field.
+        var samples: [ConsumedRecord] = []
         /// Records the broker dropped before they were read.
         var missed = 0
         /// Set by `catchUp`: read until these offsets, then say so.
@@ -48,17 +50,21 @@ final class TopicFollower: Sendable {
 
     private static func follow(_ consumer: TopicConsumer, state: NIOLockedValueBox<Figures>) {
         var batch: [Int] = []
+        var samples: [ConsumedRecord] = []
         while !state.withLockedValue({ $0.stopping }) {
             batch.removeAll(keepingCapacity: true)
+            samples.removeAll()
             var polled = 0
             // Take up to a few thousand records per lock.
             while polled < 4096, case let .record(record) = consumer.poll(milliseconds: polled == 0 ? 100 : 0) {
                 polled += 1
                 let text = String(decoding: record.value, as: UTF8.self)
                 if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { batch.append(id) }
+                if text.hasPrefix("fidelity-") { samples.append(record) }
             }
             let wantsTargets = state.withLockedValue { figures in
                 for id in batch { figures.counts[id, default: 0] += 1 }
+                figures.samples += samples
                 figures.records += polled
                 figures.missed = consumer.missed
                 return figures.targets?.isEmpty == true

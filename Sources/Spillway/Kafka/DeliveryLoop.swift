@@ -18,6 +18,8 @@ final class DeliveryLoop {
     private var backPressured = false
     private var lastSent = ContinuousClock.now
     private var kafkaLogRepeats = RepeatedLog()
+    /// A broker the loaded librdkafka cannot speak to, said in plain words.
+    private var incompatibility = IncompatibleBrokerDetector(libraryVersion: RDKafkaClient.libraryVersion)
     /// Records handed to librdkafka per round, at most.
     private let batchSize = 1000
 
@@ -179,6 +181,8 @@ final class DeliveryLoop {
         var settlement = Settlement()
         var outcomes: [CallOutcome] = []
         var now = ContinuousClock.now
+        var incompatible: IncompatibleBrokerDetector.Finding?
+        let wasIncompatible = incompatibility.finding != nil
         core.client.poll(
             timeoutMilliseconds: timeoutMilliseconds,
             reports: { report in
@@ -187,6 +191,7 @@ final class DeliveryLoop {
                 var latency: Duration?
                 if report.error == nil {
                     warmUp.acknowledged(at: now)
+                    if incompatibility.finding != nil { incompatibility.brokerAnswered() }
                     if !entry.countedSlow { latency = warmUp.latency(sentAt: entry.sentAt, now: now) }
                     if let latency, latency > .zero { replayControl.delivered(latency: latency) }
                     // One report in eight feeds the latency histogram: plenty for its quantiles.
@@ -201,14 +206,25 @@ final class DeliveryLoop {
                 }
             },
             errors: { code, text in
+                incompatible = incompatibility.observe(errorText: text) ?? incompatible
                 core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
                 settlement.lastError = "Kafka: \(text)"
                 if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
                     outcomes.append(.failure(reason: "all brokers are down: \(text)"))
                 }
             },
-            logs: { $0.emit(to: core.logger, repeats: &kafkaLogRepeats) }
+            logs: { line in
+                line.emit(to: core.logger, repeats: &kafkaLogRepeats)
+                incompatible = incompatibility.observe(line) ?? incompatible
+            }
         )
+        if let incompatible {
+            core.logger.error("cannot speak to the Kafka broker: \(incompatible.explanation)")
+        }
+        if incompatible != nil || wasIncompatible != (incompatibility.finding != nil) {
+            let explanation = incompatibility.finding?.explanation
+            core.state.withLockedValue { $0.setKafkaIncompatibility(explanation) }
+        }
         apply(settlement, outcomes: outcomes, at: now)
     }
 

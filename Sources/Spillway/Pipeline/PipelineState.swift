@@ -29,8 +29,9 @@ struct PipelineState: Sendable {
     /// Taken by the spool writer and not answered yet; still counted in the hand-off.
     private(set) var writing = RecordCount()
 
-    /// The breaker lets live records through.
-    private(set) var sending = false
+    /// The breaker lets live records through. It starts closed: records taken in
+    /// before the delivery loop runs wait in the live queue, not in the spool.
+    private(set) var sending = true
     /// The spool holds ready records (for `fifo` ordering).
     private(set) var spoolBacklog = false
     /// Records may go to the spool: it is open, or its first opening is under way
@@ -49,12 +50,15 @@ struct PipelineState: Sendable {
     /// Published for status pages.
     private(set) var breaker = BreakerSnapshot()
     private(set) var lastError: String?
+    /// Set while the loaded librdkafka cannot speak to the broker at all (read by `/readyz`).
+    private(set) var kafkaIncompatibility: String?
 
     init(queueLimits: QueueLimits, handoffLimits: QueueLimits, replay: ReplayConfiguration, divertWhileBacklog: Bool, spoolBatchSize: Int = 1000) {
         self.queueLimits = queueLimits
         self.handoffLimits = handoffLimits
         self.divertWhileBacklog = divertWhileBacklog
         self.replay = ReplayState(configuration: replay)
+        self.replay.setBreakerAllows(true)
         handoff = HandoffQueue(chunkSize: spoolBatchSize)
         live = Self.emptyLiveQueue(queueLimits)
     }
@@ -197,7 +201,7 @@ struct PipelineState: Sendable {
         ledger.replayInFlight -= settlement.replaySettled
         ledger.countPossiblyPersisted(settlement.livePossiblyPersisted)
         replay.settle(acks: settlement.replayAcks, deadLetters: settlement.replayDeadLetters, failed: settlement.replayFailed, possiblyPersisted: settlement.replayPossiblyPersisted)
-        if let error = settlement.lastError { lastError = error }
+        if let error = settlement.lastError { lastError = kafkaIncompatibility ?? error }
     }
 
     /// Replayed records for the delivery loop, only while no live record waits (live traffic first).
@@ -248,8 +252,10 @@ struct PipelineState: Sendable {
         breaker = snapshot
     }
 
-    mutating func recordError(_ message: String) {
-        lastError = message
+    /// The loaded librdkafka cannot speak to the broker (an explanation), or can again (`nil`).
+    mutating func setKafkaIncompatibility(_ explanation: String?) {
+        kafkaIncompatibility = explanation
+        if let explanation { lastError = explanation }
     }
 
     /// Shutdown: nothing more goes to Kafka; queued records go to the spool.
@@ -261,6 +267,7 @@ struct PipelineState: Sendable {
     /// the shutdown deadline and the purge) go to the spool.
     mutating func deliveryLoopFinished(unreported: HandoffQueue.Chunk) {
         defer { checkInvariants() }
+        beginDrain()
         settle(Settlement(spill: unreported))
         ledger.replayInFlight = 0
         lifecycle.deliveryLoopFinished()
@@ -400,7 +407,7 @@ struct PipelineState: Sendable {
 
     /// Whether the spool loop has written out everything and may close the spool.
     var spoolLoopMayFinish: Bool {
-        lifecycle.spoolLoopMayFinish && handoff.isEmpty && deadHandoff.isEmpty && writing.records == 0 && !replay.hasBookkeeping
+        lifecycle.spoolLoopMayFinish && live.isEmpty && handoff.isEmpty && deadHandoff.isEmpty && writing.records == 0 && !replay.hasBookkeeping
     }
 
     mutating func spoolLoopFinished() {

@@ -43,6 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "spillway")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        // The librdkafka loaded decides which brokers can be spoken to: name it first.
+        logger.notice("\(SpillwayVersion.description) starting", metadata: [
+            "version": "\(SpillwayVersion.current)", "librdkafka": "\(SpillwayVersion.librdkafka)", "sqlite": "\(SpillwayVersion.sqlite)",
+        ])
 
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)

@@ -95,6 +95,9 @@ public struct SpillwayServer: Sendable {
             let status = buffer.status()
             guard status.running else { return JSONResponse.make(.serviceUnavailable, ["status": "not running"]) }
             guard status.spoolAvailable else { return JSONResponse.make(.serviceUnavailable, ["status": "spool unavailable"]) }
+            if let reason = status.kafkaIncompatibility {
+                return JSONResponse.make(.serviceUnavailable, ["status": "kafka incompatible", "detail": reason])
+            }
             return JSONResponse.make(.ok, ["status": "ready"])
         }
     }

@@ -1,4 +1,5 @@
 import Logging
+import SpillwaySpool
 
 /// One line of librdkafka's own log. librdkafka would print these straight to
 /// standard error (`%3|…`); Spillway reads them from its event queue instead,
