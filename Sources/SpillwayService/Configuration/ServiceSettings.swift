@@ -11,6 +11,11 @@ public struct ServiceSettings: Sendable {
     public var maxBodyBytes = 10 << 20
     /// When set, only these topics are accepted (others get 403).
     public var topicAllowlist: [String]?
+    public var idleTimeout: Duration = .seconds(60)
+    public var headerTimeout: Duration = .seconds(10)
+    public var bodyTimeout: Duration = .seconds(60)
+    public var maxConnections = 1024
+    public var adminMaxConnections = 64
 
     /// The admin listener: status, breaker control, metrics.
     public var adminHost = "127.0.0.1"

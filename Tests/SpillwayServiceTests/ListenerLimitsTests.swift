@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SpillwayService
+import SpillwayTestKit
+import Testing
+
+/// The ingest listener against slow, idle, oversized and malformed connections
+/// (issue 13, items 7 and 8), over real sockets: in-process router tests skip the channel.
+@Suite struct ListenerLimitsTests {
+    /// A harness whose ingest listener binds a free port, with short limits that tests can outwait.
+    static func harness(_ configure: @escaping (inout ServiceSettings) -> Void = { _ in }) throws -> ServiceHarness {
+        try ServiceHarness { settings in
+            settings.httpPort = 0
+            settings.idleTimeout = .seconds(30)
+            settings.headerTimeout = .seconds(30)
+            settings.bodyTimeout = .seconds(30)
+            configure(&settings)
+        }
+    }
+
+    static let closeWithin: Duration = .seconds(15)
+
+    @Test func anIdleConnectionIsClosed() async throws {
+        let harness = try Self.harness { $0.idleTimeout = .milliseconds(500) }
+        try await harness.server.ingestApplication.test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            let (_, closed) = await connection.readUntilClosed(timeout: Self.closeWithin)
+            #expect(closed, "an idle connection stays open past http.idle_timeout_ms")
+        }
+        try await harness.stop()
+    }
+
+    @Test func slowHeadersAreCutOffByTheHeaderTimeout() async throws {
+        let harness = try Self.harness { $0.headerTimeout = .seconds(1) }
+        try await harness.server.ingestApplication.test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST /v1/topics/slow HTTP/1.1\r\nHost: x\r\n")
+            // One header byte every 100 ms: always active, never finished (slowloris).
+            let dribble = Task {
+                while !Task.isCancelled, connection.send("X") {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let (text, closed) = await connection.readUntilClosed(timeout: Self.closeWithin)
+            dribble.cancel()
+            #expect(closed, "headers sent a byte at a time keep the connection forever")
+            let response = RawResponse(text)
+            #expect(response.status == 408, "answer: \(text)")
+            #expect(response.json?["error"] as? String != nil, "answer: \(text)")
+        }
+        try await harness.stop()
+    }
+
+    @Test func aBodyThatNeverArrivesIsCutOffByTheBodyTimeout() async throws {
+        let harness = try Self.harness { $0.bodyTimeout = .seconds(1) }
+        try await harness.server.ingestApplication.test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST /v1/topics/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nfirst")
+            let dribble = Task {
+                while !Task.isCancelled, connection.send("x") {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let (text, closed) = await connection.readUntilClosed(timeout: Self.closeWithin)
+            dribble.cancel()
+            #expect(closed, "a body that trickles in keeps the connection forever")
+            #expect(RawResponse(text).status == 408, "answer: \(text)")
+        }
+        try await harness.stop()
+    }
+
+    @Test func connectionsBeyondTheLimitWaitForOneToClose() async throws {
+        // The test client holds one connection, the idle one below the second: a third waits
+        // until the idle timeout closes one of them, so its answer cannot come sooner.
+        let idle: Duration = .milliseconds(1500)
+        let harness = try Self.harness {
+            $0.maxConnections = 2
+            $0.idleTimeout = idle
+        }
+        try await harness.server.ingestApplication.test(.live) { client in
+            let holder = try RawConnection(port: client.port!)
+            let started = ContinuousClock.now
+            let waiting = try RawConnection(port: client.port!)
+            waiting.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = RawResponse(await waiting.readResponse(timeout: Self.closeWithin))
+            let waited = ContinuousClock.now - started
+            #expect(response.status == 200)
+            #expect(waited >= .milliseconds(1000), "answered after \(waited): the connection limit did not hold")
+            _ = holder
+        }
+        try await harness.stop()
+    }
+
+    @Test func aDeclaredBodyOverTheLimitIsRefusedBeforeItIsRead() async throws {
+        let harness = try Self.harness { $0.maxBodyBytes = 1000 }
+        try await harness.server.ingestApplication.test(.live) { client in
+            // Nothing of the body is sent: the answer must come from the declared length alone.
+            let native = try RawConnection(port: client.port!)
+            native.send("POST /v1/topics/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
+            let nativeAnswer = RawResponse(await native.readResponse(timeout: Self.closeWithin))
+            #expect(nativeAnswer.status == 413)
+            #expect((nativeAnswer.json?["error"] as? String)?.contains("1000") == true, "answer: \(nativeAnswer.body)")
+
+            let restProxy = try RawConnection(port: client.port!)
+            restProxy.send("POST /topics/big HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.kafka.json.v2+json\r\nContent-Length: 1000000000\r\n\r\n")
+            let restProxyAnswer = RawResponse(await restProxy.readResponse(timeout: Self.closeWithin))
+            #expect(restProxyAnswer.status == 413)
+            #expect(restProxyAnswer.json?["error_code"] as? Int == 41301, "answer: \(restProxyAnswer.body)")
+
+            // At the limit is fine.
+            let fits = try RawConnection(port: client.port!)
+            fits.send("POST /v1/topics/fits HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "a", count: 1000))
+            #expect(RawResponse(await fits.readResponse(timeout: Self.closeWithin)).status == 202)
+        }
+        try await harness.stop()
+    }
+
+    @Test func protocolErrorsGetTheJSONErrorShape() async throws {
+        let harness = try Self.harness()
+        try await harness.server.ingestApplication.test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST /v1/topics/t HTTP/1.1\r\nHost: x\r\nX-Bad: a\u{01}b\r\nContent-Length: 1\r\n\r\nx")
+            let text = await connection.readResponse(timeout: Self.closeWithin)
+            let response = RawResponse(text)
+            #expect(response.status == 400, "answer: \(text)")
+            #expect(response.headers["content-type"] == "application/json", "answer: \(text)")
+            #expect(response.json?["error"] as? String != nil, "answer: \(text)")
+        }
+        try await harness.stop()
+    }
+}
