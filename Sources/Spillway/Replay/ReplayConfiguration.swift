@@ -26,9 +26,10 @@ public struct ReplayConfiguration: Sendable, Hashable {
         self.batchSize = batchSize
     }
 
+    /// Names the first setting that makes no sense.
     public func validate() throws(SpillwayConfigurationError) {
-        if !(recordsPerSecond > 0) { throw SpillwayConfigurationError("replay.recordsPerSecond must be positive") }
-        if !(bytesPerSecond > 0) { throw SpillwayConfigurationError("replay.bytesPerSecond must be positive") }
+        if !(recordsPerSecond > 0 && recordsPerSecond.isFinite) { throw SpillwayConfigurationError("replay.recordsPerSecond must be positive and finite") }
+        if !(bytesPerSecond > 0 && bytesPerSecond.isFinite) { throw SpillwayConfigurationError("replay.bytesPerSecond must be positive and finite") }
         if !(rampStartFraction > 0 && rampStartFraction <= 1) { throw SpillwayConfigurationError("replay.rampStartFraction must be in (0, 1]") }
         if rampDuration < .zero { throw SpillwayConfigurationError("replay.rampDuration must not be negative") }
         if batchSize < 1 { throw SpillwayConfigurationError("replay.batchSize must be at least 1") }
