@@ -1,5 +1,6 @@
 import Foundation
 @testable import SpillwayCLI
+import SpillwayService
 import Testing
 
 /// `spillway top` rendered from a recorded status stream, no terminal involved.
@@ -20,12 +21,16 @@ import Testing
             """.utf8)
     }
 
-    static func samples() throws -> [StatusSample] {
+    static func sample(_ data: Data, at date: Date = Date()) throws -> TopView.Sample {
+        TopView.Sample(status: try AdminContract.decode(AdminStatus.self, from: data), takenAt: date)
+    }
+
+    static func samples() throws -> [TopView.Sample] {
         let start = Date(timeIntervalSince1970: 1_764_000_000)
         return [
-            try StatusSample.decode(recorded(accepted: 1000, delivered: 1000, spilled: 0, replayed: 0, state: "closed", ready: 0), at: start),
-            try StatusSample.decode(recorded(accepted: 2000, delivered: 1200, spilled: 800, replayed: 0, state: "open", ready: 800), at: start + 1),
-            try StatusSample.decode(recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 200, state: "open", ready: 1600, dropped: ["memory_full": 4]), at: start + 2),
+            try sample(recorded(accepted: 1000, delivered: 1000, spilled: 0, replayed: 0, state: "closed", ready: 0), at: start),
+            try sample(recorded(accepted: 2000, delivered: 1200, spilled: 800, replayed: 0, state: "open", ready: 800), at: start + 1),
+            try sample(recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 200, state: "open", ready: 1600, dropped: ["memory_full": 4]), at: start + 2),
         ]
     }
 
@@ -63,7 +68,7 @@ import Testing
     }
 
     @Test func forcedModesAreNamed() throws {
-        let sample = try StatusSample.decode(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
+        let sample = try Self.sample(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
         #expect(TopView(samples: [sample], source: "x").render(color: false).contains("FORCED OPEN"))
     }
 }

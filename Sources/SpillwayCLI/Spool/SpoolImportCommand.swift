@@ -7,8 +7,8 @@ struct SpoolImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Append NDJSON records (the `spool export` format) to a spool, creating it if needed.",
         discussion: """
-            Ids, creation times, attempt counts and dead-letter reasons are kept where the id order allows,
-            so importing an export into a new spool reproduces it exactly. Importing the same export twice adds
+            Ids, creation times, attempt counts and dead-letter reasons are kept where the id order allows, \
+            so importing an export into a new spool reproduces it exactly. Importing the same export twice adds \
             its records twice. Takes the writer lock.
             """
     )

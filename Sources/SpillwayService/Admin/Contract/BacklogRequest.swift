@@ -1,0 +1,28 @@
+/// `PUT /v1/backlog`: pause or resume the replay of the spool, or set its
+/// ceilings. Every field is optional; the answer is `AdminStatus.Replay`.
+public struct BacklogRequest: Codable, Sendable, Equatable {
+    public var paused: Bool?
+    public var recordsPerSecond: Double?
+    public var bytesPerSecond: Double?
+
+    public init(paused: Bool? = nil, recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil) {
+        self.paused = paused
+        self.recordsPerSecond = recordsPerSecond
+        self.bytesPerSecond = bytesPerSecond
+    }
+
+    /// Ceilings within the ranges of `replay.records_per_second` and
+    /// `replay.bytes_per_second`; the problem names the request's field. The
+    /// service checks it, and so does `spillway backlog rate` before sending.
+    public func problem() -> String? {
+        let checks: [(Double?, SettingsKey, CodingKeys)] = [
+            (recordsPerSecond, SettingsKeys.replayRecordsPerSecond, .recordsPerSecond),
+            (bytesPerSecond, SettingsKeys.replayBytesPerSecond, .bytesPerSecond),
+        ]
+        for (value, key, field) in checks {
+            guard let value, case .number(let range) = key.kind, !range.contains(value) else { continue }
+            return "\(AdminContract.wireName(of: field)) must be between \(SettingsKey.Kind.plain(range.lowerBound)) and \(SettingsKey.Kind.plain(range.upperBound)), got \(SettingsKey.Kind.plain(value))"
+        }
+        return nil
+    }
+}
