@@ -31,6 +31,26 @@ import Testing
         try await harness.stop()
     }
 
+    @Test func aKeepAliveConnectionBetweenRequestsIsIdleNotSlow() async throws {
+        // Between requests nothing is late: the idle timeout closes the connection, silently,
+        // and the (shorter) header timeout does not answer 408 for a request nobody began.
+        let harness = try Self.harness {
+            $0.headerTimeout = .milliseconds(300)
+            $0.idleTimeout = .seconds(2)
+        }
+        try await harness.server.ingestApplication.test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(RawResponse(await connection.readResponse(timeout: Self.closeWithin)).status == 200)
+            let answered = ContinuousClock.now
+            let (text, closed) = await connection.readUntilClosed(timeout: Self.closeWithin)
+            #expect(closed)
+            #expect(text.isEmpty, "answered a request never sent: \(text)")
+            #expect(ContinuousClock.now - answered >= .milliseconds(1500), "closed before the idle timeout")
+        }
+        try await harness.stop()
+    }
+
     @Test func slowHeadersAreCutOffByTheHeaderTimeout() async throws {
         let harness = try Self.harness { $0.headerTimeout = .seconds(1) }
         try await harness.server.ingestApplication.test(.live) { client in
@@ -71,24 +91,44 @@ import Testing
     }
 
     @Test func connectionsBeyondTheLimitWaitForOneToClose() async throws {
-        // The test client holds one connection, the idle one below the second: a third waits
-        // until the idle timeout closes one of them, so its answer cannot come sooner.
-        let idle: Duration = .milliseconds(1500)
+        // HummingbirdTesting's live mode drops the connection limit (it rebuilds the configuration
+        // with only an address), so the listener runs here as `serve` runs it, on a free port.
+        let idle: Duration = .seconds(2)
+        let port = freeLoopbackPort()
         let harness = try Self.harness {
+            $0.httpPort = port
             $0.maxConnections = 2
             $0.idleTimeout = idle
         }
-        try await harness.server.ingestApplication.test(.live) { client in
-            let holder = try RawConnection(port: client.port!)
-            let started = ContinuousClock.now
-            let waiting = try RawConnection(port: client.port!)
-            waiting.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = RawResponse(await waiting.readResponse(timeout: Self.closeWithin))
-            let waited = ContinuousClock.now - started
-            #expect(response.status == 200)
-            #expect(waited >= .milliseconds(1000), "answered after \(waited): the connection limit did not hold")
-            _ = holder
+        let application = harness.server.ingestApplication
+        let listening = Task { try await application.runService(gracefulShutdownSignals: []) }
+        defer { listening.cancel() }
+        func connectWhenListening() async throws -> RawConnection {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while true {
+                if let connection = try? RawConnection(port: port) { return connection }
+                guard ContinuousClock.now < deadline else { throw RawConnection.Failure(description: "nothing listens on \(port)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
+        // Two connections, each seen answered (so each was accepted), then a third: it waits
+        // until the idle timeout closes one of the two, so its answer cannot come sooner.
+        var holders: [RawConnection] = []
+        for _ in 0..<2 {
+            let holder = try await connectWhenListening()
+            holder.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(RawResponse(await holder.readResponse(timeout: Self.closeWithin)).status == 200)
+            holders.append(holder)
+        }
+        let started = ContinuousClock.now
+        let waiting = try RawConnection(port: port)
+        waiting.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = RawResponse(await waiting.readResponse(timeout: Self.closeWithin))
+        let waited = ContinuousClock.now - started
+        #expect(response.status == 200)
+        #expect(waited >= .milliseconds(1200), "answered after \(waited): the connection limit did not hold")
+        listening.cancel()
+        _ = try? await listening.value
         try await harness.stop()
     }
 
