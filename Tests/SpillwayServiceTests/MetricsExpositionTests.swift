@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayService
 import SpillwayTestKit
 import Testing
 
@@ -46,6 +47,8 @@ import Testing
         })
         #expect(typed.count > 20, "metrics: \(typed.sorted())")
         #expect(typed.subtracting(helped).isEmpty, "no help text: \(typed.subtracting(helped).sorted())")
+        // Written for each metric, not the fallback that names the gap.
+        #expect(typed.subtracting(MetricHelp.catalog.keys).isEmpty, "not in MetricHelp.catalog: \(typed.subtracting(MetricHelp.catalog.keys).sorted())")
     }
 
     @Test(.enabled(if: promtool != nil, "promtool is not installed (Debian's prometheus package has it)"))
