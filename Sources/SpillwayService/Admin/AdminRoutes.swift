@@ -94,9 +94,9 @@ struct AdminRoutes: Sendable {
             throw AdminErrorReply("request body is over \(Self.maxBodyBytes / 1024) KiB")
         }
         do {
-            return try AdminContract.decoder.decode(T.self, from: Data(body.readableBytesView))
+            return try AdminContract.requestDecoder.decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {
-            throw AdminErrorReply(AdminContract.describe(error))
+            throw AdminErrorReply(error.clientDescription)
         } catch {
             throw AdminErrorReply("malformed JSON")
         }

@@ -42,13 +42,24 @@ public struct SettingsKey: Sendable, Hashable, Identifiable {
             }
         }
 
-        /// The documented range, for numeric keys.
+        /// The documented range, for numeric keys: `1 – 65535`.
         public var range: String? {
+            bounds.map { "\($0.lower) – \($0.upper)" }
+        }
+
+        /// The range's ends, as written in the documentation and in errors.
+        var bounds: (lower: String, upper: String)? {
             switch self {
-            case .integer(let range), .milliseconds(let range): "\(range.lowerBound) – \(range.upperBound)"
-            case .number(let range): "\(Self.plain(range.lowerBound)) – \(Self.plain(range.upperBound))"
+            case .integer(let range), .milliseconds(let range): ("\(range.lowerBound)", "\(range.upperBound)")
+            case .number(let range): (Self.plain(range.lowerBound), Self.plain(range.upperBound))
             default: nil
             }
+        }
+
+        /// "must be between 1 and 65535, got 70000".
+        func outside(_ got: String) -> String {
+            guard let bounds else { return "must be \(expectation), got \(got)" }
+            return "must be between \(bounds.lower) and \(bounds.upper), got \(got)"
         }
 
         /// `5000`, not `5000.0`; `0.01` as is.
@@ -114,10 +125,6 @@ extension SettingsKey {
         ServiceSettingsError(key: name, "must be \(kind.expectation)")
     }
 
-    private static func outside(_ range: String, _ got: String) -> String {
-        "must be between \(range.replacingOccurrences(of: " – ", with: " and ")), got \(got)"
-    }
-
     static func integer(_ name: String, _ path: Path<Int>, _ range: ClosedRange<Int>, _ help: String) -> SettingsKey {
         let kind = Kind.integer(range)
         return SettingsKey(
@@ -127,7 +134,7 @@ extension SettingsKey {
                 settings[keyPath: path] = number
             },
             render: { "\($0[keyPath: path])" },
-            problem: { range.contains($0[keyPath: path]) ? nil : outside(kind.range!, "\($0[keyPath: path])") },
+            problem: { range.contains($0[keyPath: path]) ? nil : kind.outside("\($0[keyPath: path])") },
             magnitude: { Double($0[keyPath: path]) }
         )
     }
@@ -145,7 +152,7 @@ extension SettingsKey {
                 // Compared as durations: a huge value is out of range, not an overflow.
                 let duration = settings[keyPath: path]
                 guard duration < .milliseconds(range.lowerBound) || duration > .milliseconds(range.upperBound) else { return nil }
-                return outside(kind.range!, "\(duration.milliseconds)")
+                return kind.outside("\(duration.milliseconds)")
             },
             magnitude: { Double($0[keyPath: path].milliseconds) }
         )
@@ -163,7 +170,7 @@ extension SettingsKey {
                 }
             },
             render: { "\(Kind.plain($0[keyPath: path]))" },
-            problem: { range.contains($0[keyPath: path]) ? nil : outside(kind.range!, "\($0[keyPath: path])") },
+            problem: { range.contains($0[keyPath: path]) ? nil : kind.outside("\($0[keyPath: path])") },
             magnitude: { $0[keyPath: path] }
         )
     }

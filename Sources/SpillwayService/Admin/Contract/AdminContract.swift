@@ -20,7 +20,14 @@ public enum AdminContract {
         return encoder
     }
 
-    /// Decodes exactly: what the service uses for requests, where a missing field is a mistake.
+    /// Decodes a request exactly: a missing or misspelt field is the client's mistake.
+    /// Requests spell their keys out (`CodingKeys`), so a refusal names a field as
+    /// the client wrote it (`records_per_second: expected a number`).
+    public static var requestDecoder: JSONDecoder {
+        JSONDecoder()
+    }
+
+    /// Decodes an answer exactly; `decode(_:from:)` is the tolerant way.
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -33,54 +40,5 @@ public enum AdminContract {
         let received = try JSONDecoder().decode(JSONTree.self, from: data)
         let defaults = try JSONDecoder().decode(JSONTree.self, from: encoder.encode(Document()))
         return try decoder.decode(Document.self, from: JSONEncoder().encode(defaults.overlaid(with: received)))
-    }
-
-    /// The wire name of a Swift field (`recordsPerSecond` → `records_per_second`),
-    /// as the encoder spells it, so messages name fields as clients write them.
-    public static func wireName(of field: some CodingKey) -> String {
-        let data = (try? encoder.encode(FieldNameProbe(name: field.stringValue))) ?? Data()
-        guard case .object(let fields)? = try? JSONDecoder().decode(JSONTree.self, from: data), let name = fields.keys.first else {
-            return field.stringValue
-        }
-        return name
-    }
-
-    /// Where a request went wrong, in the request's own field names.
-    static func describe(_ error: DecodingError) -> String {
-        func at(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + wireName(of: $0) }.joined()
-            return path.hasPrefix(".") ? String(path.dropFirst()) : path
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            let place = at(context)
-            return "missing field \"\(wireName(of: key))\"\(place.isEmpty ? "" : " in \(place)")"
-        case let .typeMismatch(type, context), let .valueNotFound(type, context):
-            let expected = ObjectIdentifier(type) == ObjectIdentifier(Bool.self) ? "true or false"
-                : ObjectIdentifier(type) == ObjectIdentifier(String.self) ? "a string" : "a number"
-            return "\(at(context).isEmpty ? "body" : at(context)): expected \(expected)"
-        case let .dataCorrupted(context):
-            if context.codingPath.isEmpty { return "malformed JSON" }
-            return "\(at(context)): \(context.debugDescription)"
-        @unknown default:
-            return "malformed request"
-        }
-    }
-}
-
-/// Encodes one field named as a Swift property would be, to learn the encoder's spelling of it.
-private struct FieldNameProbe: Encodable {
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    var name: String
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(0, forKey: Key(stringValue: name))
     }
 }

@@ -5,6 +5,13 @@ public struct BacklogRequest: Codable, Sendable, Equatable {
     public var recordsPerSecond: Double?
     public var bytesPerSecond: Double?
 
+    /// Spelt out, as on the wire, so that errors name the fields as clients send them.
+    public enum CodingKeys: String, CodingKey {
+        case paused
+        case recordsPerSecond = "records_per_second"
+        case bytesPerSecond = "bytes_per_second"
+    }
+
     public init(paused: Bool? = nil, recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil) {
         self.paused = paused
         self.recordsPerSecond = recordsPerSecond
@@ -21,7 +28,7 @@ public struct BacklogRequest: Codable, Sendable, Equatable {
         ]
         for (value, key, field) in checks {
             guard let value, case .number(let range) = key.kind, !range.contains(value) else { continue }
-            return "\(AdminContract.wireName(of: field)) must be between \(SettingsKey.Kind.plain(range.lowerBound)) and \(SettingsKey.Kind.plain(range.upperBound)), got \(SettingsKey.Kind.plain(value))"
+            return "\(field.stringValue) \(key.kind.outside(SettingsKey.Kind.plain(value)))"
         }
         return nil
     }
