@@ -6,7 +6,9 @@ import SpillwaySpool
 public enum SettingsKeys {
     // MARK: Listeners
 
+    /// Set by `serve --host`.
     public static let httpHost = SettingsKey.text("http.host", \.httpHost, "ingest listener address")
+    /// Set by `serve --port`.
     public static let httpPort = SettingsKey.integer("http.port", \.httpPort, 0...65535, "ingest listener port (0: any free port)")
     static let httpMaxBodyBytes = SettingsKey.integer(
         "http.max_body_bytes", \.maxBodyBytes, 1...(1 << 30),
@@ -30,7 +32,9 @@ public enum SettingsKeys {
         "http.max_connections", \.maxConnections, 1...100_000, "ingest connections held at once; more wait to be accepted"
     )
     static let adminHost = SettingsKey.text("admin.host", \.adminHost, "admin listener address; beyond loopback it needs a token")
+    /// Set by `serve --admin-port`.
     public static let adminPort = SettingsKey.integer("admin.port", \.adminPort, 0...65535, "admin listener port (0: any free port)")
+    /// Also read by the admin client, from the same variable.
     public static let adminToken = SettingsKey.secret("admin.token", \.adminToken, minimumLength: 16, "bearer token for the admin API (16+ characters)")
     static let adminMaxConnections = SettingsKey.integer(
         "admin.max_connections", \.adminMaxConnections, 1...10_000, "admin connections held at once"
@@ -38,10 +42,12 @@ public enum SettingsKeys {
 
     // MARK: Kafka
 
+    /// Set by `serve --kafka`.
     public static let kafkaBootstrapServers = SettingsKey.list(
         "kafka.bootstrap_servers", \.pipeline.kafka.bootstrapServers, "brokers, host:port (comma-separated in the environment)",
         whenEmpty: "must list at least one broker"
     )
+    /// Set by `serve --dev`.
     public static let kafkaMock = SettingsKey.boolean("kafka.mock", \.kafkaMock, "send to librdkafka's in-process mock cluster (dev mode, `--dev`)")
     static let kafkaClientID = SettingsKey.text("kafka.client_id", \.pipeline.kafka.clientID, "librdkafka's client.id")
     static let kafkaAcks = SettingsKey.choice("kafka.acks", \.pipeline.kafka.acks, "replicas that must acknowledge a record")
@@ -54,6 +60,7 @@ public enum SettingsKeys {
 
     // MARK: Spool
 
+    /// Set by `serve --spool`.
     public static let spoolPath = SettingsKey.text("spool.path", \.pipeline.spool.path, "the spool file")
     static let spoolMaxBytes = SettingsKey.integer(
         "spool.max_bytes", \.pipeline.spool.maxBytes, SpoolConfiguration.minimumMaxBytes...(1 << 50), "bound on the spool file; the oldest records are evicted beyond it"
