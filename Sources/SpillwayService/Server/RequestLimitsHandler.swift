@@ -42,29 +42,41 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     private let limits: Limits
     private var state = State.waitingForHead
-    private var timer: Scheduled<Void>?
+    /// When the request in progress is late (its head, or its body), if one is.
+    private var deadline: NIODeadline?
+    /// One check at a time: it looks at `deadline` when it fires and schedules the next, so a
+    /// request costs a clock reading, not a scheduled task (keep-alive connections take thousands).
+    private var check: (task: Scheduled<Void>, at: NIODeadline)?
     /// Requests passed on whose answer has not ended yet.
     private var unanswered = 0
+    /// Before the HTTP decoder: it tells this handler, once per request, that bytes arrived.
+    private var observer: InboundBytesObserver?
 
     init(_ limits: Limits) {
         self.limits = limits
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        observer = try? context.pipeline.syncOperations.handler(type: InboundBytesObserver.self)
+        observer?.armed = true
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
-        stopTimer()
+        check?.task.cancel()
+        check = nil
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is InboundBytesObserver.BytesArrived {
             // The first bytes of a request: from now on its head has `headerTimeout` to arrive.
-            if timer == nil, case .waitingForHead = state { startTimer(context, limits.headerTimeout) }
+            if case .waitingForHead = state { setDeadline(context, in: limits.headerTimeout) }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        stopTimer()
+        deadline = nil
         context.fireChannelInactive()
     }
 
@@ -72,7 +84,6 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if case .closing = state { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            stopTimer()
             let path = head.path ?? "/"
             if let declared = head.headerFields[.contentLength].flatMap({ Int($0) }), declared > limits.maxBodyBytes {
                 refuse(context, .contentTooLarge, "request body is over the limit of \(limits.maxBodyBytes) bytes (Content-Length \(declared))", path: path)
@@ -80,11 +91,11 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
             }
             unanswered += 1
             state = .readingBody(path: path)
-            startTimer(context, limits.bodyTimeout)
+            setDeadline(context, in: limits.bodyTimeout)
         case .body:
             break
         case .end:
-            stopTimer()
+            deadline = nil
             state = .answering
         }
         context.fireChannelRead(data)
@@ -94,7 +105,9 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if case .end = unwrapOutboundIn(data) {
             unanswered -= 1
             if unanswered == 0, case .answering = state {
+                // Idle until the next request's first byte (Hummingbird's idle timeout governs until then).
                 state = .waitingForHead
+                observer?.armed = true
             }
         }
         context.write(data, promise: promise)
@@ -110,29 +123,35 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.fireErrorCaught(error)
     }
 
-    private func startTimer(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
-        stopTimer()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            timer = nil
+    private func setDeadline(_ context: ChannelHandlerContext, in timeout: TimeAmount) {
+        let due = NIODeadline.now() + timeout
+        deadline = due
+        // A check due sooner will find this deadline and wait for it; only a later one is moved.
+        if let check, check.at <= due { return }
+        check?.task.cancel()
+        scheduleCheck(context, at: due)
+    }
+
+    private func scheduleCheck(_ context: ChannelHandlerContext, at due: NIODeadline) {
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) { [self] in
+            check = nil
+            guard let deadline else { return }
+            guard NIODeadline.now() >= deadline else { return scheduleCheck(context, at: deadline) }
             switch state {
             case .waitingForHead:
-                refuse(context, .requestTimeout, "no complete request head within \(timeout.nanoseconds / 1_000_000) ms", path: nil)
+                refuse(context, .requestTimeout, "no complete request head within \(limits.headerTimeout.nanoseconds / 1_000_000) ms", path: nil)
             case .readingBody(let path):
-                refuse(context, .requestTimeout, "the request body did not arrive within \(timeout.nanoseconds / 1_000_000) ms", path: path)
+                refuse(context, .requestTimeout, "the request body did not arrive within \(limits.bodyTimeout.nanoseconds / 1_000_000) ms", path: path)
             case .answering, .closing:
                 break
             }
         }
-    }
-
-    private func stopTimer() {
-        timer?.cancel()
-        timer = nil
+        check = (task, due)
     }
 
     /// Answers with `status` and the listener's JSON error, then closes the connection.
     private func refuse(_ context: ChannelHandlerContext, _ status: HTTPResponse.Status, _ message: String, path: String?) {
-        stopTimer()
+        deadline = nil
         state = .closing
         let (contentType, body) = limits.refusal(status, message, path)
         var fields = HTTPFields()
