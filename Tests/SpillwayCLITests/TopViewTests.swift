@@ -1,5 +1,6 @@
 import Foundation
 @testable import SpillwayCLI
+import SpillwayService
 import Testing
 
 /// `spillway top` rendered from a recorded status stream, no terminal involved.
@@ -14,18 +15,22 @@ import Testing
               "spooled": \(ready), "spilled": \(spilled), "dropped": {\(droppedJSON)}, "dead_lettered": 0, "rejected": {}, "replay_in_flight": 0,
               "live_queued": 10, "live_queued_bytes": 1000, "in_flight_bytes": 500, "handoff_queued": 0, "handoff_bytes": 0},
              "imbalance": 0, "running": true,
-             "replay": {"paused": false, "current_rate": 500, "records_per_second": 5000, "bytes_per_second": 8388608},
+             "replay": {"paused": false, "current_rate": 500, "phase": "ramping", "records_per_second": 5000, "min_records_per_second": 100, "bytes_per_second": 8388608},
              "spool": {"available": true, "ready": \(ready), "ready_bytes": \(ready * 100), "dead_letters": 2, "dead_letter_bytes": 200, "evicted_lifetime": 0},
              "limits": {"queue_max_records": 100, "spool_max_bytes": 1000000, "spool_max_records": 1000}}
             """.utf8)
     }
 
-    static func samples() throws -> [StatusSample] {
+    static func sample(_ data: Data, at date: Date = Date()) throws -> TopView.Sample {
+        TopView.Sample(status: try AdminContract.decode(AdminStatus.self, from: data), takenAt: date)
+    }
+
+    static func samples() throws -> [TopView.Sample] {
         let start = Date(timeIntervalSince1970: 1_764_000_000)
         return [
-            try StatusSample.decode(recorded(accepted: 1000, delivered: 1000, spilled: 0, replayed: 0, state: "closed", ready: 0), at: start),
-            try StatusSample.decode(recorded(accepted: 2000, delivered: 1200, spilled: 800, replayed: 0, state: "open", ready: 800), at: start + 1),
-            try StatusSample.decode(recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 200, state: "open", ready: 1600, dropped: ["memory_full": 4]), at: start + 2),
+            try sample(recorded(accepted: 1000, delivered: 1000, spilled: 0, replayed: 0, state: "closed", ready: 0), at: start),
+            try sample(recorded(accepted: 2000, delivered: 1200, spilled: 800, replayed: 0, state: "open", ready: 800), at: start + 1),
+            try sample(recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 200, state: "open", ready: 1600, dropped: ["memory_full": 4]), at: start + 2),
         ]
     }
 
@@ -63,7 +68,7 @@ import Testing
     }
 
     @Test func forcedModesAreNamed() throws {
-        let sample = try StatusSample.decode(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
+        let sample = try Self.sample(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
         #expect(TopView(samples: [sample], source: "x").render(color: false).contains("FORCED OPEN"))
     }
 }

@@ -92,3 +92,63 @@ import Testing
         try settings.validate()
     }
 }
+
+/// Issue 13, items 6 and 12: who may use the admin API, and what it accepts.
+@Suite struct AdminAccessTests {
+    @Test func theBearerSchemeIsCaseInsensitive() async throws {
+        let harness = try ServiceHarness { $0.adminToken = "s3cret-token-0123456789" }
+        try await harness.server.adminApplication.test(.router) { admin in
+            for scheme in ["bearer", "BEARER", "Bearer"] {
+                var headers = HTTPFields()
+                headers[.authorization] = "\(scheme) s3cret-token-0123456789"
+                try await admin.execute(uri: "/v1/status", method: .get, headers: headers) { response in
+                    #expect(response.status == .ok, "scheme \(scheme)")
+                }
+            }
+            var basic = HTTPFields()
+            basic[.authorization] = "Basic s3cret-token-0123456789"
+            try await admin.execute(uri: "/v1/status", method: .get, headers: basic) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+        try await harness.stop()
+    }
+
+    @Test func loopbackIsDecidedByTheResolvedAddress() throws {
+        var settings = ServiceSettings()
+        for host in ["127.0.0.1", "127.1.2.3", "::1", "localhost"] {
+            settings.adminHost = host
+            #expect(throws: Never.self, "\(host) is loopback") { try settings.validate() }
+        }
+        // Looks like 127.x, resolves elsewhere (or nowhere): not loopback, so a token is required.
+        for host in ["127.evil.example", "0.0.0.0", "::"] {
+            settings.adminHost = host
+            #expect {
+                try settings.validate()
+            } throws: { error in
+                "\(error)".contains("admin.token") && "\(error)".contains("beyond loopback")
+            }
+        }
+    }
+
+    @Test func backlogRatesOutsideTheirRangeAreRefusedNamingTheField() async throws {
+        let harness = try ServiceHarness()
+        let json: HTTPFields = [.contentType: "application/json"]
+        try await harness.server.adminApplication.test(.router) { admin in
+            for body in [#"{"records_per_second": 1e300}"#, #"{"records_per_second": -5}"#, #"{"records_per_second": 0}"#] {
+                try await admin.execute(uri: "/v1/backlog", method: .put, headers: json, body: ByteBuffer(body)) { response in
+                    #expect(response.status == .badRequest, "\(body)")
+                    let message = response.json()["error"] as? String ?? ""
+                    #expect(message.contains("records_per_second"), "\(body): \(message)")
+                    #expect(!message.contains("recordsPerSecond"), "\(body): \(message)")
+                }
+            }
+            try await admin.execute(uri: "/v1/backlog", method: .put, headers: json, body: ByteBuffer(#"{"bytes_per_second": 1e300}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect((response.json()["error"] as? String)?.contains("bytes_per_second") == true)
+            }
+        }
+        #expect(harness.server.buffer.status().replayConfiguration.recordsPerSecond == ReplayConfiguration().recordsPerSecond, "a refused rate changes nothing")
+        try await harness.stop()
+    }
+}

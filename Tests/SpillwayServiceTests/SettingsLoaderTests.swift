@@ -36,7 +36,7 @@ import Testing
         #expect(fromEnvironment.httpHost == "127.0.0.2")
         #expect(fromEnvironment.pipeline.kafka.bootstrapServers == ["e1:9092", "e2:9092"])
 
-        let fromOptions = try await SettingsLoader.load(file: path, overrides: ["http.port": .int(9200)], environment: environment)
+        let fromOptions = try await SettingsLoader.load(file: path, overrides: [SettingsKeys.named("http.port")!: .int(9200)], environment: environment)
         #expect(fromOptions.httpPort == 9200)
     }
 
@@ -57,7 +57,7 @@ import Testing
         await #expect { try await SettingsLoader.load(file: nil, environment: ["SPILLWAY_HTTP_PROT": "1"]) } throws: { error in
             "\(error)".contains("SPILLWAY_HTTP_PROT")
         }
-        await #expect { try await SettingsLoader.load(file: nil, overrides: ["kafka.acks": .string("most")], environment: [:]) } throws: { error in
+        await #expect { try await SettingsLoader.load(file: nil, overrides: [SettingsKeys.named("kafka.acks")!: .string("most")], environment: [:]) } throws: { error in
             "\(error)".contains("kafka.acks") && "\(error)".contains("all, leader, none")
         }
         await #expect { try await SettingsLoader.load(file: "/nonexistent/spillway.json", environment: [:]) } throws: { error in
@@ -68,14 +68,63 @@ import Testing
         await #expect { try await SettingsLoader.load(file: notJSON, environment: [:]) } throws: { error in
             "\(error)".contains("not valid JSON")
         }
-        await #expect { try await SettingsLoader.load(file: nil, overrides: ["breaker.minimum_calls": .int(500)], environment: [:]) } throws: { error in
+        await #expect { try await SettingsLoader.load(file: nil, overrides: [SettingsKeys.named("breaker.minimum_calls")!: .int(500)], environment: [:]) } throws: { error in
             // In the keys people set, not the library's field names.
-            "\(error)".contains("breaker.minimum_calls must be between 1 and breaker.window_size")
+            "\(error)" == "configuration key breaker.minimum_calls: must be at most breaker.window_size (100), got 500"
         }
         let (directory4, badProperty) = try file(#"{"kafka": {"properties": {"no.such.prop": "x"}}}"#)
         defer { directory4.remove() }
         await #expect { try await SettingsLoader.load(file: badProperty, environment: [:]) } throws: { error in
             "\(error)".contains("kafka property no.such.prop=x: No such configuration property")
         }
+    }
+
+    /// Refused with `needle` in the message (issue 13, item 12).
+    func expectRefused(file json: String? = nil, environment: [String: String] = [:], naming needle: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        var path: String?
+        var directory: TemporaryDirectory?
+        if let json {
+            let (made, file) = try file(json)
+            directory = made
+            path = file
+        }
+        defer { directory?.remove() }
+        do {
+            _ = try await SettingsLoader.load(file: path, environment: environment)
+            Issue.record("accepted: \(json ?? "") \(environment)", sourceLocation: sourceLocation)
+        } catch {
+            for part in needle {
+                #expect(error.description.contains(part), "\(error.description)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func emptyListsAreRefusedFromTheEnvironmentAsFromTheFile() async throws {
+        try await expectRefused(environment: ["SPILLWAY_KAFKA_BOOTSTRAP_SERVERS": ",,,"], naming: "kafka.bootstrap_servers")
+        try await expectRefused(environment: ["SPILLWAY_KAFKA_BOOTSTRAP_SERVERS": "k1:9092,,k2:9092"], naming: "kafka.bootstrap_servers")
+        try await expectRefused(file: #"{"kafka": {"bootstrap_servers": []}}"#, naming: "kafka.bootstrap_servers")
+        try await expectRefused(file: #"{"http": {"topic_allowlist": []}}"#, naming: "http.topic_allowlist")
+        try await expectRefused(environment: ["SPILLWAY_HTTP_TOPIC_ALLOWLIST": " , "], naming: "http.topic_allowlist")
+    }
+
+    @Test func duplicateKeysInTheFileAreRefused() async throws {
+        try await expectRefused(file: #"{"http": {"port": 9000, "port": 9001}}"#, naming: "http.port", "more than once")
+        try await expectRefused(file: "{\"http\": {\"port\": 9000},\n \"http\": {\"host\": \"::1\"}}", naming: "http", "more than once", "line 2")
+    }
+
+    @Test func numbersOutsideTheirRangeAreRefusedNamingTheKey() async throws {
+        try await expectRefused(file: #"{"breaker": {"open_ms": 9223372036854775807}}"#, naming: "breaker.open_ms", "between")
+        try await expectRefused(file: #"{"http": {"max_body_bytes": 9223372036854775807}}"#, naming: "http.max_body_bytes", "between")
+        try await expectRefused(environment: ["SPILLWAY_REPLAY_RECORDS_PER_SECOND": "-5"], naming: "replay.records_per_second", "between")
+        try await expectRefused(environment: ["SPILLWAY_REPLAY_RECORDS_PER_SECOND": "1e300"], naming: "replay.records_per_second")
+        try await expectRefused(environment: ["SPILLWAY_BREAKER_JITTER": "nan"], naming: "breaker.jitter")
+        try await expectRefused(environment: ["SPILLWAY_KAFKA_LINGER_MS": "-1"], naming: "kafka.linger_ms")
+        try await expectRefused(environment: ["SPILLWAY_SPOOL_MAX_RECORDS": "0"], naming: "spool.max_records")
+    }
+
+    @Test func crossFieldChecksNameBothKeys() async throws {
+        try await expectRefused(environment: ["SPILLWAY_BREAKER_OPEN_MS": "60000", "SPILLWAY_BREAKER_MAX_OPEN_MS": "1000"], naming: "breaker.open_ms", "breaker.max_open_ms")
+        try await expectRefused(environment: ["SPILLWAY_BREAKER_MINIMUM_CALLS": "50", "SPILLWAY_BREAKER_WINDOW_SIZE": "10"], naming: "breaker.minimum_calls", "breaker.window_size")
+        try await expectRefused(environment: ["SPILLWAY_MAX_RECORD_BYTES": "2000000", "SPILLWAY_QUEUE_MAX_BYTES": "1000000"], naming: "max_record_bytes", "queue.max_bytes")
     }
 }

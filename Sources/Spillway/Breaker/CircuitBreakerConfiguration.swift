@@ -80,7 +80,7 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         try check(slowCallRateThreshold > 0 && slowCallRateThreshold <= 1, "breaker.slowCallRateThreshold must be in (0, 1]")
         try check(slowCallDuration > .zero, "breaker.slowCallDuration must be positive")
         try check(openDuration > .zero && maxOpenDuration >= openDuration, "breaker.openDuration must be positive and at most breaker.maxOpenDuration")
-        try check(backoffMultiplier >= 1, "breaker.backoffMultiplier must be at least 1")
+        try check(backoffMultiplier >= 1 && backoffMultiplier.isFinite, "breaker.backoffMultiplier must be at least 1 and finite")
         try check(jitter >= 0 && jitter < 1, "breaker.jitter must be in [0, 1)")
         try check(probeInterval > .zero && probeMaxInterval >= probeInterval, "breaker.probeInterval must be positive and at most breaker.probeMaxInterval")
         try check(halfOpenTrialCalls >= 1, "breaker.halfOpenTrialCalls must be at least 1")

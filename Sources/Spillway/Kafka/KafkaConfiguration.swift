@@ -1,4 +1,5 @@
 import CRDKafka
+import Foundation
 
 /// The Kafka cluster and producer settings. Typed fields for the common ones;
 /// `properties` passes anything else straight to librdkafka (TLS, SASL, …) and wins over them.
@@ -51,6 +52,32 @@ public struct KafkaConfiguration: Sendable, Hashable {
         self.properties = properties
     }
 
+    /// Whether a librdkafka property holds a credential (a password, a secret,
+    /// a private key, a JAAS or OAuth configuration): its value is never printed.
+    public static func isSecretProperty(_ name: String) -> Bool {
+        let name = name.lowercased()
+        return ["password", "secret", "jaas"].contains { name.contains($0) }
+            || ["ssl.key.pem", "ssl_key", "sasl.oauthbearer.config"].contains(name)
+    }
+
+    /// `text` with the value of every secret property replaced, for messages
+    /// that may quote what librdkafka was given.
+    public func maskingSecrets(in text: String) -> String {
+        var masked = text
+        for (name, value) in properties where Self.isSecretProperty(name) && !value.isEmpty {
+            masked = masked.replacingOccurrences(of: value, with: "(secret)")
+        }
+        return masked
+    }
+
+    /// Sends to librdkafka's in-process mock cluster instead of `bootstrapServers`:
+    /// the whole flow with no Kafka installed (`spillway serve --dev`).
+    public mutating func useInProcessMockCluster() {
+        properties["test.mock.num.brokers"] = "1"
+        // The mock cluster is chatty at librdkafka's default level.
+        if properties["log_level"] == nil { properties["log_level"] = "3" }
+    }
+
     /// Checks every property with librdkafka itself, so a misspelt or invalid
     /// one is named by `config check`, not only when the producer is built.
     func validateProperties(maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
@@ -65,7 +92,8 @@ public struct KafkaConfiguration: Sendable, Hashable {
         for (key, value) in librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw SpillwayConfigurationError("kafka property \(key)=\(value): \(Self.text(errorText))")
+                let shown = Self.isSecretProperty(key) ? "(secret)" : value
+                throw SpillwayConfigurationError("kafka property \(key)=\(shown): \(maskingSecrets(in: Self.text(errorText)))")
             }
         }
         return conf

@@ -31,6 +31,7 @@ public struct ReplayConfiguration: Sendable, Hashable {
         ReplayConfiguration(recordsPerSecond: recordsPerSecond, bytesPerSecond: bytesPerSecond, minRecordsPerSecond: recordsPerSecond, batchSize: batchSize)
     }
 
+    /// Names the first setting that makes no sense.
     public func validate() throws(SpillwayConfigurationError) {
         if !(recordsPerSecond > 0 && recordsPerSecond.isFinite) { throw SpillwayConfigurationError("replay.recordsPerSecond must be a positive number") }
         if !(bytesPerSecond > 0 && bytesPerSecond.isFinite) { throw SpillwayConfigurationError("replay.bytesPerSecond must be a positive number") }

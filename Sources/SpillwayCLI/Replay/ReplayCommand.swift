@@ -10,9 +10,9 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Replay a spool file or an NDJSON export to a Kafka cluster, at a limited rate, resumably.",
         discussion: """
-            A record is removed from the spool (or the export's resume point moves past it) only after Kafka
-            acknowledged it, so an interrupted replay continues where it stopped when run again; records in
-            flight at an interruption may be sent twice. Stops at the first sign that Kafka is unhealthy.
+            A record is removed from the spool (or the export's resume point moves past it) only after Kafka \
+            acknowledged it, so an interrupted replay continues where it stopped when run again; records in \
+            flight at an interruption may be sent twice. Stops at the first sign that Kafka is unhealthy. \
             Works while the service is stopped; refuses while a service holds the spool.
             """
     )

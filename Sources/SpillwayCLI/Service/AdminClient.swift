@@ -3,10 +3,14 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import SpillwayService
 
-/// Talks to a running service's admin API, for `status`, `breaker` and `backlog`.
+/// Talks to a running service's admin API, for `status`, `top`, `breaker` and
+/// `backlog`, in the `AdminContract` types the service itself uses.
 struct AdminClientOptions: ParsableArguments {
     @Option(help: "The admin API's address (http://HOST:PORT, or HOST:PORT).") var admin: String = "http://127.0.0.1:8081"
+
+    @Option(help: "Bearer token for the admin API (default: \(SettingsKeys.adminToken.environmentVariable)).") var token: String?
 
     /// `127.0.0.1:8081` and `localhost:8081` mean http://: nobody types the scheme for a local port.
     var baseURL: String {
@@ -14,36 +18,64 @@ struct AdminClientOptions: ParsableArguments {
         return trimmed.contains("://") ? trimmed : "http://" + trimmed
     }
 
-    @Option(help: "Bearer token for the admin API (default: SPILLWAY_ADMIN_TOKEN).") var token: String?
+    /// `GET /v1/status`.
+    func status() async throws -> AdminStatus {
+        try await request("GET", AdminContract.Route.status, body: nil, answer: AdminStatus.self)
+    }
 
-    func request(_ method: String, _ path: String, body: [String: Any]? = nil) async throws -> (status: Int, body: Data) {
+    /// `PUT /v1/breaker`.
+    func setBreaker(_ command: BreakerRequest) async throws -> BreakerReply {
+        try await request("PUT", AdminContract.Route.breaker, body: AdminContract.encoder.encode(command), answer: BreakerReply.self)
+    }
+
+    /// `PUT /v1/backlog`.
+    func setBacklog(_ command: BacklogRequest) async throws -> AdminStatus.Replay {
+        try await request("PUT", AdminContract.Route.backlog, body: AdminContract.encoder.encode(command), answer: AdminStatus.Replay.self)
+    }
+
+    /// The raw answer of `GET path`, for `--json`.
+    func raw(_ path: String) async throws -> Data {
+        try await send("GET", path, body: nil)
+    }
+
+    private func request<Answer: AdminDocument>(_ method: String, _ path: String, body: Data?, answer: Answer.Type) async throws -> Answer {
+        let data = try await send(method, path, body: body)
+        do {
+            return try AdminContract.decode(Answer.self, from: data)
+        } catch {
+            throw CLIError("unexpected answer from the admin API at \(baseURL)\(path): \(error)")
+        }
+    }
+
+    private func send(_ method: String, _ path: String, body: Data?) async throws -> Data {
         guard let url = URL(string: baseURL + path), url.host != nil else {
             throw CLIError("invalid --admin address \(admin): expected http://HOST:PORT")
         }
         var request = URLRequest(url: url, timeoutInterval: 10)
         request.httpMethod = method
-        let bearer = token ?? ProcessInfo.processInfo.environment["SPILLWAY_ADMIN_TOKEN"]
+        let variable = SettingsKeys.adminToken.environmentVariable
+        let bearer = token ?? ProcessInfo.processInfo.environment[variable]
         if let bearer {
             request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization")
         }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.httpBody = body
         }
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             if status == 401 {
                 throw CLIError(bearer == nil
-                    ? "the admin API at \(baseURL) wants a bearer token: pass --token or set SPILLWAY_ADMIN_TOKEN"
-                    : "the admin API at \(baseURL) refused the token: check --token or SPILLWAY_ADMIN_TOKEN against the service's admin.token")
+                    ? "the admin API at \(baseURL) wants a bearer token: pass --token or set \(variable)"
+                    : "the admin API at \(baseURL) refused the token: check --token or \(variable) against the service's \(SettingsKeys.adminToken.name)")
             }
             if !(200..<300).contains(status) {
-                let message = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["error"] as? String ?? String(decoding: data, as: UTF8.self)
+                let refusal = (try? AdminContract.decode(AdminErrorReply.self, from: data)).map(\.error).flatMap { $0.isEmpty ? nil : $0 }
                 let hint = status == 404 ? " (is \(baseURL) the admin port, not the ingest port?)" : ""
-                throw CLIError("the admin API at \(baseURL) answered \(status): \(message)\(hint)")
+                throw CLIError("the admin API at \(baseURL) answered \(status): \(refusal ?? String(decoding: data, as: UTF8.self))\(hint)")
             }
-            return (status, data)
+            return data
         } catch let error as CLIError {
             throw error
         } catch {

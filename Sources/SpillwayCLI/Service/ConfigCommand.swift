@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import Spillway
 import SpillwayService
 
-/// `spillway config …`: check a configuration before deploying it.
+/// `spillway config …`: check a configuration before deploying it, or list every key.
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
@@ -15,7 +16,7 @@ struct ConfigCommand: AsyncParsableCommand {
             abstract: "Validate a configuration (a JSON file, with SPILLWAY_* variables applied) and print the effective settings."
         )
 
-        @Argument(help: "The JSON configuration file (default: SPILLWAY_CONFIG, or none: variables and defaults only).") var file: String?
+        @Argument(help: "The JSON configuration file (default: \(SettingsLoader.fileVariable), or none: variables and defaults only).") var file: String?
 
         func run() async throws {
             let settings: ServiceSettings
@@ -26,33 +27,51 @@ struct ConfigCommand: AsyncParsableCommand {
             }
             let source = file ?? ProcessInfo.processInfo.environment[SettingsLoader.fileVariable]
             print("ok: \(source.map { "\($0) is valid" } ?? "the SPILLWAY_* variables and defaults are valid"); effective settings:")
-            let width = SettingsKeys.documented.map(\.name.count).max() ?? 0
-            for key in SettingsKeys.documented {
-                print("  " + key.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + key.value(settings))
+            let width = SettingsKeys.all.map(\.name.count).max() ?? 0
+            for key in SettingsKeys.all {
+                print("  " + key.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + key.value(in: settings))
             }
             for (property, value) in settings.pipeline.kafka.properties.sorted(by: { $0.key < $1.key }) {
-                print("  kafka.properties.\(property) = \(Self.isSecret(property) ? "(set)" : value)")
+                print("  \(SettingsKeys.property(property)) = \(KafkaConfiguration.isSecretProperty(property) ? "(set)" : value)")
             }
-        }
-
-        /// librdkafka properties that hold credentials: never printed.
-        static func isSecret(_ property: String) -> Bool {
-            let name = property.lowercased()
-            return name.contains("password") || name.contains("secret") || name.hasSuffix(".pem")
-                || name == "sasl.oauthbearer.config" || name == "sasl.jaas.config"
         }
     }
 
     struct Keys: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every configuration key with its default and environment variable.")
+        static let configuration = CommandConfiguration(
+            abstract: "List every configuration key with its type, default, range and environment variable.",
+            discussion: "--markdown prints README's configuration table, which a test keeps equal to this list."
+        )
+
+        @Flag(help: "Print a Markdown table.") var markdown = false
 
         func run() {
-            let defaults = ServiceSettings()
-            for key in SettingsKeys.documented {
-                print("\(key.name) (\(key.type)), default \(key.value(defaults)), env \(SettingsLoader.variableName(key.name))")
-                print("    \(key.help)")
+            print(markdown ? Self.table() : Self.listing())
+        }
+
+        /// One key per entry: name, type, default, range, variable, then what it does.
+        static func listing() -> String {
+            var lines: [String] = []
+            for key in SettingsKeys.all {
+                let range = key.kind.range.map { ", range \($0)" } ?? ""
+                lines.append("\(key.name) (\(key.kind.typeName)), default \(key.defaultValue)\(range), env \(key.environmentVariable)")
+                lines.append("    \(key.help)")
             }
-            print("kafka.properties.NAME (string): any librdkafka property, passed through (file only)")
+            lines.append("\(SettingsKeys.property("NAME")) (string): any librdkafka property, passed through as is (file only)")
+            return lines.joined(separator: "\n")
+        }
+
+        /// README's configuration table.
+        static func table() -> String {
+            var lines = ["| key | type | default | range | environment | meaning |", "| --- | --- | --- | --- | --- | --- |"]
+            for key in SettingsKeys.all {
+                // `(any)`, `(none)`: unset, said in words rather than shown as a value.
+                let value = key.defaultValue.hasPrefix("(") ? key.defaultValue : "`\(key.defaultValue)`"
+                let cells = ["`\(key.name)`", key.kind.typeName, value, key.kind.range ?? "", "`\(key.environmentVariable)`", key.help]
+                lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            }
+            lines.append("| `\(SettingsKeys.property("NAME"))` | string | | | (file only) | any librdkafka property, passed through as is |")
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -12,14 +12,15 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the Spillway service: HTTP ingest, admin API, the pipeline to Kafka.",
         discussion: """
-            Settings come from, highest first: these options, SPILLWAY_* environment variables, the JSON file
-            given by --config (or SPILLWAY_CONFIG), and the embedded defaults. `spillway config keys` lists them all.
-            With no configuration at all it listens on 127.0.0.1:8080 (ingest) and :8081 (admin), spools to
+            Settings come from, highest first: these options, SPILLWAY_* environment variables, the JSON file \
+            given by --config (or \(SettingsLoader.fileVariable)), and the embedded defaults. `spillway config keys` lists them all.
+
+            With no configuration at all it listens on 127.0.0.1:8080 (ingest) and :8081 (admin), spools to \
             ./spillway-data/, and sends to Kafka at localhost:9092. --dev sends to an in-process mock Kafka instead.
             """
     )
 
-    @Option(help: "JSON configuration file.") var config: String?
+    @Option(help: "JSON configuration file (default: \(SettingsLoader.fileVariable)).") var config: String?
     @Flag(help: "Dev mode: send to librdkafka's in-process mock Kafka (no Kafka needed).") var dev = false
     @Option(help: "Ingest listener address.") var host: String?
     @Option(help: "Ingest listener port.") var port: Int?
@@ -28,13 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Spool file.") var spool: String?
 
     func run() async throws {
-        var overrides: [String: SettingsKey.Value] = [:]
-        if dev { overrides["kafka.mock"] = .bool(true) }
-        if let host { overrides["http.host"] = .string(host) }
-        if let port { overrides["http.port"] = .int(port) }
-        if let adminPort { overrides["admin.port"] = .int(adminPort) }
-        if let kafka { overrides["kafka.bootstrap_servers"] = .string(kafka) }
-        if let spool { overrides["spool.path"] = .string(spool) }
+        var overrides: [SettingsKey: SettingsKey.Value] = [:]
+        if dev { overrides[SettingsKeys.kafkaMock] = .bool(true) }
+        if let host { overrides[SettingsKeys.httpHost] = .string(host) }
+        if let port { overrides[SettingsKeys.httpPort] = .int(port) }
+        if let adminPort { overrides[SettingsKeys.adminPort] = .int(adminPort) }
+        if let kafka { overrides[SettingsKeys.kafkaBootstrapServers] = .string(kafka) }
+        if let spool { overrides[SettingsKeys.spoolPath] = .string(spool) }
         let settings: ServiceSettings
         do {
             settings = try await SettingsLoader.load(file: config, overrides: overrides)
@@ -58,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
             .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
         ]
-        MetricsSystem.bootstrap(factory)
+        MetricsSystem.bootstrap(DocumentedMetricsFactory(prometheus: factory))
 
         let server: SpillwayServer
         do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpillwayService
 
 /// `spillway status`: one look at a running service.
 struct StatusCommand: AsyncParsableCommand {
@@ -9,94 +10,41 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the raw JSON.") var json = false
 
     func run() async throws {
-        let (_, data) = try await client.request("GET", "/v1/status")
         if json {
-            print(String(decoding: data, as: UTF8.self))
+            print(String(decoding: try await client.raw(AdminContract.Route.status), as: UTF8.self))
             return
         }
-        guard let status = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let breaker = status["breaker"] as? [String: Any],
-              let ledger = status["ledger"] as? [String: Any],
-              let spool = status["spool"] as? [String: Any],
-              let replay = status["replay"] as? [String: Any] else {
-            throw CLIError("unexpected status document from \(client.admin)")
+        print(Self.render(try await client.status()))
+    }
+
+    /// The status as the operator reads it.
+    static func render(_ status: AdminStatus) -> String {
+        let breaker = status.breaker
+        let ledger = status.ledger
+        var lines: [String] = []
+        let position = breaker.mode == .auto
+            ? "\(breaker.state.rawValue) (auto)"
+            : "forced \(breaker.mode.rawValue) (by an operator; `spillway breaker auto` releases it)"
+        lines.append("breaker     \(position)")
+        if let reason = breaker.lastReason { lines.append("            last change: \(reason)") }
+        if let failure = breaker.lastProbeFailure { lines.append("            last probe: failed: \(failure)") }
+        if let next = breaker.nextProbeInSeconds { lines.append("            next probe in \(String(format: "%.1f", next)) s") }
+        if let retry = breaker.trafficRetryInSeconds, retry > 0 {
+            lines.append("            traffic tried again in \(String(format: "%.1f", retry)) s at the earliest, if a probe finds Kafka answering")
         }
-        func int(_ dictionary: [String: Any], _ key: String) -> Int { (dictionary[key] as? NSNumber)?.intValue ?? 0 }
-        let dropped = (ledger["dropped"] as? [String: Any] ?? [:]).map { "\($0.key) \(($0.value as? NSNumber)?.intValue ?? 0)" }.sorted()
-        let mode = breaker["mode"] as? String ?? "?"
-        let position = mode == "auto" ? "\(breaker["state"] as? String ?? "?") (auto)" : "forced \(mode) (by an operator; `spillway breaker auto` releases it)"
-        print("breaker     \(position)")
-        if let reason = breaker["last_reason"] as? String { print("            last change: \(reason)") }
-        if let failure = breaker["last_probe_failure"] as? String { print("            last probe: failed: \(failure)") }
-        if let next = (breaker["next_probe_in_seconds"] as? NSNumber)?.doubleValue { print("            next probe in \(String(format: "%.1f", next)) s") }
-        print("accepted    \(int(ledger, "accepted"))  (+ \(int(ledger, "recovered")) recovered from the spool)")
-        print("delivered   \(int(ledger, "delivered"))  (\(int(ledger, "replayed")) replayed)")
-        print("queued      \(int(ledger, "queued"))   in flight \(int(ledger, "in_flight"))")
-        print("spooled     \(int(ledger, "spooled"))  (ready \(int(spool, "ready")), dead letters \(int(spool, "dead_letters")))")
-        print("dropped     \(dropped.isEmpty ? "0" : dropped.joined(separator: ", "))")
-        print("replay      \((replay["paused"] as? Bool) == true ? "paused" : "\(int(replay, "current_rate")) records/s now, ceiling \(int(replay, "records_per_second"))/s")")
-        print("balance     \(int(status, "imbalance") == 0 ? "ok (every record accounted for)" : "OFF BY \(int(status, "imbalance"))")")
-        if let error = status["last_error"] as? String { print("last error  \(error)") }
-    }
-}
-
-/// `spillway breaker open|close|auto`.
-struct BreakerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "breaker",
-        abstract: "Force the circuit breaker open or closed, or hand it back to automatic control.",
-        discussion: "open: spool everything, send nothing. close: always send, never trip. auto: the breaker decides. A forced mode holds until changed."
-    )
-
-    enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case open, close, auto
-    }
-
-    @Argument(help: "open, close or auto.") var mode: Mode
-    @OptionGroup var client: AdminClientOptions
-
-    func run() async throws {
-        let wire = mode == .close ? "closed" : mode.rawValue
-        _ = try await client.request("PUT", "/v1/breaker", body: ["mode": wire])
-        print("breaker mode set to \(wire)")
-    }
-}
-
-/// `spillway backlog pause|resume|rate N`.
-struct BacklogCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backlog",
-        abstract: "Pause or resume the live replay of the spool, or set its rate.",
-        subcommands: [Pause.self, Resume.self, Rate.self]
-    )
-
-    struct Pause: AsyncParsableCommand {
-        @OptionGroup var client: AdminClientOptions
-        func run() async throws {
-            _ = try await client.request("PUT", "/v1/backlog", body: ["paused": true])
-            print("replay paused")
+        let dropped = ledger.dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        lines.append("accepted    \(ledger.accepted)  (+ \(ledger.recovered) recovered from the spool)")
+        lines.append("delivered   \(ledger.delivered)  (\(ledger.replayed) replayed)")
+        lines.append("queued      \(ledger.queued)   in flight \(ledger.inFlight)")
+        lines.append("spooled     \(ledger.spooled)  (ready \(status.spool.ready), dead letters \(status.spool.deadLetters))")
+        lines.append("dropped     \(dropped.isEmpty ? "0" : dropped.joined(separator: ", "))")
+        let replay = status.replay
+        lines.append("replay      \(replay.paused ? "paused" : "\(Int(replay.currentRate)) records/s now (\(replay.phase)), floor \(Int(replay.minRecordsPerSecond))/s, ceiling \(Int(replay.recordsPerSecond))/s")")
+        if ledger.possiblyPersisted > 0 {
+            lines.append("            \(ledger.possiblyPersisted) possibly persisted: their first delivery may have reached Kafka, so their replay may be a duplicate")
         }
-    }
-
-    struct Resume: AsyncParsableCommand {
-        @OptionGroup var client: AdminClientOptions
-        func run() async throws {
-            _ = try await client.request("PUT", "/v1/backlog", body: ["paused": false])
-            print("replay resumed")
-        }
-    }
-
-    struct Rate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set the replay ceiling in records per second.")
-        @Argument(help: "Records per second.") var recordsPerSecond: Double
-        @Option(help: "Bytes per second.") var bytesPerSecond: Double?
-        @OptionGroup var client: AdminClientOptions
-
-        func run() async throws {
-            var body: [String: Any] = ["records_per_second": recordsPerSecond]
-            if let bytesPerSecond { body["bytes_per_second"] = bytesPerSecond }
-            _ = try await client.request("PUT", "/v1/backlog", body: body)
-            print("replay ceiling set to \(recordsPerSecond) records/s")
-        }
+        lines.append("balance     \(status.imbalance == 0 ? "ok (every record accounted for)" : "OFF BY \(status.imbalance)")")
+        if let error = status.lastError { lines.append("last error  \(error)") }
+        return lines.joined(separator: "\n")
     }
 }

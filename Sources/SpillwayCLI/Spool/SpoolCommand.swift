@@ -6,7 +6,7 @@ struct SpoolCommand: AsyncParsableCommand {
         commandName: "spool",
         abstract: "Inspect and maintain a spool file.",
         discussion: """
-            Read-only commands (stats, list, peek, export, check) work beside a running service.
+            Read-only commands (stats, list, peek, export, check) work beside a running service. \
             import and purge take the writer lock, so stop the service first.
             """,
         subcommands: [

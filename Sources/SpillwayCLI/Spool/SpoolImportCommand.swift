@@ -11,7 +11,8 @@ struct SpoolImportCommand: ParsableCommand {
             Each line is one record: {"topic", "value", "value_encoding"?, "key"?, "key_encoding"?, "headers"?, \
             "partition"?, "id"?, "created_at_ms"?, "attempts"?, "dead_letter_reason"?}; only topic and value are \
             required (the same record as a POST /v1/topics/{topic}/records line, plus topic). Each line is checked \
-            as intake checks a record; a refused line is reported with its number and the others are imported. \
+            as intake checks a record; a refused line is reported with its number and the others are imported.
+
             Ids, creation times, attempt counts and dead-letter reasons are kept where the id order allows, so \
             importing an export into a new spool reproduces it exactly. Importing the same lines twice adds them \
             twice. Takes the writer lock.

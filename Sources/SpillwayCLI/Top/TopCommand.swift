@@ -18,8 +18,7 @@ struct TopCommand: AsyncParsableCommand {
         var view = TopView(samples: [], source: client.admin)
         var taken = 0
         while count.map({ taken < $0 }) ?? true {
-            let (_, data) = try await client.request("GET", "/v1/status")
-            view.samples.append(try StatusSample.decode(data))
+            view.samples.append(TopView.Sample(status: try await client.status(), takenAt: Date()))
             if view.samples.count > view.sparklineWidth + 1 { view.samples.removeFirst() }
             taken += 1
             if terminal {

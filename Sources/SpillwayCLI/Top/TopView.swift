@@ -1,44 +1,53 @@
 import Foundation
+import Spillway
+import SpillwayService
 
 /// What `spillway top` shows, computed from the samples kept so far. Pure, so
 /// it can be tested from a recorded status stream without a terminal.
 struct TopView {
-    var samples: [StatusSample]
+    /// One `GET /v1/status` answer and when it came.
+    struct Sample {
+        var status: AdminStatus
+        var takenAt: Date
+    }
+
+    var samples: [Sample]
     var source: String
     var sparklineWidth = 60
 
     /// Records per second between consecutive samples, for one counter.
-    func rates(_ counter: (StatusSample.Ledger) -> Int) -> [Double] {
+    func rates(_ counter: (Ledger) -> Int) -> [Double] {
         zip(samples, samples.dropFirst()).map { previous, next in
             let seconds = max(next.takenAt.timeIntervalSince(previous.takenAt), 0.001)
-            return Double(max(0, counter(next.ledger) - counter(previous.ledger))) / seconds
+            return Double(max(0, counter(next.status.ledger) - counter(previous.status.ledger))) / seconds
         }
     }
 
     /// The full-screen view.
     func render(color: Bool) -> String {
-        guard let latest = samples.last else { return "waiting for \(source)…\n" }
+        guard let sample = samples.last else { return "waiting for \(source)…\n" }
+        let latest = sample.status
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let breaker: String
         switch (latest.breaker.mode, latest.breaker.state) {
-        case ("open", _): breaker = paint("FORCED OPEN", "1;35")
-        case ("closed", _): breaker = paint("FORCED CLOSED", "1;35")
-        case (_, "open"): breaker = paint("OPEN", "1;31")
-        case (_, "half-open"): breaker = paint("HALF-OPEN", "1;33")
-        default: breaker = paint("CLOSED", "1;32")
+        case (.forcedOpen, _): breaker = paint("FORCED OPEN", "1;35")
+        case (.forcedClosed, _): breaker = paint("FORCED CLOSED", "1;35")
+        case (.auto, .open): breaker = paint("OPEN", "1;31")
+        case (.auto, .halfOpen): breaker = paint("HALF-OPEN", "1;33")
+        case (.auto, .closed): breaker = paint("CLOSED", "1;32")
         }
         var lines: [String] = []
-        lines.append("spillway top — \(source)   breaker \(breaker)   \(Self.time(latest.takenAt))")
+        lines.append("spillway top — \(source)   breaker \(breaker)   \(Self.time(sample.takenAt))")
         if let reason = latest.breaker.lastReason { lines.append("  last change: \(reason)") }
         lines.append("")
         lines.append("             per second   last \(sparklineWidth) samples")
         for (label, counter) in [
-            ("accepted", { (l: StatusSample.Ledger) in l.accepted }),
+            ("accepted", { (l: Ledger) in l.accepted }),
             ("delivered", { $0.delivered }),
             ("spooled", { $0.spilled }),
             ("replayed", { $0.replayed }),
             ("dropped", { $0.droppedTotal }),
-        ] as [(String, (StatusSample.Ledger) -> Int)] {
+        ] as [(String, (Ledger) -> Int)] {
             let series = rates(counter)
             let now = series.last ?? 0
             lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + Self.pad(Self.number(now), 10) + "   " + Sparkline.draw(series, width: sparklineWidth))
@@ -58,7 +67,7 @@ struct TopView {
             lines.append("replay      paused (`spillway backlog resume`), \(latest.spool.ready) waiting")
         } else if latest.spool.ready > 0 {
             let eta = replayRate > 0 ? ", ETA \(Clock.age(from: 0, to: Int64(Double(latest.spool.ready) / replayRate * 1000)))" : ""
-            lines.append("replay      \(Self.number(replayRate))/s now (allowed \(Self.number(latest.replay.currentRate))/s, ceiling \(Self.number(latest.replay.recordsPerSecond))/s), \(latest.spool.ready) left\(eta)")
+            lines.append("replay      \(Self.number(replayRate))/s now (allowed \(Self.number(latest.replay.currentRate))/s: \(latest.replay.phase); ceiling \(Self.number(latest.replay.recordsPerSecond))/s), \(latest.spool.ready) left\(eta)")
         } else {
             lines.append("replay      nothing to replay")
         }
@@ -71,10 +80,11 @@ struct TopView {
 
     /// One plain line per sample, for logs and pipes.
     func line() -> String {
-        guard let latest = samples.last else { return "" }
-        let rate = { (counter: (StatusSample.Ledger) -> Int) in Self.number(rates(counter).last ?? 0) }
-        let breaker = latest.breaker.mode == "auto" ? latest.breaker.state : "forced-\(latest.breaker.mode)"
-        return "\(Self.time(latest.takenAt)) breaker=\(breaker) accepted/s=\(rate { $0.accepted }) delivered/s=\(rate { $0.delivered }) spooled/s=\(rate { $0.spilled }) replayed/s=\(rate { $0.replayed }) dropped/s=\(rate { $0.droppedTotal }) queued=\(latest.ledger.queued) in_flight=\(latest.ledger.inFlight) spool_ready=\(latest.spool.ready) imbalance=\(latest.imbalance)"
+        guard let sample = samples.last else { return "" }
+        let latest = sample.status
+        let rate = { (counter: (Ledger) -> Int) in Self.number(rates(counter).last ?? 0) }
+        let breaker = latest.breaker.mode == .auto ? latest.breaker.state.rawValue : "forced-\(latest.breaker.mode.rawValue)"
+        return "\(Self.time(sample.takenAt)) breaker=\(breaker) accepted/s=\(rate { $0.accepted }) delivered/s=\(rate { $0.delivered }) spooled/s=\(rate { $0.spilled }) replayed/s=\(rate { $0.replayed }) dropped/s=\(rate { $0.droppedTotal }) queued=\(latest.ledger.queued) in_flight=\(latest.ledger.inFlight) spool_ready=\(latest.spool.ready) imbalance=\(latest.imbalance)"
     }
 
     static func bar(_ fraction: Double, width: Int = 20) -> String {

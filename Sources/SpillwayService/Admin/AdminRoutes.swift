@@ -7,63 +7,55 @@ import Spillway
 import SpillwaySpool
 
 /// The admin listener: status, breaker and backlog control, spool statistics, metrics.
+/// Requests and answers are the `AdminContract` types the CLI uses too.
 struct AdminRoutes: Sendable {
     let buffer: SpillwayBuffer
     let settings: ServiceSettings
     /// Renders the Prometheus text exposition.
     let metrics: @Sendable () -> String
 
-    struct BreakerCommand: Decodable {
-        var mode: BreakerMode
-    }
-
-    struct BacklogCommand: Decodable {
-        var paused: Bool?
-        var recordsPerSecond: Double?
-        var bytesPerSecond: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case paused
-            case recordsPerSecond = "records_per_second"
-            case bytesPerSecond = "bytes_per_second"
-        }
-    }
+    /// Largest admin request body; commands are a few bytes.
+    static let maxBodyBytes = 64 * 1024
 
     /// What `register` adds, for the answer to a request no route takes.
     static let endpoints: [UnknownRouteMiddleware<BasicRequestContext>.Endpoint] = [
-        .init(method: .get, path: "/v1/status"), .init(method: .put, path: "/v1/breaker"), .init(method: .put, path: "/v1/backlog"),
-        .init(method: .get, path: "/v1/spool"), .init(method: .get, path: "/metrics"),
+        .init(method: .get, path: AdminContract.Route.status), .init(method: .put, path: AdminContract.Route.breaker),
+        .init(method: .put, path: AdminContract.Route.backlog), .init(method: .get, path: "/v1/spool"), .init(method: .get, path: "/metrics"),
     ]
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/v1/status") { _, _ in
-            JSONResponse.make(.ok, StatusDocument(buffer.status(), configuration: buffer.configuration))
+        router.get(RouterPath(AdminContract.Route.status)) { _, _ in
+            Self.reply(.ok, AdminStatus(buffer.status(), configuration: buffer.configuration))
         }
-        router.put("/v1/breaker") { request, _ in
-            do {
-                let command = try await decode(BreakerCommand.self, request)
+        router.put(RouterPath(AdminContract.Route.breaker)) { request, _ in
+            do throws(AdminErrorReply) {
+                let command = try await decode(BreakerRequest.self, request)
                 buffer.setBreakerMode(command.mode)
-                return JSONResponse.make(.ok, ["mode": command.mode.rawValue])
-            } catch let error as AdminError {
-                return JSONResponse.error(.badRequest, error.message + " (expected {\"mode\": \"open\" | \"closed\" | \"auto\"})")
+                return Self.reply(.ok, BreakerReply(mode: command.mode))
+            } catch {
+                let modes = BreakerMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " | ")
+                return Self.reply(.badRequest, AdminErrorReply(error.error + " (expected {\"mode\": \(modes)})"))
             }
         }
-        router.put("/v1/backlog") { request, _ in
-            do {
-                let command = try await decode(BacklogCommand.self, request)
+        router.put(RouterPath(AdminContract.Route.backlog)) { request, _ in
+            do throws(AdminErrorReply) {
+                let command = try await decode(BacklogRequest.self, request)
+                if let problem = command.problem() { throw AdminErrorReply(problem) }
                 if command.recordsPerSecond != nil || command.bytesPerSecond != nil {
-                    try buffer.setReplayRate(recordsPerSecond: command.recordsPerSecond, bytesPerSecond: command.bytesPerSecond)
+                    do throws(SpillwayConfigurationError) {
+                        try buffer.setReplayRate(recordsPerSecond: command.recordsPerSecond, bytesPerSecond: command.bytesPerSecond)
+                    } catch {
+                        throw AdminErrorReply(error.description)
+                    }
                 }
                 switch command.paused {
                 case true?: buffer.pauseReplay()
                 case false?: buffer.resumeReplay()
                 case nil: break
                 }
-                return JSONResponse.make(.ok, StatusDocument(buffer.status()).replay)
-            } catch let error as AdminError {
-                return JSONResponse.error(.badRequest, error.message)
-            } catch let error as SpillwayConfigurationError {
-                return JSONResponse.error(.badRequest, error.description)
+                return Self.reply(.ok, AdminStatus(buffer.status()).replay)
+            } catch {
+                return Self.reply(.badRequest, error)
             }
         }
         router.get("/v1/spool") { _, _ in
@@ -73,9 +65,9 @@ struct AdminRoutes: Sendable {
                 let statistics = try await NIOThreadPool.singleton.runIfActive {
                     try Spool.openForInspection(path: path, integrityCheck: .skip).statistics()
                 }
-                return JSONResponse.make(.ok, statistics)
+                return Self.reply(.ok, statistics)
             } catch {
-                return JSONResponse.error(.serviceUnavailable, "\(error)")
+                return Self.reply(.serviceUnavailable, AdminErrorReply("\(error)"))
             }
         }
         router.get("/metrics") { _, _ in
@@ -85,23 +77,28 @@ struct AdminRoutes: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+    /// An answer in the contract's encoding.
+    static func reply(_ status: HTTPResponse.Status, _ document: some Encodable) -> Response {
+        let data = (try? AdminContract.encoder.encode(document)) ?? Data("{}".utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A request body as the contract type, or the reason it is not one, in the request's field names.
+    private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws(AdminErrorReply) -> T {
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: 64 * 1024)
+            body = try await request.body.collect(upTo: Self.maxBodyBytes)
         } catch {
-            throw AdminError(message: "request body is over 64 KiB")
+            throw AdminErrorReply("request body is over \(Self.maxBodyBytes / 1024) KiB")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+            return try AdminContract.requestDecoder.decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {
-            throw AdminError(message: error.clientDescription)
+            throw AdminErrorReply(error.clientDescription)
         } catch {
-            throw AdminError(message: "malformed JSON")
+            throw AdminErrorReply("malformed JSON")
         }
     }
-}
-
-struct AdminError: Error {
-    var message: String
 }

@@ -1,7 +1,9 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
 /// Requires `Authorization: Bearer TOKEN` on every admin route but the health checks.
+/// The scheme is matched case-insensitively (RFC 7235: `bearer` is `Bearer`).
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
     static var openPaths: Set<String> { ["/healthz", "/readyz"] }
@@ -10,13 +12,20 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         if Self.openPaths.contains(request.uri.path) {
             return try await next(request, context)
         }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              constantTimeEquals(String(header.dropFirst(7)), token) else {
+        guard let header = request.headers[.authorization], let given = Self.bearerToken(in: header),
+              constantTimeEquals(given, token) else {
             var response = JSONResponse.error(.unauthorized, "missing or wrong bearer token")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"spillway-admin\""
             return response
         }
         return try await next(request, context)
+    }
+
+    /// The credentials of a `Bearer` authorization, whatever the scheme's case.
+    static func bearerToken(in header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
     /// Compares without an early exit, so timing does not reveal the token.

@@ -1,165 +1,201 @@
 import Spillway
 import SpillwaySpool
 
-/// Every key `spillway serve` understands. README's configuration table is this list.
+/// Every key `spillway serve` understands, each written once. `spillway config keys`
+/// prints this list and README's configuration table is this list (a test compares them).
 public enum SettingsKeys {
-    static let all: [SettingsKey] = listeners + kafka + spool + queues + breaker + replay + general
+    // MARK: Listeners
 
-    static func named(_ name: String) -> SettingsKey? {
+    /// Set by `serve --host`.
+    public static let httpHost = SettingsKey.text("http.host", \.httpHost, "ingest listener address")
+    /// Set by `serve --port`.
+    public static let httpPort = SettingsKey.integer("http.port", \.httpPort, 0...65535, "ingest listener port (0: any free port)")
+    static let httpMaxBodyBytes = SettingsKey.integer(
+        "http.max_body_bytes", \.maxBodyBytes, 1...(1 << 30),
+        "largest request body; a larger one gets 413, at once when its Content-Length says so"
+    )
+    static let httpTopicAllowlist = SettingsKey.optionalList(
+        "http.topic_allowlist", \.topicAllowlist, "only these topics are accepted (403 otherwise)",
+        unset: "(any)", whenEmpty: "must list at least one topic (leave it unset to accept any)",
+        entryProblem: { TopicName.problem(with: $0).map { "is not a valid topic name: \($0)" } }
+    )
+    static let httpIdleTimeout = SettingsKey.milliseconds(
+        "http.idle_timeout_ms", \.idleTimeout, 100...3_600_000, "both listeners: a connection with no request in progress is closed after this long"
+    )
+    static let httpHeaderTimeout = SettingsKey.milliseconds(
+        "http.header_timeout_ms", \.headerTimeout, 100...600_000, "both listeners: a request head must be complete this long after its first byte (else 408 and close)"
+    )
+    static let httpBodyTimeout = SettingsKey.milliseconds(
+        "http.body_timeout_ms", \.bodyTimeout, 100...3_600_000, "both listeners: a request body must arrive within this of its head (else 408 and close)"
+    )
+    static let httpMaxConnections = SettingsKey.integer(
+        "http.max_connections", \.maxConnections, 1...100_000, "ingest connections held at once; more wait to be accepted"
+    )
+    static let adminHost = SettingsKey.text("admin.host", \.adminHost, "admin listener address; beyond loopback it needs a token")
+    /// Set by `serve --admin-port`.
+    public static let adminPort = SettingsKey.integer("admin.port", \.adminPort, 0...65535, "admin listener port (0: any free port)")
+    /// Also read by the admin client, from the same variable.
+    public static let adminToken = SettingsKey.secret("admin.token", \.adminToken, minimumLength: 16, "bearer token for the admin API (16+ characters)")
+    static let adminMaxConnections = SettingsKey.integer(
+        "admin.max_connections", \.adminMaxConnections, 1...10_000, "admin connections held at once"
+    )
+
+    // MARK: Kafka
+
+    /// Set by `serve --kafka`.
+    public static let kafkaBootstrapServers = SettingsKey.list(
+        "kafka.bootstrap_servers", \.pipeline.kafka.bootstrapServers, "brokers, host:port (comma-separated in the environment)",
+        whenEmpty: "must list at least one broker"
+    )
+    /// Set by `serve --dev`.
+    public static let kafkaMock = SettingsKey.boolean("kafka.mock", \.kafkaMock, "send to librdkafka's in-process mock cluster (dev mode, `--dev`)")
+    static let kafkaClientID = SettingsKey.text("kafka.client_id", \.pipeline.kafka.clientID, "librdkafka's client.id")
+    static let kafkaAcks = SettingsKey.choice("kafka.acks", \.pipeline.kafka.acks, "replicas that must acknowledge a record")
+    static let kafkaCompression = SettingsKey.choice("kafka.compression", \.pipeline.kafka.compression, "batch compression")
+    static let kafkaLinger = SettingsKey.milliseconds("kafka.linger_ms", \.pipeline.kafka.linger, 0...900_000, "librdkafka's linger.ms")
+    static let kafkaMessageTimeout = SettingsKey.milliseconds(
+        "kafka.message_timeout_ms", \.pipeline.kafka.messageTimeout, 1...3_600_000,
+        "longest a record may stay in flight before it goes back to the spool"
+    )
+
+    // MARK: Spool
+
+    /// Set by `serve --spool`.
+    public static let spoolPath = SettingsKey.text("spool.path", \.pipeline.spool.path, "the spool file")
+    static let spoolMaxBytes = SettingsKey.integer(
+        "spool.max_bytes", \.pipeline.spool.maxBytes, SpoolConfiguration.minimumMaxBytes...(1 << 50), "bound on the spool file; the oldest records are evicted beyond it"
+    )
+    static let spoolMaxRecords = SettingsKey.integer("spool.max_records", \.pipeline.spool.maxRecords, 1...1_000_000_000_000, "bound on spooled records")
+    static let spoolDurability = SettingsKey.choice("spool.durability", \.pipeline.spool.durability, "whether each committed batch is on disk before the next")
+    static let spoolIntegrityCheck = SettingsKey.choice("spool.integrity_check", \.pipeline.spool.integrityCheck, "how much of the spool is verified at start")
+    static let spoolBatchSize = SettingsKey.integer("spool.batch_size", \.pipeline.spoolBatchSize, 1...100_000, "records per spool transaction")
+
+    // MARK: Memory
+
+    static let queueMaxRecords = SettingsKey.integer(
+        "queue.max_records", \.pipeline.queue.maxRecords, 1...10_000_000, "live queue plus records in flight inside librdkafka"
+    )
+    static let queueMaxBytes = SettingsKey.integer("queue.max_bytes", \.pipeline.queue.maxBytes, 1024...(64 << 30), "the same, in bytes")
+    static let spoolHandoffMaxRecords = SettingsKey.integer(
+        "spool_handoff.max_records", \.pipeline.spoolHandoff.maxRecords, 1...10_000_000, "records waiting for the spool writer"
+    )
+    static let spoolHandoffMaxBytes = SettingsKey.integer(
+        "spool_handoff.max_bytes", \.pipeline.spoolHandoff.maxBytes, 1024...(64 << 30), "the same, in bytes"
+    )
+    static let maxRecordBytes = SettingsKey.integer(
+        "max_record_bytes", \.pipeline.maxRecordBytes, 1...(1 << 30),
+        "largest record (key + value + headers); Kafka's own limits still apply after the hand-over"
+    )
+
+    // MARK: Breaker
+
+    static let breakerWindowSize = SettingsKey.integer("breaker.window_size", \.pipeline.breaker.windowSize, 1...100_000, "calls in the sliding window")
+    static let breakerMinimumCalls = SettingsKey.integer(
+        "breaker.minimum_calls", \.pipeline.breaker.minimumCalls, 1...100_000, "fewest calls in the window for a verdict"
+    )
+    static let breakerFailureRate = SettingsKey.number(
+        "breaker.failure_rate_threshold", \.pipeline.breaker.failureRateThreshold, 0.01...1, "trip at this failure rate"
+    )
+    static let breakerSlowCall = SettingsKey.milliseconds(
+        "breaker.slow_call_ms", \.pipeline.breaker.slowCallDuration, 1...3_600_000, "an acknowledgement slower than this is slow"
+    )
+    static let breakerSlowCallRate = SettingsKey.number(
+        "breaker.slow_call_rate_threshold", \.pipeline.breaker.slowCallRateThreshold, 0.01...1, "trip at this slow-call rate"
+    )
+    static let breakerOpen = SettingsKey.milliseconds(
+        "breaker.open_ms", \.pipeline.breaker.openDuration, 1...3_600_000, "after opening, traffic is tried again no sooner than this (doubling with each failed trial)"
+    )
+    static let breakerMaxOpen = SettingsKey.milliseconds(
+        "breaker.max_open_ms", \.pipeline.breaker.maxOpenDuration, 1...3_600_000, "cap on the open interval as it backs off"
+    )
+    static let breakerBackoff = SettingsKey.number(
+        "breaker.backoff_multiplier", \.pipeline.breaker.backoffMultiplier, 1...100, "open interval growth per reopening"
+    )
+    static let breakerJitter = SettingsKey.number("breaker.jitter", \.pipeline.breaker.jitter, 0...0.99, "random spread of the open and probe intervals")
+    static let breakerProbeInterval = SettingsKey.milliseconds(
+        "breaker.probe_interval_ms", \.pipeline.breaker.probeInterval, 10...600_000, "while open, Kafka is probed this often: how soon its recovery is noticed"
+    )
+    static let breakerProbeMaxInterval = SettingsKey.milliseconds(
+        "breaker.probe_max_interval_ms", \.pipeline.breaker.probeMaxInterval, 10...600_000, "cap on the probe interval as probes keep failing"
+    )
+    static let breakerHalfOpenTrialCalls = SettingsKey.integer(
+        "breaker.half_open_trial_calls", \.pipeline.breaker.halfOpenTrialCalls, 1...10_000, "trial records while half-open"
+    )
+    static let breakerHalfOpenIdle = SettingsKey.milliseconds(
+        "breaker.half_open_idle_ms", \.pipeline.breaker.halfOpenIdleTimeout, 1...3_600_000, "half-open with nothing to send this long closes on the probe's word"
+    )
+    static let breakerProbeTimeout = SettingsKey.milliseconds(
+        "breaker.probe_timeout_ms", \.pipeline.breaker.probeTimeout, 1...600_000, "metadata probe timeout"
+    )
+    static let breakerConnectGrace = SettingsKey.milliseconds(
+        "breaker.connect_grace_ms", \.pipeline.breaker.connectGrace, 0...3_600_000,
+        "until Kafka first acknowledges, in-flight waits count as slow only after this"
+    )
+
+    // MARK: Replay
+
+    static let replayRecordsPerSecond = SettingsKey.number(
+        "replay.records_per_second", \.pipeline.replay.recordsPerSecond, 1...10_000_000, "replay ceiling, records/s"
+    )
+    static let replayBytesPerSecond = SettingsKey.number(
+        "replay.bytes_per_second", \.pipeline.replay.bytesPerSecond, 1024...10_737_418_240, "replay ceiling, bytes/s"
+    )
+    static let replayMinRecordsPerSecond = SettingsKey.number(
+        "replay.min_records_per_second", \.pipeline.replay.minRecordsPerSecond, 1...10_000_000,
+        "replay floor, records/s: where each replay starts, and the least it backs off to"
+    )
+    static let replayBatchSize = SettingsKey.integer(
+        "replay.batch_size", \.pipeline.replay.batchSize, 1...100_000, "records read per replay batch, and most replayed records in flight"
+    )
+
+    // MARK: General
+
+    static let ordering = SettingsKey.choice("ordering", \.pipeline.ordering, "fifo: new records queue behind a backlog in the spool")
+    static let shutdownDeadline = SettingsKey.milliseconds(
+        "shutdown_deadline_ms", \.pipeline.shutdownDeadline, 0...600_000, "in-flight grace on shutdown; the rest is spooled"
+    )
+    static let recordIDHeader = SettingsKey.optionalText(
+        "record_id_header", \.pipeline.recordIDHeader, unset: "(off)",
+        "a header carrying an id unique to each record, so consumers can drop duplicates",
+        problem: { name in name.isEmpty || name.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E }) ? "must be a header name of printable ASCII without spaces" : nil }
+    )
+    static let logLevel = SettingsKey.choice(
+        "log_level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], "least severe message logged"
+    )
+
+    /// Every key, in the order `config keys` and README list them.
+    public static let all: [SettingsKey] = [
+        httpHost, httpPort, httpMaxBodyBytes, httpTopicAllowlist, httpIdleTimeout, httpHeaderTimeout, httpBodyTimeout, httpMaxConnections,
+        adminHost, adminPort, adminToken, adminMaxConnections,
+        kafkaBootstrapServers, kafkaMock, kafkaClientID, kafkaAcks, kafkaCompression, kafkaLinger, kafkaMessageTimeout,
+        spoolPath, spoolMaxBytes, spoolMaxRecords, spoolDurability, spoolIntegrityCheck, spoolBatchSize,
+        queueMaxRecords, queueMaxBytes, spoolHandoffMaxRecords, spoolHandoffMaxBytes, maxRecordBytes,
+        breakerWindowSize, breakerMinimumCalls, breakerFailureRate, breakerSlowCall, breakerSlowCallRate,
+        breakerOpen, breakerMaxOpen, breakerBackoff, breakerJitter, breakerProbeInterval, breakerProbeMaxInterval,
+        breakerHalfOpenTrialCalls, breakerHalfOpenIdle, breakerProbeTimeout, breakerConnectGrace,
+        replayRecordsPerSecond, replayBytesPerSecond, replayMinRecordsPerSecond, replayBatchSize,
+        ordering, shutdownDeadline, recordIDHeader, logLevel,
+    ]
+
+    /// Checks between keys, each naming both.
+    static let rules: [SettingsRule] = [
+        .atMost(breakerMinimumCalls, breakerWindowSize),
+        .atMost(breakerOpen, breakerMaxOpen),
+        .atMost(breakerProbeInterval, breakerProbeMaxInterval),
+        .atMost(replayMinRecordsPerSecond, replayRecordsPerSecond),
+        .atMost(maxRecordBytes, queueMaxBytes),
+    ]
+
+    /// The key spelled `name`, if there is one.
+    public static func named(_ name: String) -> SettingsKey? {
         all.first { $0.name == name }
     }
 
-    private static func ms(_ duration: Duration) -> String { "\(duration.milliseconds)" }
+    /// Raw librdkafka properties: `kafka.properties.NAME` in the file, passed through as they are.
+    static let properties = ["kafka", "properties"]
 
-    private static func positive(_ key: String, _ value: Int) throws(ServiceSettingsError) -> Int {
-        guard value > 0 else { throw ServiceSettingsError(key: key, "must be positive, got \(value)") }
-        return value
-    }
-
-    static let listeners: [SettingsKey] = [
-        SettingsKey("http.host", .string, "ingest listener address", current: { $0.httpHost }) { s, v throws(ServiceSettingsError) in s.httpHost = try v.string("http.host") },
-        SettingsKey("http.port", .int, "ingest listener port", current: { "\($0.httpPort)" }) { s, v throws(ServiceSettingsError) in s.httpPort = try v.int("http.port") },
-        SettingsKey("http.max_body_bytes", .int, "largest request body; larger gets 413", current: { "\($0.maxBodyBytes)" }) { s, v throws(ServiceSettingsError) in
-            s.maxBodyBytes = try positive("http.max_body_bytes", v.int("http.max_body_bytes"))
-        },
-        SettingsKey("http.topic_allowlist", .strings, "only these topics are accepted (403 otherwise); unset accepts any", current: { $0.topicAllowlist?.joined(separator: ",") ?? "(any)" }) { s, v throws(ServiceSettingsError) in
-            s.topicAllowlist = try v.strings("http.topic_allowlist")
-        },
-        SettingsKey("admin.host", .string, "admin listener address; beyond loopback it needs admin.token", current: { $0.adminHost }) { s, v throws(ServiceSettingsError) in s.adminHost = try v.string("admin.host") },
-        SettingsKey("admin.port", .int, "admin listener port", current: { "\($0.adminPort)" }) { s, v throws(ServiceSettingsError) in s.adminPort = try v.int("admin.port") },
-        SettingsKey("admin.token", .string, "bearer token for the admin API (16+ characters)", secret: true, current: { $0.adminToken == nil ? "(none)" : "(set)" }) { s, v throws(ServiceSettingsError) in
-            s.adminToken = try v.string("admin.token")
-        },
-    ]
-
-    static let kafka: [SettingsKey] = [
-        SettingsKey("kafka.bootstrap_servers", .strings, "brokers, host:port, comma-separated in env", current: { $0.pipeline.kafka.bootstrapServers.joined(separator: ",") }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.kafka.bootstrapServers = try v.strings("kafka.bootstrap_servers")
-        },
-        SettingsKey("kafka.mock", .bool, "send to librdkafka's in-process mock cluster (dev mode)", current: { "\($0.kafkaMock)" }) { s, v throws(ServiceSettingsError) in s.kafkaMock = try v.bool("kafka.mock") },
-        SettingsKey("kafka.client_id", .string, "client.id", current: { $0.pipeline.kafka.clientID }) { s, v throws(ServiceSettingsError) in s.pipeline.kafka.clientID = try v.string("kafka.client_id") },
-        SettingsKey("kafka.acks", .string, "all, leader or none", current: { $0.pipeline.kafka.acks.rawValue }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.kafka.acks = try v.choice("kafka.acks", KafkaConfiguration.Acks.self)
-        },
-        SettingsKey("kafka.compression", .string, "none, gzip, snappy, lz4 or zstd", current: { $0.pipeline.kafka.compression.rawValue }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.kafka.compression = try v.choice("kafka.compression", KafkaConfiguration.Compression.self)
-        },
-        SettingsKey("kafka.linger_ms", .int, "linger.ms", current: { ms($0.pipeline.kafka.linger) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.kafka.linger = .milliseconds(try v.int("kafka.linger_ms"))
-        },
-        SettingsKey("kafka.message_timeout_ms", .int, "longest a record may stay in flight before it goes back to the spool", current: { ms($0.pipeline.kafka.messageTimeout) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.kafka.messageTimeout = .milliseconds(try positive("kafka.message_timeout_ms", v.int("kafka.message_timeout_ms")))
-        },
-    ]
-
-    static let spool: [SettingsKey] = [
-        SettingsKey("spool.path", .string, "the spool file", current: { $0.pipeline.spool.path }) { s, v throws(ServiceSettingsError) in s.pipeline.spool.path = try v.string("spool.path") },
-        SettingsKey("spool.max_bytes", .int, "bound on the spool file", current: { "\($0.pipeline.spool.maxBytes)" }) { s, v throws(ServiceSettingsError) in s.pipeline.spool.maxBytes = try v.int("spool.max_bytes") },
-        SettingsKey("spool.max_records", .int, "bound on spooled records", current: { "\($0.pipeline.spool.maxRecords)" }) { s, v throws(ServiceSettingsError) in s.pipeline.spool.maxRecords = try v.int("spool.max_records") },
-        SettingsKey("spool.durability", .string, "normal or full", current: { $0.pipeline.spool.durability.rawValue }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.spool.durability = try v.choice("spool.durability", SpoolConfiguration.Durability.self)
-        },
-        SettingsKey("spool.integrity_check", .string, "quick, full or skip, at start", current: { $0.pipeline.spool.integrityCheck.rawValue }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.spool.integrityCheck = try v.choice("spool.integrity_check", SpoolConfiguration.IntegrityCheck.self)
-        },
-        SettingsKey("spool.batch_size", .int, "records per spool transaction", current: { "\($0.pipeline.spoolBatchSize)" }) { s, v throws(ServiceSettingsError) in s.pipeline.spoolBatchSize = try v.int("spool.batch_size") },
-    ]
-
-    static let queues: [SettingsKey] = [
-        SettingsKey("queue.max_records", .int, "live queue plus in flight, records", current: { "\($0.pipeline.queue.maxRecords)" }) { s, v throws(ServiceSettingsError) in s.pipeline.queue.maxRecords = try v.int("queue.max_records") },
-        SettingsKey("queue.max_bytes", .int, "live queue plus in flight, bytes", current: { "\($0.pipeline.queue.maxBytes)" }) { s, v throws(ServiceSettingsError) in s.pipeline.queue.maxBytes = try v.int("queue.max_bytes") },
-        SettingsKey("spool_handoff.max_records", .int, "records waiting for the spool writer", current: { "\($0.pipeline.spoolHandoff.maxRecords)" }) { s, v throws(ServiceSettingsError) in s.pipeline.spoolHandoff.maxRecords = try v.int("spool_handoff.max_records") },
-        SettingsKey("spool_handoff.max_bytes", .int, "bytes waiting for the spool writer", current: { "\($0.pipeline.spoolHandoff.maxBytes)" }) { s, v throws(ServiceSettingsError) in s.pipeline.spoolHandoff.maxBytes = try v.int("spool_handoff.max_bytes") },
-        SettingsKey("max_record_bytes", .int, "largest record (key + value + headers)", current: { "\($0.pipeline.maxRecordBytes)" }) { s, v throws(ServiceSettingsError) in s.pipeline.maxRecordBytes = try v.int("max_record_bytes") },
-    ]
-
-    static let breaker: [SettingsKey] = [
-        SettingsKey("breaker.window_size", .int, "calls in the sliding window", current: { "\($0.pipeline.breaker.windowSize)" }) { s, v throws(ServiceSettingsError) in s.pipeline.breaker.windowSize = try v.int("breaker.window_size") },
-        SettingsKey("breaker.minimum_calls", .int, "fewest calls for a verdict", current: { "\($0.pipeline.breaker.minimumCalls)" }) { s, v throws(ServiceSettingsError) in s.pipeline.breaker.minimumCalls = try v.int("breaker.minimum_calls") },
-        SettingsKey("breaker.failure_rate_threshold", .double, "trip at this failure rate (0-1)", current: { "\($0.pipeline.breaker.failureRateThreshold)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.failureRateThreshold = try v.double("breaker.failure_rate_threshold")
-        },
-        SettingsKey("breaker.slow_call_ms", .int, "an acknowledgement slower than this is slow", current: { ms($0.pipeline.breaker.slowCallDuration) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.slowCallDuration = .milliseconds(try v.int("breaker.slow_call_ms"))
-        },
-        SettingsKey("breaker.slow_call_rate_threshold", .double, "trip at this slow-call rate (0-1)", current: { "\($0.pipeline.breaker.slowCallRateThreshold)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.slowCallRateThreshold = try v.double("breaker.slow_call_rate_threshold")
-        },
-        SettingsKey("breaker.open_ms", .int, "first open interval", current: { ms($0.pipeline.breaker.openDuration) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.openDuration = .milliseconds(try v.int("breaker.open_ms"))
-        },
-        SettingsKey("breaker.max_open_ms", .int, "cap on the open interval", current: { ms($0.pipeline.breaker.maxOpenDuration) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.maxOpenDuration = .milliseconds(try v.int("breaker.max_open_ms"))
-        },
-        SettingsKey("breaker.backoff_multiplier", .double, "open interval growth per reopening", current: { "\($0.pipeline.breaker.backoffMultiplier)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.backoffMultiplier = try v.double("breaker.backoff_multiplier")
-        },
-        SettingsKey("breaker.jitter", .double, "random spread of the open interval (0-1)", current: { "\($0.pipeline.breaker.jitter)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.jitter = try v.double("breaker.jitter")
-        },
-        SettingsKey("breaker.probe_interval_ms", .int, "while open, probe Kafka this often", current: { ms($0.pipeline.breaker.probeInterval) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.probeInterval = .milliseconds(try v.int("breaker.probe_interval_ms"))
-        },
-        SettingsKey("breaker.probe_max_interval_ms", .int, "cap on the probe interval as probes keep failing", current: { ms($0.pipeline.breaker.probeMaxInterval) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.probeMaxInterval = .milliseconds(try v.int("breaker.probe_max_interval_ms"))
-        },
-        SettingsKey("breaker.half_open_trial_calls", .int, "trial records while half-open", current: { "\($0.pipeline.breaker.halfOpenTrialCalls)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.halfOpenTrialCalls = try v.int("breaker.half_open_trial_calls")
-        },
-        SettingsKey("breaker.half_open_idle_ms", .int, "half-open with no traffic this long closes on the probe's word", current: { ms($0.pipeline.breaker.halfOpenIdleTimeout) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.halfOpenIdleTimeout = .milliseconds(try v.int("breaker.half_open_idle_ms"))
-        },
-        SettingsKey("breaker.probe_timeout_ms", .int, "metadata probe timeout", current: { ms($0.pipeline.breaker.probeTimeout) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.probeTimeout = .milliseconds(try v.int("breaker.probe_timeout_ms"))
-        },
-        SettingsKey("breaker.connect_grace_ms", .int, "before a first acknowledgement, waits count as slow only after this", current: { ms($0.pipeline.breaker.connectGrace) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.breaker.connectGrace = .milliseconds(try v.int("breaker.connect_grace_ms"))
-        },
-    ]
-
-    static let replay: [SettingsKey] = [
-        SettingsKey("replay.records_per_second", .double, "replay ceiling, records/s", current: { "\($0.pipeline.replay.recordsPerSecond)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.replay.recordsPerSecond = try v.double("replay.records_per_second")
-        },
-        SettingsKey("replay.bytes_per_second", .double, "replay ceiling, bytes/s", current: { "\($0.pipeline.replay.bytesPerSecond)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.replay.bytesPerSecond = try v.double("replay.bytes_per_second")
-        },
-        SettingsKey("replay.min_records_per_second", .double, "replay floor, records/s; the adaptive rate never goes below it", current: { "\($0.pipeline.replay.minRecordsPerSecond)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.replay.minRecordsPerSecond = try v.double("replay.min_records_per_second")
-        },
-        SettingsKey("replay.batch_size", .int, "records read per replay batch", current: { "\($0.pipeline.replay.batchSize)" }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.replay.batchSize = try v.int("replay.batch_size")
-        },
-    ]
-
-    static let general: [SettingsKey] = [
-        SettingsKey("ordering", .string, "live-first or fifo", current: { $0.pipeline.ordering.rawValue }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.ordering = try v.choice("ordering", SpillwayConfiguration.Ordering.self)
-        },
-        SettingsKey("shutdown_deadline_ms", .int, "in-flight grace on shutdown", current: { ms($0.pipeline.shutdownDeadline) }) { s, v throws(ServiceSettingsError) in
-            s.pipeline.shutdownDeadline = .milliseconds(try v.int("shutdown_deadline_ms"))
-        },
-        SettingsKey("log_level", .string, "trace, debug, info, notice, warning, error or critical", current: { $0.logLevel }) { s, v throws(ServiceSettingsError) in
-            s.logLevel = try v.string("log_level")
-        },
-    ]
-}
-
-/// What the CLI shows of the keys (`config keys`, `config check`).
-public struct DocumentedKey: Sendable {
-    public let name: String
-    public let type: String
-    public let help: String
-    let key: SettingsKey
-
-    /// The key's value in `settings`; secrets are not shown.
-    public func value(_ settings: ServiceSettings) -> String {
-        key.current(settings)
-    }
-}
-
-extension SettingsKeys {
-    public static var documented: [DocumentedKey] {
-        all.map { DocumentedKey(name: $0.name, type: $0.kind.rawValue, help: $0.help, key: $0) }
+    /// How `config keys` and errors name a raw property.
+    public static func property(_ name: String) -> String {
+        (properties + [name]).joined(separator: ".")
     }
 }

@@ -1,139 +1,150 @@
 import Configuration
 import Foundation
+import Spillway
 import SystemPackage
 
 /// Reads `ServiceSettings` with swift-configuration: command-line options win
 /// over `SPILLWAY_*` environment variables, which win over the JSON file, which
-/// wins over the embedded defaults. Unknown keys and bad values stop start-up
-/// with an error naming the key.
+/// wins over the embedded defaults. Every value is read through one
+/// `ConfigReader`; unknown keys, values of the wrong type and values out of
+/// range stop start-up with an error naming the key.
 public enum SettingsLoader {
     /// The environment variable naming a configuration file, when `--config` is not given.
-    public static let fileVariable = "SPILLWAY_CONFIG"
+    public static let fileVariable = environmentVariable(for: ["config"])
+
+    /// Every environment variable of ours starts with this.
+    private static let scope = "spillway"
 
     /// - Parameters:
     ///   - file: a JSON configuration file, or `nil`.
-    ///   - overrides: values from command-line options, by key name (`http.port`).
+    ///   - overrides: values from command-line options.
     public static func load(
         file: String?,
-        overrides: [String: SettingsKey.Value] = [:],
+        overrides: [SettingsKey: SettingsKey.Value] = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws(ServiceSettingsError) -> ServiceSettings {
-        var settings = ServiceSettings()
         let path = file ?? environment[fileVariable]
-        var fileKeys: [String: Any] = [:]
-        if let path {
-            fileKeys = try flattenedFile(path)
-            for key in fileKeys.keys where SettingsKeys.named(key) == nil && !key.hasPrefix("kafka.properties.") {
-                throw ServiceSettingsError(key: key, "unknown key in \(path)\(suggestion(for: key))")
-            }
+        let fileCensus = KeyCensus { key in
+            key == SettingsKeys.adminToken.name || property(ofFileKey: key).map(KafkaConfiguration.isSecretProperty) == true
         }
-        let environmentKeys = try environmentSettings(environment)
+        let environmentCensus = KeyCensus { $0 == SettingsKeys.adminToken.environmentVariable }
 
         var providers: [any ConfigProvider] = []
         var memory: [AbsoluteConfigKey: ConfigValue] = [:]
-        for (name, value) in overrides {
-            memory[AbsoluteConfigKey(name.split(separator: ".").map(String.init))] = ConfigValue(value.content, isSecret: SettingsKeys.named(name)?.isSecret ?? false)
+        for (key, value) in overrides {
+            memory[AbsoluteConfigKey(key.components)] = ConfigValue(value.content, isSecret: key.isSecret)
         }
         providers.append(InMemoryProvider(name: "command line", values: memory))
-        providers.append(EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ["spillway"]))
+        providers.append(
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: environmentCensus.environmentSpecifier)
+                .prefixKeys(with: ConfigKey([scope]))
+        )
         if let path {
+            guard FileManager.default.fileExists(atPath: path) else { throw ServiceSettingsError(file: path, "no such configuration file") }
             do {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+                providers.append(try await FileProvider<SettingsFileSnapshot>(
+                    parsingOptions: .init(path: path, census: fileCensus), filePath: FilePath(path)
+                ))
+            } catch let error as ServiceSettingsError {
+                throw error
             } catch {
                 throw ServiceSettingsError(file: path, "cannot read the configuration file: \(error)")
             }
         }
         let reader = ConfigReader(providers: providers)
 
-        for key in SettingsKeys.all {
-            let present = overrides[key.name] != nil || environmentKeys.contains(key.name) || fileKeys[key.name] != nil
-            guard present else { continue }
-            let configKey = ConfigKey(key.name.split(separator: ".").map(String.init))
-            let value: SettingsKey.Value?
-            switch key.kind {
-            case .int: value = reader.int(forKey: configKey).map { .int($0) }
-            case .double: value = reader.double(forKey: configKey).map { .double($0) } ?? reader.int(forKey: configKey).map { .double(Double($0)) }
-            case .bool: value = reader.bool(forKey: configKey).map { .bool($0) }
-            case .string: value = reader.string(forKey: configKey).map { .string($0) }
-            case .strings: value = reader.stringArray(forKey: configKey).map { .strings($0) } ?? reader.string(forKey: configKey).map { .string($0) }
-            }
-            guard let value else {
-                throw ServiceSettingsError(key: key.name, "must be \(key.kind.rawValue)")
-            }
-            try key.apply(&settings, value)
+        let fileKeys = Set(fileCensus.keys)
+        let environmentKeys = Set(environmentCensus.keys)
+        try refuseUnknown(fileKeys: fileKeys, path: path, environmentKeys: environmentKeys)
+
+        var settings = ServiceSettings()
+        for key in SettingsKeys.all where overrides[key] != nil || environmentKeys.contains(key.environmentVariable) || fileKeys.contains(key.name) {
+            try key.assign(&settings, try read(key, from: reader))
         }
-        for (key, value) in fileKeys where key.hasPrefix("kafka.properties.") {
-            let property = String(key.dropFirst("kafka.properties.".count))
-            switch value {
-            case let text as String: settings.pipeline.kafka.properties[property] = text
-            case let number as NSNumber: settings.pipeline.kafka.properties[property] = number.stringValue
-            default: throw ServiceSettingsError(key: key, "must be a string or a number (it is passed to librdkafka as is)")
-            }
+        for fileKey in fileKeys.sorted() {
+            guard let property = property(ofFileKey: fileKey) else { continue }
+            settings.pipeline.kafka.properties[property] = try read(property: property, from: reader)
         }
         try settings.validate()
         return settings
     }
 
-    /// The JSON file's keys, dotted (`http.port`), with their values.
-    static func flattenedFile(_ path: String) throws(ServiceSettingsError) -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ServiceSettingsError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the configuration file" : "no such configuration file")
+    /// `["http", "port"]` → `SPILLWAY_HTTP_PORT`: swift-configuration's environment provider names the variable.
+    static func environmentVariable(for components: [String]) -> String {
+        let namer = EnvironmentVariablesProvider(environmentVariables: [:]).prefixKeys(with: ConfigKey([scope]))
+        return (try? namer.value(forKey: AbsoluteConfigKey(components), type: .string).encodedKey) ?? components.joined(separator: "_")
+    }
+
+    /// `kafka.properties.sasl.password` → `sasl.password`; nil for any other key.
+    private static func property(ofFileKey key: String) -> String? {
+        let prefix = SettingsKeys.property("")
+        return key.hasPrefix(prefix) && key.count > prefix.count ? String(key.dropFirst(prefix.count)) : nil
+    }
+
+    /// Refuses a key in the file, or a `SPILLWAY_` variable, that no setting reads.
+    private static func refuseUnknown(fileKeys: Set<String>, path: String?, environmentKeys: Set<String>) throws(ServiceSettingsError) {
+        for key in fileKeys.sorted() where SettingsKeys.named(key) == nil && property(ofFileKey: key) == nil {
+            throw ServiceSettingsError(key: key, "unknown key in \(path ?? "the file")\(suggestion(for: key, among: SettingsKeys.all.map(\.name)))")
         }
-        let object: Any
+        let prefix = environmentVariable(for: []) + "_"
+        let known = Set(SettingsKeys.all.map(\.environmentVariable) + [fileVariable])
+        for variable in environmentKeys.sorted() where variable.hasPrefix(prefix) && !known.contains(variable) {
+            throw ServiceSettingsError(
+                key: variable,
+                "unknown environment variable\(suggestion(for: variable, among: known.sorted())) (keys are listed by `spillway config keys`; "
+                    + "\(SettingsKeys.property("NAME")) is read from the file only)"
+            )
+        }
+    }
+
+    /// One key's value, through the reader, typed as the key wants it.
+    private static func read(_ key: SettingsKey, from reader: ConfigReader) throws(ServiceSettingsError) -> SettingsKey.Value {
+        let configKey = ConfigKey(key.components)
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            switch key.kind {
+            case .integer, .milliseconds:
+                return .int(try reader.requiredInt(forKey: configKey, isSecret: key.isSecret))
+            case .number:
+                return .double(try reader.requiredDouble(forKey: configKey, isSecret: key.isSecret))
+            case .boolean:
+                return .bool(try reader.requiredBool(forKey: configKey, isSecret: key.isSecret))
+            case .text, .choice:
+                return .string(try reader.requiredString(forKey: configKey, isSecret: key.isSecret))
+            case .list:
+                // A JSON array, or one comma-separated string (as environment variables and options give it).
+                if let list = try? reader.requiredStringArray(forKey: configKey, isSecret: key.isSecret) { return .strings(list) }
+                return .string(try reader.requiredString(forKey: configKey, isSecret: key.isSecret))
+            }
         } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw ServiceSettingsError(file: path, "not valid JSON: \(detail)")
+            throw ServiceSettingsError(key: key.name, "must be \(key.kind.expectation)")
         }
-        guard let root = object as? [String: Any] else { throw ServiceSettingsError(file: path, "must hold a JSON object") }
-        var flat: [String: Any] = [:]
-        func walk(_ object: [String: Any], prefix: String) {
-            for (key, value) in object {
-                let name = prefix.isEmpty ? key : "\(prefix).\(key)"
-                if let nested = value as? [String: Any] {
-                    walk(nested, prefix: name)
-                } else {
-                    flat[name] = value
-                }
-            }
-        }
-        walk(root, prefix: "")
-        return flat
     }
 
-    /// Names of keys set through `SPILLWAY_*` variables; unknown ones are errors.
-    static func environmentSettings(_ environment: [String: String]) throws(ServiceSettingsError) -> Set<String> {
-        var byVariable: [String: String] = [:]
-        for key in SettingsKeys.all { byVariable[variableName(key.name)] = key.name }
-        var present = Set<String>()
-        for variable in environment.keys where variable.hasPrefix("SPILLWAY_") && variable != fileVariable {
-            guard let key = byVariable[variable] else {
-                throw ServiceSettingsError(key: variable, "unknown environment variable (keys are listed by `spillway config keys`)")
-            }
-            present.insert(key)
-        }
-        return present
+    /// A raw librdkafka property: librdkafka takes text, so a number or a flag is passed as its text.
+    private static func read(property: String, from reader: ConfigReader) throws(ServiceSettingsError) -> String {
+        let key = ConfigKey(SettingsKeys.properties + [property])
+        let secret = KafkaConfiguration.isSecretProperty(property)
+        if let text = try? reader.requiredString(forKey: key, isSecret: secret) { return text }
+        if let number = try? reader.requiredInt(forKey: key, isSecret: secret) { return "\(number)" }
+        if let number = try? reader.requiredDouble(forKey: key, isSecret: secret) { return "\(number)" }
+        if let flag = try? reader.requiredBool(forKey: key, isSecret: secret) { return "\(flag)" }
+        throw ServiceSettingsError(key: SettingsKeys.property(property), "must be a string or a number (it is passed to librdkafka as is)")
     }
 
-    /// `http.max_body_bytes` → `SPILLWAY_HTTP_MAX_BODY_BYTES`.
-    public static func variableName(_ key: String) -> String {
-        "SPILLWAY_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
-    }
-
-    /// "; did you mean http.port?" for a key a typo away from a real one.
-    private static func suggestion(for key: String) -> String {
-        let closest = SettingsKeys.all.map { ($0.name, editDistance($0.name, key)) }.min { $0.1 < $1.1 }
+    /// "; did you mean http.port?" for a name a typo away from a real one.
+    private static func suggestion(for name: String, among names: [String]) -> String {
+        let closest = names.map { ($0, editDistance($0, name)) }.min { $0.1 < $1.1 }
         guard let closest, closest.1 <= 3 else { return "" }
         return "; did you mean \(closest.0)?"
     }
 
     private static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
         var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
+        for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
+            for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
             previous = current

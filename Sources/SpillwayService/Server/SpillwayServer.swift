@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -20,9 +22,7 @@ public struct SpillwayServer: Sendable {
         try settings.validate()
         var pipeline = settings.pipeline
         if settings.kafkaMock {
-            // librdkafka's in-process mock cluster: the whole flow with no Kafka installed.
-            pipeline.kafka.properties["test.mock.num.brokers"] = "1"
-            pipeline.kafka.properties["log_level"] = pipeline.kafka.properties["log_level"] ?? "3"
+            pipeline.kafka.useInProcessMockCluster()
         }
         self.settings = settings
         self.logger = logger
@@ -35,7 +35,11 @@ public struct SpillwayServer: Sendable {
         ingestRouter.add(middleware: UnknownRouteMiddleware(endpoints: IngestRoutes.endpoints + Self.healthEndpoints))
         ingest = Application(
             router: ingestRouter,
-            configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "spillway"),
+            server: Self.server(settings, maxBodyBytes: settings.maxBodyBytes, refusal: Self.ingestRefusal),
+            configuration: .init(
+                address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "spillway",
+                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)
+            ),
             onServerRunning: Self.announce("ingest", logger: logger),
             logger: logger
         )
@@ -49,7 +53,11 @@ public struct SpillwayServer: Sendable {
         adminRouter.add(middleware: UnknownRouteMiddleware(endpoints: AdminRoutes.endpoints + Self.healthEndpoints))
         admin = Application(
             router: adminRouter,
-            configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: "spillway-admin"),
+            server: Self.server(settings, maxBodyBytes: AdminRoutes.maxBodyBytes, refusal: Self.adminRefusal),
+            configuration: .init(
+                address: .hostname(settings.adminHost, port: settings.adminPort), serverName: "spillway-admin",
+                availableConnectionsDelegate: MaximumAvailableConnections(settings.adminMaxConnections, logger: logger)
+            ),
             onServerRunning: Self.announce("admin", logger: logger),
             logger: logger
         )
@@ -73,6 +81,42 @@ public struct SpillwayServer: Sendable {
             logger: logger
         )
         try await group.run()
+    }
+
+    /// A listener's HTTP/1 server: Hummingbird closes idle connections; `RequestLimitsHandler`
+    /// bounds the time to send a request and refuses an oversized body by its declared length.
+    static func server(
+        _ settings: ServiceSettings, maxBodyBytes: Int,
+        refusal: @escaping @Sendable (HTTPResponse.Status, String, String?) -> (contentType: String, body: ByteBuffer)
+    ) -> HTTPServerBuilder {
+        let limits = RequestLimitsHandler.Limits(
+            headerTimeout: .nanoseconds(settings.headerTimeout.nanoseconds),
+            bodyTimeout: .nanoseconds(settings.bodyTimeout.nanoseconds),
+            maxBodyBytes: maxBodyBytes,
+            refusal: refusal
+        )
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestLimitsHandler(limits)],
+            idleTimeout: .nanoseconds(settings.idleTimeout.nanoseconds)
+        )
+        return HTTPServerBuilder { responder in
+            LimitedHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration))
+        }
+    }
+
+    /// The ingest listener's refusals: REST Proxy's error shape on its routes, `{"error": …}` elsewhere.
+    static let ingestRefusal: @Sendable (HTTPResponse.Status, String, String?) -> (contentType: String, body: ByteBuffer) = { status, message, path in
+        if path?.hasPrefix("/topics/") == true {
+            // REST Proxy's codes are the HTTP status followed by a number: 41301, 40801, 40001.
+            let body = RestProxyError(errorCode: status.code * 100 + 1, message: message)
+            return (RestProxyProduce.responseContentType, ByteBuffer(bytes: (try? JSONResponse.encoder.encode(body)) ?? Data()))
+        }
+        return ("application/json", ByteBuffer(bytes: (try? JSONResponse.encoder.encode(["error": message])) ?? Data()))
+    }
+
+    /// The admin listener's refusals, in the admin contract.
+    static let adminRefusal: @Sendable (HTTPResponse.Status, String, String?) -> (contentType: String, body: ByteBuffer) = { _, message, _ in
+        ("application/json", ByteBuffer(bytes: (try? AdminContract.encoder.encode(AdminErrorReply(message))) ?? Data()))
     }
 
     /// Logs where a listener actually listens: with port 0 the kernel picks it.

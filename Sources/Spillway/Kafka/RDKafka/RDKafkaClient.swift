@@ -23,7 +23,7 @@ package final class RDKafkaClient: @unchecked Sendable {
         guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
             // librdkafka takes the configuration only on success.
             rd_kafka_conf_destroy(conf)
-            throw SpillwayConfigurationError("cannot create the Kafka producer: \(KafkaConfiguration.text(errorText))")
+            throw SpillwayConfigurationError("cannot create the Kafka producer: \(configuration.maskingSecrets(in: KafkaConfiguration.text(errorText)))")
         }
         self.handle = handle
         self.queue = rd_kafka_queue_get_main(handle)
