@@ -9,69 +9,71 @@ import NIOConcurrencyHelpers
 import SpillwayTestKit
 import Testing
 
-/// A broker the loaded librdkafka cannot speak to: `spillway serve` says so in
-/// plain words in its log, in status and on `/readyz`. The broker is a fake that
-/// answers ApiVersions with the exact reply Tansu 0.6.0 sends, which Debian's
-/// librdkafka 2.0.2 cannot parse and 2.16.1 can; so what is expected depends on
-/// the librdkafka loaded, and CI runs this with both.
-@Suite struct IncompatibleBrokerTests {
-    @Test func anUnreadableApiVersionsReplyIsExplainedInLogStatusAndReadyz() async throws {
-        let broker = try ReplayingBroker()
-        defer { broker.stop() }
-        let directory = TemporaryDirectory("spillway-incompatible")
-        defer { directory.remove() }
-        let port = freeLoopbackPort()
-        let adminPort = freeLoopbackPort()
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
-        environment["SPILLWAY_LOG_LEVEL"] = "notice"
-        environment["SPILLWAY_SHUTDOWN_DEADLINE_MS"] = "500"
-        let logPath = directory.file("serve.log")
-        let child = try ChildProcess(
-            BuiltProducts.path(of: "spillway"),
-            ["serve", "--kafka", "127.0.0.1:\(broker.port)", "--port", "\(port)", "--admin-port", "\(adminPort)", "--spool", directory.file("spool.db")],
-            environment: environment, standardErrorFile: logPath
-        )
-        defer { child.kill(SIGKILL); child.wait() }
-        let admin = "http://127.0.0.1:\(adminPort)"
-        let version = LoadedLibrdkafka.version
+extension MockKafkaSuites {
+    /// A broker the loaded librdkafka cannot speak to: `spillway serve` says so in
+    /// plain words in its log, in status and on `/readyz`. The broker is a fake that
+    /// answers ApiVersions with the exact reply Tansu 0.6.0 sends, which Debian's
+    /// librdkafka 2.0.2 cannot parse and 2.16.1 can; so what is expected depends on
+    /// the librdkafka loaded, and CI runs this with both.
+    @Suite struct IncompatibleBrokerTests {
+        @Test func anUnreadableApiVersionsReplyIsExplainedInLogStatusAndReadyz() async throws {
+            let broker = try ReplayingBroker()
+            defer { broker.stop() }
+            let directory = TemporaryDirectory("spillway-incompatible")
+            defer { directory.remove() }
+            let port = freeLoopbackPort()
+            let adminPort = freeLoopbackPort()
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
+            environment["SPILLWAY_LOG_LEVEL"] = "notice"
+            environment["SPILLWAY_SHUTDOWN_DEADLINE_MS"] = "500"
+            let logPath = directory.file("serve.log")
+            let child = try ChildProcess(
+                BuiltProducts.path(of: "spillway"),
+                ["serve", "--kafka", "127.0.0.1:\(broker.port)", "--port", "\(port)", "--admin-port", "\(adminPort)", "--spool", directory.file("spool.db")],
+                environment: environment, standardErrorFile: logPath
+            )
+            defer { child.kill(SIGKILL); child.wait() }
+            let admin = "http://127.0.0.1:\(adminPort)"
+            let version = LoadedLibrdkafka.version
 
-        if LoadedLibrdkafka.isOlderThan2_1 {
-            // Debian's 2.0.2: the reply cannot be read. Wait for readyz to say so.
-            let deadline = ContinuousClock.now + .seconds(30)
-            var ready: (Int, String) = (0, "")
-            while ContinuousClock.now < deadline {
-                if let answer = try? await Self.get(admin + "/readyz"), answer.0 == 503 { ready = answer; break }
-                try await Task.sleep(for: .milliseconds(100))
+            if LoadedLibrdkafka.isOlderThan2_1 {
+                // Debian's 2.0.2: the reply cannot be read. Wait for readyz to say so.
+                let deadline = ContinuousClock.now + .seconds(30)
+                var ready: (Int, String) = (0, "")
+                while ContinuousClock.now < deadline {
+                    if let answer = try? await Self.get(admin + "/readyz"), answer.0 == 503 { ready = answer; break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(ready.0 == 503, "readyz: \(ready)")
+                #expect(ready.1.contains("kafka incompatible"))
+                #expect(ready.1.contains("librdkafka \(version)"), "names the version loaded: \(ready.1)")
+                #expect(ready.1.contains("LD_LIBRARY_PATH"))
+                let (_, status) = try await Self.get(admin + "/v1/status")
+                #expect(status.contains("librdkafka \(version) can read"), "status lastError: \(status)")
+            } else {
+                // A newer librdkafka reads the reply and goes on to ask for metadata.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while broker.otherRequests == 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(broker.otherRequests > 0, "librdkafka \(version) went past ApiVersions")
+                let ready = try await Self.get(admin + "/readyz")
+                #expect(ready.0 == 200, "readyz: \(ready)")
+                let (_, status) = try await Self.get(admin + "/v1/status")
+                #expect(!status.contains("can read (its ApiVersions reply"), "no false alarm: \(status)")
             }
-            #expect(ready.0 == 503, "readyz: \(ready)")
-            #expect(ready.1.contains("kafka incompatible"))
-            #expect(ready.1.contains("librdkafka \(version)"), "names the version loaded: \(ready.1)")
-            #expect(ready.1.contains("LD_LIBRARY_PATH"))
-            let (_, status) = try await Self.get(admin + "/v1/status")
-            #expect(status.contains("librdkafka \(version) can read"), "status lastError: \(status)")
-        } else {
-            // A newer librdkafka reads the reply and goes on to ask for metadata.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while broker.otherRequests == 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(broker.otherRequests > 0, "librdkafka \(version) went past ApiVersions")
-            let ready = try await Self.get(admin + "/readyz")
-            #expect(ready.0 == 200, "readyz: \(ready)")
-            let (_, status) = try await Self.get(admin + "/v1/status")
-            #expect(!status.contains("can read (its ApiVersions reply"), "no false alarm: \(status)")
+            #expect(broker.apiVersionRequests > 0)
+            child.kill(SIGTERM)
+            #expect(child.wait() == 0)
+            let log = try String(contentsOfFile: logPath, encoding: .utf8)
+            #expect(log.contains("spillway 0.1.0 (librdkafka \(version), SQLite"), "the startup line names the librdkafka loaded: \(log.prefix(500))")
+            #expect(log.contains("cannot speak to the Kafka broker") == LoadedLibrdkafka.isOlderThan2_1, "\(log.suffix(2000))")
         }
-        #expect(broker.apiVersionRequests > 0)
-        child.kill(SIGTERM)
-        #expect(child.wait() == 0)
-        let log = try String(contentsOfFile: logPath, encoding: .utf8)
-        #expect(log.contains("spillway 0.1.0 (librdkafka \(version), SQLite"), "the startup line names the librdkafka loaded: \(log.prefix(500))")
-        #expect(log.contains("cannot speak to the Kafka broker") == LoadedLibrdkafka.isOlderThan2_1, "\(log.suffix(2000))")
-    }
 
-    static func get(_ url: String) async throws -> (Int, String) {
-        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
-        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+        static func get(_ url: String) async throws -> (Int, String) {
+            let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+            return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+        }
     }
 }
 

@@ -3,71 +3,73 @@ import SpillwayService
 import SpillwayTestKit
 import Testing
 
-/// Issue 13, item 14: `GET /metrics` is valid Prometheus text, every metric with its help text.
-@Suite struct MetricsExpositionTests {
-    /// `promtool` on PATH (Debian's `prometheus` package), or nil.
-    static let promtool: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
-        .split(separator: ":")
-        .map { "\($0)/promtool" }
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+extension MockKafkaSuites {
+    /// Issue 13, item 14: `GET /metrics` is valid Prometheus text, every metric with its help text.
+    @Suite struct MetricsExpositionTests {
+        /// `promtool` on PATH (Debian's `prometheus` package), or nil.
+        static let promtool: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
+            .split(separator: ":")
+            .map { "\($0)/promtool" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// The exposition of a real `spillway serve` that has taken and delivered a few records.
-    static func scrape() async throws -> String {
-        let cluster = try MockKafkaCluster()
-        let directory = TemporaryDirectory("spillway-metrics")
-        defer { directory.remove() }
-        let service = try ServeProcessTests.start(cluster: cluster, spool: directory.file("spool.db"))
-        defer {
-            service.child.kill(SIGTERM)
-            service.child.wait()
+        /// The exposition of a real `spillway serve` that has taken and delivered a few records.
+        static func scrape() async throws -> String {
+            let cluster = try MockKafkaCluster()
+            let directory = TemporaryDirectory("spillway-metrics")
+            defer { directory.remove() }
+            let service = try ServeProcessTests.start(cluster: cluster, spool: directory.file("spool.db"))
+            defer {
+                service.child.kill(SIGTERM)
+                service.child.wait()
+            }
+            try await service.waitUntilReady()
+            for index in 0..<5 {
+                #expect(try await service.post("/v1/topics/metrics", "record-\(index)") == 202)
+            }
+            #expect(try await service.post("/v1/topics/bad%20topic", "x") == 422)
+            var text = ""
+            let deadline = ContinuousClock.now + .seconds(30)
+            repeat {
+                try await Task.sleep(for: .milliseconds(300))
+                let (status, body) = try await service.get(service.admin + "/metrics")
+                #expect(status == 200)
+                text = body
+            } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && ContinuousClock.now < deadline
+            return text
         }
-        try await service.waitUntilReady()
-        for index in 0..<5 {
-            #expect(try await service.post("/v1/topics/metrics", "record-\(index)") == 202)
+
+        @Test func everyMetricHasHelpText() async throws {
+            let text = try await Self.scrape()
+            let lines = text.split(separator: "\n")
+            let typed = Set(lines.filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+            let helped = Set(lines.filter { $0.hasPrefix("# HELP ") }.compactMap { line -> String? in
+                let parts = line.split(separator: " ", maxSplits: 3)
+                return parts.count == 4 && !parts[3].trimmingCharacters(in: .whitespaces).isEmpty ? String(parts[2]) : nil
+            })
+            #expect(typed.count > 20, "metrics: \(typed.sorted())")
+            #expect(typed.subtracting(helped).isEmpty, "no help text: \(typed.subtracting(helped).sorted())")
+            // Written for each metric, not the fallback that names the gap.
+            #expect(typed.subtracting(MetricHelp.catalog.keys).isEmpty, "not in MetricHelp.catalog: \(typed.subtracting(MetricHelp.catalog.keys).sorted())")
         }
-        #expect(try await service.post("/v1/topics/bad%20topic", "x") == 422)
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        repeat {
-            try await Task.sleep(for: .milliseconds(300))
-            let (status, body) = try await service.get(service.admin + "/metrics")
-            #expect(status == 200)
-            text = body
-        } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && ContinuousClock.now < deadline
-        return text
-    }
 
-    @Test func everyMetricHasHelpText() async throws {
-        let text = try await Self.scrape()
-        let lines = text.split(separator: "\n")
-        let typed = Set(lines.filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
-        let helped = Set(lines.filter { $0.hasPrefix("# HELP ") }.compactMap { line -> String? in
-            let parts = line.split(separator: " ", maxSplits: 3)
-            return parts.count == 4 && !parts[3].trimmingCharacters(in: .whitespaces).isEmpty ? String(parts[2]) : nil
-        })
-        #expect(typed.count > 20, "metrics: \(typed.sorted())")
-        #expect(typed.subtracting(helped).isEmpty, "no help text: \(typed.subtracting(helped).sorted())")
-        // Written for each metric, not the fallback that names the gap.
-        #expect(typed.subtracting(MetricHelp.catalog.keys).isEmpty, "not in MetricHelp.catalog: \(typed.subtracting(MetricHelp.catalog.keys).sorted())")
-    }
-
-    @Test(.enabled(if: promtool != nil, "promtool is not installed (Debian's prometheus package has it)"))
-    func metricsPassPromtool() async throws {
-        let text = try await Self.scrape()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.promtool!)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "promtool check metrics:\n\(report)")
-        #expect(!report.contains("no help text"), "\(report)")
+        @Test(.enabled(if: promtool != nil, "promtool is not installed (Debian's prometheus package has it)"))
+        func metricsPassPromtool() async throws {
+            let text = try await Self.scrape()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.promtool!)
+            process.arguments = ["check", "metrics"]
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(text.utf8))
+            try input.fileHandleForWriting.close()
+            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "promtool check metrics:\n\(report)")
+            #expect(!report.contains("no help text"), "\(report)")
+        }
     }
 }

@@ -80,3 +80,8 @@ extension ByteBuffer {
         self.init(string: text)
     }
 }
+
+/// The suites that run librdkafka's mock cluster or a real service process,
+/// one test at a time: a loaded 2-core machine running them all at once turns
+/// timing bounds into coin flips.
+@Suite(.serialized) enum MockKafkaSuites {}

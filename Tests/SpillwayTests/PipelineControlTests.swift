@@ -15,17 +15,17 @@ extension MockKafkaSuites {
                 harness.buffer.setBreakerMode(.forcedOpen)
                 let forced = try await PipelineHarness.nextEvent(events) { $0.transition.toMode == .forcedOpen }
                 #expect(forced.transition.kind == "auto->forced-open")
-                // Several open intervals pass with a healthy cluster: nothing is sent.
+                // With a healthy cluster, round after round reaches the spool and nothing is sent:
+                // the replay controller sees the breaker keep Kafka closed, and says so.
+                try await harness.waitFor("replay waiting for the breaker") { $0.replayPhase == .waiting }
                 for round in 0..<6 {
                     let base = 10 + round * 100
                     #expect(harness.send(base..<(base + 100)).allSatisfy { $0 == .spooled })
-                    try await Task.sleep(for: .milliseconds(250))
-                    let status = harness.buffer.status()
+                    let status = try await harness.waitFor("round \(round) spooled") { $0.ledger.spooled == base + 90 }
                     #expect(status.breaker.mode == .forcedOpen)
                     #expect(status.ledger.delivered == 10)
-                    #expect(status.ledger.imbalance == 0)
+                    #expect(status.replayPhase == .waiting)
                 }
-                try await harness.waitFor("all spooled") { $0.ledger.spooled == 600 }
 
                 harness.buffer.setBreakerMode(.auto)
                 _ = try await PipelineHarness.nextEvent(events) { $0.transition.toMode == .auto }
@@ -147,8 +147,9 @@ extension MockKafkaSuites {
                 try await harness.waitFor("closed") { $0.breaker.state == .closed && $0.breaker.mode == .auto }
                 harness.send(500..<510)
                 try await harness.waitFor("live traffic flows while replay is paused") { $0.ledger.delivered == 10 }
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(harness.buffer.status().ledger.spooled == 500, "paused: nothing replayed")
+                // The replay controller has seen the pause and says so; nothing was replayed.
+                let paused = try await harness.waitFor("replay paused") { $0.replayPhase == .paused }
+                #expect(paused.ledger.spooled == 500 && paused.ledger.replayed == 0, "paused: nothing replayed")
                 harness.buffer.resumeReplay()
                 try await harness.waitFor("replayed") { $0.ledger.spooled == 0 && $0.ledger.delivered == 510 }
                 try await harness.stop()
