@@ -175,7 +175,7 @@ let package = Package(
 
         // Helpers shared by the test targets: temporary folders, child processes,
         // librdkafka's mock cluster with fault injection, a topic reader.
-        .target(name: "SpillwayTestKit", dependencies: ["CRDKafka"]),
+        .target(name: "SpillwayTestKit", dependencies: ["CRDKafka", "Spillway", "SpillwaySpool"]),
 
         // Pipeline latency and throughput against raw baselines, in the same run.
         .executableTarget(

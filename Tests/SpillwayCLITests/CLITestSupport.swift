@@ -31,32 +31,3 @@ struct CLI {
         }
     }
 }
-
-/// A spool with a little of everything: text, binary, headers, keys, dead letters, two topics.
-enum FixtureSpool {
-    static let binaryValue: [UInt8] = [0x00, 0xFF, 0xC3, 0x28, 0x0A, 0x7F]
-
-    static func create(at path: String) throws {
-        let spool = try Spool.open(SpoolConfiguration(path: path))
-        defer { spool.close() }
-        var records: [Record] = []
-        for index in 0..<30 {
-            records.append(Record(
-                topic: index % 3 == 0 ? "clicks" : "views",
-                key: index % 2 == 0 ? Array("user-\(index)".utf8) : nil,
-                value: Array("{\"n\":\(index),\"path\":\"/a/b\"}".utf8),
-                headers: index % 5 == 0 ? [RecordHeader(name: "source", value: Array("web".utf8)), RecordHeader(name: "bin", value: [0xFE, 0x00])] : [],
-                partition: index % 7 == 0 ? 2 : nil,
-                timestamp: 1_764_000_000_000 + Int64(index) * 1000,
-                attempts: index % 4
-            ))
-        }
-        records.append(Record(topic: "views", key: [0x01, 0x02], value: binaryValue, timestamp: 1_764_000_100_000))
-        records.append(Record(topic: "views", value: [], timestamp: 1_764_000_100_001))
-        try spool.append(records)
-        try spool.append(
-            [Record(topic: "too-big", value: Array(repeating: 0x61, count: 2000), timestamp: 1_764_000_200_000)],
-            as: .deadLetter(reason: "MSG_SIZE_TOO_LARGE: Broker: Message size too large")
-        )
-    }
-}

@@ -19,7 +19,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
         let before = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         try await WriteProtection.withUnwritable([path, directory.path]) {
             for command in Self.readOnlyCommands {
@@ -39,7 +39,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
         let before = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         for command in Self.readOnlyCommands {
             _ = try Self.run(command, spool: path)

@@ -8,7 +8,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
 
         let json = try CLI.run("spool", "stats", "--spool", path, "--json")
         #expect(json.status == 0, "\(json.stderr)")
@@ -33,7 +33,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
 
         let clicks = try CLI.run("spool", "list", "--spool", path, "--topic", "clicks", "--limit", "100", "--json")
         #expect(clicks.status == 0)
@@ -58,7 +58,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
 
         let text = try CLI.run("spool", "peek", "1", "--spool", path)
         #expect(text.status == 0)
@@ -69,7 +69,7 @@ import Testing
         let binary = try CLI.run("spool", "peek", "31", "--spool", path)
         #expect(binary.stdout.contains("00000000  00 ff c3 28 0a 7f"))
         let base64 = try CLI.run("spool", "peek", "31", "--spool", path, "--format", "base64")
-        #expect(base64.stdout.hasSuffix(Data(FixtureSpool.binaryValue).base64EncodedString() + "\n"))
+        #expect(base64.stdout.hasSuffix(Data(SpoolFixtures.binaryValue).base64EncodedString() + "\n"))
 
         let dead = try CLI.run("spool", "peek", "33", "--spool", path)
         #expect(dead.stdout.contains("dead letter: MSG_SIZE_TOO_LARGE"))
@@ -81,7 +81,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
         let exportPath = directory.file("export.ndjson")
 
         let export = try CLI.run("spool", "export", "--spool", path, "--output", exportPath)
@@ -108,7 +108,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try FixtureSpool.create(at: path)
+        try SpoolFixtures.varied(at: path)
 
         // Counting only reads: it works while a service holds the spool.
         let holder = try Spool.open(SpoolConfiguration(path: path))
@@ -153,7 +153,7 @@ import Testing
         #expect((try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int) == 0, "an empty file is not turned into a spool")
 
         let corrupt = directory.file("corrupt.db")
-        try FixtureSpool.create(at: corrupt)
+        try SpoolFixtures.varied(at: corrupt)
         let spool = try Spool.open(SpoolConfiguration(path: corrupt))
         try spool.append((0..<3000).map { Record(topic: "t", value: Array(repeating: UInt8($0 % 200), count: 300), timestamp: 0) })
         spool.close()
@@ -168,7 +168,7 @@ import Testing
         }
 
         let locked = directory.file("locked.db")
-        try FixtureSpool.create(at: locked)
+        try SpoolFixtures.varied(at: locked)
         let holder = try Spool.open(SpoolConfiguration(path: locked))
         defer { holder.close() }
         CLI.expectOneLineError(try CLI.run("spool", "purge", "--all", "--yes", "--spool", locked), containing: "spool at \(locked) is locked by another process (pid \(getpid()))")

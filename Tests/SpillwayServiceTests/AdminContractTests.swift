@@ -152,7 +152,7 @@ extension MockKafkaSuites {
                     let replay = try AdminContract.decode(AdminStatus.Replay.self, from: Data(response.body.readableBytesView))
                     #expect(replay.paused && replay.recordsPerSecond == 1234)
                 }
-                try await harness.waitFor("forced open") { $0.breaker.mode == .forcedOpen }
+                try await harness.waitFor("forced open, the spool open") { $0.breaker.mode == .forcedOpen && $0.spoolAvailable }
                 try await admin.execute(uri: AdminContract.Route.status, method: .get) { response in
                     let status = try AdminContract.decoder.decode(AdminStatus.self, from: Data(response.body.readableBytesView))
                     #expect(status.breaker.mode == .forcedOpen)

@@ -43,17 +43,17 @@ final class ServiceHarness: Sendable {
 
     /// Waits for the pipeline, checking the ledger balances each time.
     @discardableResult
-    func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: (SpillwayStatus) -> Bool) async throws -> SpillwayStatus {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let status = server.buffer.status()
-            #expect(status.ledger.imbalance == 0)
-            if condition(status) { return status }
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for \(what): \(status.ledger)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(20))
+    func waitFor(
+        _ what: String,
+        timeout: Duration = .seconds(20),
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: (SpillwayStatus) -> Bool
+    ) async throws -> SpillwayStatus {
+        do {
+            return try await server.buffer.waitFor(what, timeout: timeout, condition)
+        } catch {
+            Issue.record(error, sourceLocation: sourceLocation)
+            throw CancellationError()
         }
     }
 

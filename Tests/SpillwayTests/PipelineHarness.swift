@@ -121,16 +121,11 @@ final class PipelineHarness: Sendable {
         sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: (SpillwayStatus) -> Bool
     ) async throws -> SpillwayStatus {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let status = buffer.status()
-            #expect(status.ledger.imbalance == 0, "ledger out of balance: \(status.ledger)", sourceLocation: sourceLocation)
-            if condition(status) { return status }
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for \(what); last status: \(status.ledger), breaker \(status.breaker.mode)/\(status.breaker.state)", sourceLocation: sourceLocation)
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        do {
+            return try await buffer.waitFor(what, timeout: timeout, condition)
+        } catch {
+            Issue.record(error, sourceLocation: sourceLocation)
+            throw CancellationError()
         }
     }
 

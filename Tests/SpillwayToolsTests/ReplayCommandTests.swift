@@ -7,13 +7,7 @@ extension MockKafkaSuites {
     /// `spillway replay`, run as an operator would after an outage.
     @Suite struct ReplayCommandTests {
         static func spoolWith(_ count: Int, at path: String) throws {
-            let spool = try Spool.open(SpoolConfiguration(path: path))
-            defer { spool.close() }
-            var records: [Record] = []
-            for index in 0..<count {
-                records.append(Record(topic: "outage", key: Array("k\(index)".utf8), value: Array("id-\(index)".utf8), timestamp: 1_764_000_000_000 + Int64(index)))
-            }
-            try spool.append(records)
+            try SpoolFixtures.spool(at: path, records: SpoolFixtures.numbered(count, topic: "outage"))
         }
 
         static func ids(_ cluster: MockKafkaCluster, topic: String) throws -> [Int] {
