@@ -19,7 +19,9 @@ struct MetricsReporter {
     }
 
     mutating func report() {
-        let (ledger, breaker, spool, replayRate) = core.state.withLockedValue { ($0.ledger, $0.breaker, $0.spoolTotals, $0.replay.rate) }
+        let (ledger, breaker, spool, replayRate, replayPhase) = core.state.withLockedValue {
+            ($0.ledger, $0.breaker, $0.spoolTotals, $0.replay.phase.isReplaying ? $0.replay.rate : 0, $0.replay.phase)
+        }
         // The first report creates every series at zero: a sum over a series that
         // does not exist yet is "no data" in Prometheus, not 0.
         let isFirst = first
@@ -36,6 +38,7 @@ struct MetricsReporter {
         count("spillway_replayed_total", ledger.replayed, last.replayed)
         count("spillway_spilled_total", ledger.spilled, last.spilled)
         count("spillway_dead_lettered_total", ledger.deadLettered, last.deadLettered)
+        count("spillway_possibly_persisted_total", ledger.possiblyPersisted, last.possiblyPersisted)
         for reason in DropReason.allCases {
             count("spillway_dropped_total", ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])
             unloggedDrops[reason, default: 0] += ledger.dropped(reason) - last.dropped(reason)
@@ -60,6 +63,9 @@ struct MetricsReporter {
         core.metrics.breakerState.record(breaker.mode == .forcedOpen ? 2 : (breaker.mode == .forcedClosed ? 0 : Self.stateValue(breaker.state)))
         core.metrics.breakerMode.record(Self.modeValue(breaker.mode))
         core.metrics.replayRate.record(replayRate)
+        for phase in ReplayPhase.allCases {
+            Gauge(label: "spillway_replay_phase", dimensions: [("phase", phase.rawValue)]).record(phase == replayPhase ? 1 : 0)
+        }
         last = ledger
         lastEvicted = spool.evictedCount
         first = false

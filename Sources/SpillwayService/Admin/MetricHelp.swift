@@ -16,6 +16,7 @@ public enum MetricHelp {
         "spillway_replayed_total": "Of the delivered records, those replayed from the spool.",
         "spillway_spilled_total": "Records written to the spool in this run.",
         "spillway_dead_lettered_total": "Records moved to the spool's dead-letter area (refused by Kafka for themselves).",
+        "spillway_possibly_persisted_total": "Records spooled (or marked in the spool) after a delivery that was on the wire when it failed: their replay may be a duplicate.",
         "spillway_rejected_total": "Requests or records refused at intake, by reason; never accepted.",
         "spillway_queued_bytes": "Bytes of the records in memory (live queue and hand-off).",
         "spillway_in_flight_bytes": "Bytes of the live records in flight inside librdkafka.",
@@ -30,7 +31,8 @@ public enum MetricHelp {
         "spillway_spool_bytes": "Payload bytes in the spool (ready and dead letters).",
         "spillway_spool_dead_letters": "Records in the spool's dead-letter area.",
         "spillway_spool_evicted_total": "Records evicted from the spool to stay within its bounds, in this run.",
-        "spillway_replay_rate_records_per_second": "Replay rate allowed right now, records per second (0 when there is nothing to replay).",
+        "spillway_replay_rate_records_per_second": "Replay rate the replay controller allows right now, records per second (0 when not replaying).",
+        "spillway_replay_phase": "1 for what the replay controller is doing now (ramping, holding, backing-off, at-ceiling, paused, waiting, idle), 0 for the others.",
         // Latency.
         "spillway_handover_latency_seconds": "Time the hand-over took for one ingest request.",
         "spillway_delivery_latency_seconds": "Time from hand-over to Kafka's acknowledgement, one report in eight.",
