@@ -124,13 +124,19 @@ public final class SpillwayBuffer: Service, Sendable {
         core.spoolWake.signal()
     }
 
-    /// Changes the replay ceilings while running.
-    public func setReplayRate(recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil) throws(SpillwayConfigurationError) {
+    /// Changes the replay's ceilings or floor while running; they take effect at
+    /// once. A ceiling below the floor lowers the floor with it: the operator's
+    /// limit wins over the adaptive rate.
+    public func setReplayRate(recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, minRecordsPerSecond: Double? = nil) throws(SpillwayConfigurationError) {
         // Read, checked and set under one lock, so two operators' changes never mix.
         let refusal = core.state.withLockedValue { state -> SpillwayConfigurationError? in
             var replay = state.replay.configuration
-            if let recordsPerSecond { replay.recordsPerSecond = recordsPerSecond }
+            if let recordsPerSecond {
+                replay.recordsPerSecond = recordsPerSecond
+                if minRecordsPerSecond == nil { replay.minRecordsPerSecond = min(replay.minRecordsPerSecond, recordsPerSecond) }
+            }
             if let bytesPerSecond { replay.bytesPerSecond = bytesPerSecond }
+            if let minRecordsPerSecond { replay.minRecordsPerSecond = minRecordsPerSecond }
             do throws(SpillwayConfigurationError) {
                 try replay.validate()
             } catch {

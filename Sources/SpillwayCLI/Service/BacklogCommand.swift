@@ -36,6 +36,7 @@ struct BacklogCommand: AsyncParsableCommand {
         @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Records per second.", valueName: "records-per-second"))
         var rate: [String] = []
         @Option(parsing: .unconditional, help: "Bytes per second.") var bytesPerSecond: Double?
+        @Option(parsing: .unconditional, help: "The floor of the adaptive rate, records per second (the ceiling lowers it too).") var floor: Double?
         @OptionGroup var client: AdminClientOptions
 
         func run() async throws {
@@ -44,12 +45,12 @@ struct BacklogCommand: AsyncParsableCommand {
                     ? "give the replay rate in records per second: spillway backlog rate N"
                     : "\"\(rate.joined(separator: " "))\" is not a number of records per second")
             }
-            let command = BacklogRequest(recordsPerSecond: recordsPerSecond, bytesPerSecond: bytesPerSecond)
+            let command = BacklogRequest(recordsPerSecond: recordsPerSecond, bytesPerSecond: bytesPerSecond, minRecordsPerSecond: floor)
             if let problem = command.problem() {
                 throw CLIError("cannot set the replay rate to \(rate[0]) records per second: \(problem)")
             }
             let replay = try await client.setBacklog(command)
-            print("replay ceiling set to \(replay.recordsPerSecond) records/s")
+            print("replay ceiling set to \(replay.recordsPerSecond) records/s, floor \(replay.minRecordsPerSecond) records/s")
         }
     }
 }

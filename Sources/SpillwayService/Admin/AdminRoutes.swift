@@ -41,9 +41,11 @@ struct AdminRoutes: Sendable {
             do throws(AdminErrorReply) {
                 let command = try await decode(BacklogRequest.self, request)
                 if let problem = command.problem() { throw AdminErrorReply(problem) }
-                if command.recordsPerSecond != nil || command.bytesPerSecond != nil {
+                if command.recordsPerSecond != nil || command.bytesPerSecond != nil || command.minRecordsPerSecond != nil {
                     do throws(SpillwayConfigurationError) {
-                        try buffer.setReplayRate(recordsPerSecond: command.recordsPerSecond, bytesPerSecond: command.bytesPerSecond)
+                        try buffer.setReplayRate(
+                            recordsPerSecond: command.recordsPerSecond, bytesPerSecond: command.bytesPerSecond, minRecordsPerSecond: command.minRecordsPerSecond
+                        )
                     } catch {
                         throw AdminErrorReply(error.description)
                     }
