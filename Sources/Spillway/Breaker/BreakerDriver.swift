@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SpillwaySpool
 
 /// Carries out what the circuit breaker decides, on the delivery loop's thread:
 /// logs, counts and announces transitions, closes and opens the pipeline's gates
@@ -10,6 +11,9 @@ struct BreakerDriver {
     private(set) var breaker: CircuitBreaker
     private let core: PipelineCore
     private var lastPublished: ContinuousClock.Instant
+    /// Probes run every second or so while Kafka is down: their failures are
+    /// logged at once, then at most every 10 s with a count.
+    private var probeFailureLog = RepeatedLog()
 
     init(core: PipelineCore, now: ContinuousClock.Instant) {
         self.core = core
@@ -61,10 +65,13 @@ struct BreakerDriver {
             case .transition(let transition):
                 apply(transition, at: now)
             case let .probeFailed(detail, nextProbeIn):
-                core.logger.warning("circuit breaker stays open: probe failed", metadata: [
-                    "detail": "\(detail)", "next_probe_in": "\(nextProbeIn.roundedSeconds)",
-                    "consecutive_openings": "\(breaker.consecutiveOpenings)",
-                ])
+                let (logger, breaker) = (core.logger, breaker)
+                probeFailureLog.occurred("probe", at: now) { suppressed in
+                    logger.warning("circuit breaker stays open: probe failed", metadata: [
+                        "detail": "\(detail)", "next_probe_in": "\(nextProbeIn.roundedSeconds)",
+                        "failed_probes": "\(breaker.consecutiveProbeFailures)", "similar_since_last_line": "\(suppressed)",
+                    ])
+                }
                 publish(at: now, force: true)
             }
         }
