@@ -41,7 +41,8 @@ extension MockKafkaSuites {
                 let deadline = ContinuousClock.now + .seconds(30)
                 var ready: (Int, String) = (0, "")
                 while ContinuousClock.now < deadline {
-                    if let answer = try? await Self.get(admin + "/readyz"), answer.0 == 503 { ready = answer; break }
+                    // Not ready for other reasons first, perhaps (starting, the spool opening): wait for this one.
+                    if let answer = try? await Self.get(admin + "/readyz"), answer.0 == 503, answer.1.contains("kafka incompatible") { ready = answer; break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 #expect(ready.0 == 503, "readyz: \(ready)")
@@ -57,7 +58,15 @@ extension MockKafkaSuites {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 #expect(broker.otherRequests > 0, "librdkafka \(version) went past ApiVersions")
-                let ready = try await Self.get(admin + "/readyz")
+                // The listener and the spool may still be starting: ready once they are, and never "incompatible".
+                var ready: (Int, String) = (0, "")
+                while ContinuousClock.now < deadline {
+                    if let answer = try? await Self.get(admin + "/readyz") {
+                        ready = answer
+                        if answer.0 == 200 || answer.1.contains("kafka incompatible") { break }
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
                 #expect(ready.0 == 200, "readyz: \(ready)")
                 let (_, status) = try await Self.get(admin + "/v1/status")
                 #expect(!status.contains("can read (its ApiVersions reply"), "no false alarm: \(status)")
