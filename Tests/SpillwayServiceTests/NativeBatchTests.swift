@@ -222,6 +222,20 @@ import Testing
         }
     }
 
+    /// A header's fields, like a record's, are given once: a second `encoding`
+    /// must not silently decide how the value is read.
+    @Test func aHeaderFieldGivenTwiceIsRefused() {
+        for header in [
+            #"{"name":"a","name":"b","value":"1"}"#,
+            #"{"name":"a","value":"1","value":"2"}"#,
+            #"{"name":"a","value":"QUJD","encoding":"utf8","encoding":"base64"}"#,
+        ] {
+            let message = Self.malformed(#"{"value":"v","headers":[\#(header)]}"#)
+            #expect(message.hasPrefix("the record: headers[0]: "), "\(header): \(message)")
+            #expect(message.contains("given twice"), "\(header): \(message)")
+        }
+    }
+
     @Test func syntaxErrorsAreRefusedWithTheirPlace() {
         #expect(Self.malformed("[{\"value\":\"v\"},\n {\"value\":\"v\",}]") == "malformed JSON at line 2, column 15: expected a member name in quotes, found '}'")
         #expect(Self.malformed(#"[{"value":"v"}"#) == "malformed JSON at line 1, column 15: the text ends inside an array")
