@@ -160,8 +160,7 @@ import Testing
                 #expect(response.json()["rejected"] as? Int == 1)
             }
             #expect(buffer.status().ledger.accepted == 0)
-            #expect(buffer.status().ledger.rejected["invalid_topic"] == 1)
-            #expect(buffer.status().ledger.rejected["topic_not_allowed"] == 1)
+            #expect(buffer.status().ledger.rejected == ["invalid_topic": 1, "topic_not_allowed": 1, "malformed_record": 2])
         }
     }
 
@@ -187,6 +186,30 @@ import Testing
                 expectRESTError(response, .badRequest, 40001)
                 #expect(response.json()["message"] as? String == #""records" is empty"#)
             }
+        }
+    }
+
+    /// README: `malformed_record` counts each batch item that cannot be decoded,
+    /// and a request refused as a whole once, whichever route refused it.
+    @Test func aRequestRefusedAsAWholeCountsOnceAsMalformed() async throws {
+        try await Self.withIngestRouter { client, buffer in
+            try await client.execute(uri: "/v1/topics/t/records", method: .post, headers: Self.json, body: ByteBuffer(#"[{"value":"a"},{"value":"b"},{"value":"c","oops":1}]"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/topics/t", method: .post, headers: Self.restJSON, body: ByteBuffer(#"{"records":[{"value":1},{"value":2}],"records":[]}"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/topics/t", method: .post, headers: [HTTPField.Name("X-Spillway-Key")!: "a\u{FFFD}"], body: ByteBuffer("x")) { response in
+                #expect(response.status == .badRequest)
+            }
+            #expect(buffer.status().ledger.rejected["malformed_record"] == 3)
+            // Items of a batch that is otherwise taken count one each.
+            try await client.execute(uri: "/v1/topics/t/records", method: .post, headers: Self.json, body: ByteBuffer(#"[{"value":"%","value_encoding":"base64"},{"value":"ok"},{"value":"Q","value_encoding":"base64"}]"#)) { response in
+                #expect(response.status == .accepted)
+                #expect(response.json()["rejected"] as? Int == 2)
+            }
+            #expect(buffer.status().ledger.rejected["malformed_record"] == 5)
+            #expect(buffer.status().ledger.accepted == 1)
         }
     }
 
