@@ -106,6 +106,20 @@ import Testing
         #expect(Self.refusal([UInt8](repeating: 0xFF, count: 64)) != nil)
     }
 
+    /// Names are stored as UTF-8; bytes that are not must not come back as U+FFFD.
+    @Test func aNameThatIsNotUTF8IsRefusedNotRepaired() {
+        #expect(Self.refusal([0x01, 0xFF, 0x00]) != nil)
+        #expect(Self.refusal([0x02, 0xC3, 0x28, 0x01, 0x41]) != nil)
+    }
+
+    @Test func theErrorSaysWhatIsWrongAndWhere() {
+        let error = Self.refusal([0x01, 0x61, 0x01, 0x01, 0x09, 0x62])
+        let message = error?.description ?? ""
+        #expect(message.hasPrefix("stored record headers are malformed"), "\(message)")
+        #expect(message.contains("header 2"), "\(message)")
+        #expect(message.contains("9 bytes") && message.contains("1 remain"), "\(message)")
+    }
+
     /// Random damage never crashes the decoder (a failing input is printed whole).
     @Test func randomBytesAreRefusedOrDecodedNeverACrash() throws {
         var generator = SystemRandomNumberGenerator()
