@@ -2,8 +2,13 @@
 /// and bytes, then the value's length and bytes; lengths are LEB128 varints.
 /// Compact and order-preserving, and independent of any JSON encoder's choices.
 enum RecordHeaderCodec {
+    /// Stored bytes that are not a header list this codec wrote: refused, never
+    /// repaired into headers nobody sent.
     struct DecodingError: Error, CustomStringConvertible {
-        var description: String { "stored record headers are malformed" }
+        /// What is wrong, and in which header (counted from 1).
+        var detail: String
+
+        var description: String { "stored record headers are malformed: \(detail)" }
     }
 
     static func encode(_ headers: [RecordHeader]) -> [UInt8]? {
@@ -24,12 +29,20 @@ enum RecordHeaderCodec {
         var headers: [RecordHeader] = []
         var index = 0
         while index < bytes.count {
-            let nameLength = try readVarint(bytes, &index)
-            guard nameLength <= bytes.count - index else { throw DecodingError() }
-            let name = String(decoding: bytes[index..<(index + nameLength)], as: UTF8.self)
+            let number = headers.count + 1
+            let nameLength = try readVarint(bytes, &index, "header \(number)'s name length")
+            guard nameLength <= bytes.count - index else {
+                throw DecodingError(detail: "header \(number)'s name is \(nameLength) bytes long, but only \(bytes.count - index) remain")
+            }
+            // Names were written as UTF-8: other bytes are damage, not text to repair with U+FFFD.
+            guard let name = String(validating: bytes[index..<(index + nameLength)], as: UTF8.self) else {
+                throw DecodingError(detail: "header \(number)'s name is not UTF-8")
+            }
             index += nameLength
-            let valueLength = try readVarint(bytes, &index)
-            guard valueLength <= bytes.count - index else { throw DecodingError() }
+            let valueLength = try readVarint(bytes, &index, "header \(number)'s value length")
+            guard valueLength <= bytes.count - index else {
+                throw DecodingError(detail: "header \(number)'s value is \(valueLength) bytes long, but only \(bytes.count - index) remain")
+            }
             headers.append(RecordHeader(name: name, value: Array(bytes[index..<(index + valueLength)])))
             index += valueLength
         }
@@ -45,7 +58,7 @@ enum RecordHeaderCodec {
         bytes.append(UInt8(value))
     }
 
-    private static func readVarint(_ bytes: [UInt8], _ index: inout Int) throws -> Int {
+    private static func readVarint(_ bytes: [UInt8], _ index: inout Int, _ what: String) throws -> Int {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while index < bytes.count, shift < 64 {
@@ -55,6 +68,6 @@ enum RecordHeaderCodec {
             if byte & 0x80 == 0 { return Int(clamping: result) }
             shift += 7
         }
-        throw DecodingError()
+        throw DecodingError(detail: index < bytes.count ? "\(what) runs beyond 64 bits" : "\(what) is cut short")
     }
 }

@@ -15,7 +15,8 @@ import Testing
         try CLI.run(command + ["--spool", path])
     }
 
-    @Test func readOnlyCommandsWorkOnAnUnwritableSpoolInAnUnwritableFolder() async throws {
+    @Test(.enabled(if: try Prerequisites.canWriteProtect, "needs write protection: as root, the temporary folder's file system must support the immutable flag (chattr +i)"))
+    func readOnlyCommandsWorkOnAnUnwritableSpoolInAnUnwritableFolder() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")

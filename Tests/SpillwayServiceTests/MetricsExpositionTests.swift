@@ -6,12 +6,6 @@ import Testing
 extension MockKafkaSuites {
     /// Issue 13, item 14: `GET /metrics` is valid Prometheus text, every metric with its help text.
     @Suite struct MetricsExpositionTests {
-        /// `promtool` on PATH (Debian's `prometheus` package), or nil.
-        static let promtool: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
-            .split(separator: ":")
-            .map { "\($0)/promtool" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-
         /// The exposition of a real `spillway serve` that has taken and delivered a few records.
         static func scrape() async throws -> String {
             let cluster = try MockKafkaCluster()
@@ -52,11 +46,11 @@ extension MockKafkaSuites {
             #expect(typed.subtracting(MetricHelp.catalog.keys).isEmpty, "not in MetricHelp.catalog: \(typed.subtracting(MetricHelp.catalog.keys).sorted())")
         }
 
-        @Test(.enabled(if: promtool != nil, "promtool is not installed (Debian's prometheus package has it)"))
+        @Test(.enabled(if: try Prerequisites.hasPromtool, "needs promtool (Debian's prometheus package; CI installs it)"))
         func metricsPassPromtool() async throws {
             let text = try await Self.scrape()
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.promtool!)
+            process.executableURL = URL(fileURLWithPath: Prerequisites.promtoolPath)
             process.arguments = ["check", "metrics"]
             let input = Pipe()
             let output = Pipe()

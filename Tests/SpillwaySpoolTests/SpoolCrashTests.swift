@@ -43,7 +43,8 @@ import Testing
     /// A full disk fails the append with `diskFull` (counted as dropped by the
     /// caller), and the spool works again once space returns. Runs the writer on
     /// a 2 MiB tmpfs in its own mount namespace, so it needs no root and leaves nothing mounted.
-    @Test func fullDiskFailsTheAppendAndRecoversWhenSpaceReturns() throws {
+    @Test(.enabled(if: try Prerequisites.canUnshareUserNamespace, "needs user namespaces (unshare --user --map-root-user --mount) to mount a small tmpfs"))
+    func fullDiskFailsTheAppendAndRecoversWhenSpaceReturns() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let mountPoint = directory.file("small-disk")
@@ -53,7 +54,7 @@ import Testing
             head -c 1400000 /dev/zero > "$1/filler"
             exec "$2" fill-disk "$1/spool.db" "$1/filler"
             """
-        let result = try ChildProcess.run("/usr/bin/unshare", ["--user", "--map-root-user", "--mount", "/bin/sh", "-c", script, "sh", mountPoint, BuiltProducts.path(of: "spool-writer")])
+        let result = try ChildProcess.run(Prerequisites.unsharePath, ["--user", "--map-root-user", "--mount", "/bin/sh", "-c", script, "sh", mountPoint, BuiltProducts.path(of: "spool-writer")])
         try #require(result.status != 90, "this test needs user namespaces to mount a small tmpfs: \(result.stderr)")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")

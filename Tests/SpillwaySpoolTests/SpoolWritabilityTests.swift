@@ -19,7 +19,8 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
     }
 
-    @Test func openRefusesASpoolFileItCannotWrite() throws {
+    @Test(.enabled(if: try Prerequisites.canWriteProtect, "needs write protection: as root, the temporary folder's file system must support the immutable flag (chattr +i)"))
+    func openRefusesASpoolFileItCannotWrite() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = try Self.makeSpool(directory)
@@ -45,7 +46,8 @@ import Testing
         #expect(try Spool.openForInspection(path: path).totals.readyCount == 3)
     }
 
-    @Test func openRefusesASpoolInAFolderItCannotWrite() throws {
+    @Test(.enabled(if: try Prerequisites.canWriteProtect, "needs write protection: as root, the temporary folder's file system must support the immutable flag (chattr +i)"))
+    func openRefusesASpoolInAFolderItCannotWrite() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = try Self.makeSpool(directory)
@@ -82,7 +84,8 @@ import Testing
         #expect(try Self.listing(directory) == before)
     }
 
-    @Test func inspectionReadsAnUnwritableSpoolInAnUnwritableFolder() throws {
+    @Test(.enabled(if: try Prerequisites.canWriteProtect, "needs write protection: as root, the temporary folder's file system must support the immutable flag (chattr +i)"))
+    func inspectionReadsAnUnwritableSpoolInAnUnwritableFolder() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = try Self.makeSpool(directory, records: 5)

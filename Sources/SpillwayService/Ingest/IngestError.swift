@@ -5,7 +5,7 @@ package struct IngestError: Error, Sendable, Equatable, CustomStringConvertible 
     package var status: HTTPResponse.Status
     package var message: String
     /// Confluent REST Proxy's numeric error code, for its clients.
-    var restProxyCode: Int
+    package var restProxyCode: Int
 
     package var description: String { message }
 

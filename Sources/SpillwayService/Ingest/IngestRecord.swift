@@ -137,16 +137,20 @@ package struct IngestRecord: Sendable, Equatable {
                 }
                 var name: String?
                 var value: String?
-                var encoding = Encoding.utf8
+                var encoding: Encoding?
                 for member in members {
                     switch member.name {
-                    case "name" where name == nil:
+                    case "name":
+                        guard name == nil else { throw shape("headers[\(index)]: field \"name\" is given twice") }
                         guard case .string(let text) = member.value.kind else { throw shape("headers[\(index)].name: expected a string, found \(member.value.typeName)") }
                         name = text
-                    case "value" where value == nil:
+                    case "value":
+                        guard value == nil else { throw shape("headers[\(index)]: field \"value\" is given twice") }
                         guard case .string(let text) = member.value.kind else { throw shape("headers[\(index)].value: expected a string, found \(member.value.typeName)") }
                         value = text
                     case "encoding":
+                        // A second encoding must not silently decide how the value is read.
+                        guard encoding == nil else { throw shape("headers[\(index)]: field \"encoding\" is given twice") }
                         guard case .string(let text) = member.value.kind, let chosen = Encoding(rawValue: text) else {
                             throw shape("headers[\(index)].encoding: use \"utf8\" or \"base64\"")
                         }
@@ -158,7 +162,7 @@ package struct IngestRecord: Sendable, Equatable {
                 guard let name else { throw shape("headers[\(index)]: missing field \"name\"") }
                 guard let value else { throw shape("headers[\(index)]: missing field \"value\"") }
                 try checkHeaderName(name)
-                headers.append(RecordHeader(name: name, value: try bytes(value, encoding, "header \(name.prefix(100))")))
+                headers.append(RecordHeader(name: name, value: try bytes(value, encoding ?? .utf8, "header \(name.prefix(100))")))
             }
             return headers
         default:

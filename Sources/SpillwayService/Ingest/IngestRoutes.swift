@@ -193,6 +193,8 @@ struct IngestRoutes: Sendable {
         do {
             return try await body()
         } catch let error as IngestError {
+            // A request refused as a whole for what it holds (400) counts once; topic refusals were counted where they were found.
+            if error.status == .badRequest { buffer.countRejected("malformed_record") }
             if native { return JSONResponse.error(error.status, error.message) }
             return JSONResponse.make(error.status, RestProxyError(errorCode: error.restProxyCode, message: error.message), contentType: RestProxyProduce.responseContentType)
         } catch {
