@@ -18,4 +18,7 @@ public struct SpillwayStatus: Sendable {
     /// The most recent error worth an operator's attention.
     public var lastError: String?
     public var running: Bool
+    /// Acknowledgement levels: records asked for at `spool` and `kafka`, answers by
+    /// outcome, and callers waiting now. Escrow copies on disk are `spool.escrowCount`.
+    public var acks: AckCounts
 }

@@ -54,7 +54,7 @@ struct IngestRoutes: Sendable {
         }
         let disposition = timedSend { buffer.send(topic: topic, key: key, value: body, headers: headers) }
         switch disposition {
-        case .queued, .spooled:
+        case .delivered, .queued, .spooled:
             return JSONResponse.make(.accepted, ["disposition": disposition.name])
         case .dropped(let reason):
             let status: HTTPResponse.Status = reason == .shuttingDown ? .serviceUnavailable : .accepted
@@ -76,13 +76,14 @@ struct IngestRoutes: Sendable {
         var summary = BatchSummary()
         for (index, disposition) in dispositions.enumerated() {
             switch disposition {
+            case .delivered: summary.delivered += 1
             case .queued: summary.queued += 1
             case .spooled: summary.spooled += 1
             case .dropped: summary.dropped += 1
             case .rejected, nil: summary.rejections.append(.init(index: index, reason: reasons[index] ?? "rejected"))
             }
         }
-        summary.accepted = summary.queued + summary.spooled
+        summary.accepted = summary.delivered + summary.queued + summary.spooled
         summary.rejected = summary.rejections.count
         let status: HTTPResponse.Status = summary.rejected == dispositions.count ? .unprocessableContent : .accepted
         return JSONResponse.make(status, summary)
@@ -98,7 +99,7 @@ struct IngestRoutes: Sendable {
         let (dispositions, reasons) = send(items)
         let offsets = dispositions.enumerated().map { index, disposition -> RestProxyProduce.Offset in
             switch disposition {
-            case .queued, .spooled:
+            case .delivered, .queued, .spooled:
                 return .init()
             case .dropped(let reason):
                 return .init(errorCode: 50002, error: "record dropped: \(reason.rawValue)")
@@ -209,6 +210,7 @@ struct BatchSummary: Encodable {
     }
 
     var accepted = 0
+    var delivered = 0
     var queued = 0
     var spooled = 0
     var dropped = 0
@@ -231,6 +233,7 @@ extension Disposition {
     /// `queued`, `spooled`, `dropped`, `rejected`.
     var name: String {
         switch self {
+        case .delivered: "delivered"
         case .queued: "queued"
         case .spooled: "spooled"
         case .dropped: "dropped"
