@@ -114,6 +114,27 @@ import Testing
         try await harness.stop()
     }
 
+    /// The batch reply is written by hand: reasons quoting the client's own text
+    /// (a quote, a backslash) still make valid JSON, at every level.
+    @Test func batchRepliesStayValidJSONWhateverTheReasonsHold() async throws {
+        let harness = try ServiceHarness()
+        try await harness.server.ingestApplication.test(.router) { client in
+            let body = #"[{"value":"ok"},{"value":"a\"bc","value_encoding":"base64"},{"value":"a\\bc","value_encoding":"base64"}]"#
+            for level in [nil, "spool"] {
+                try await client.execute(uri: "/v1/topics/reasons/records", method: .post, headers: Self.headers(ack: level, contentType: "application/json"), body: ByteBuffer(body)) { response in
+                    #expect(response.status == .accepted)
+                    let reply = response.json()
+                    let reasons = (reply["rejections"] as? [[String: Any]])?.compactMap { $0["reason"] as? String } ?? []
+                    #expect(reasons.count == 2, "\(response.text)")
+                    #expect(reasons.first?.contains(#"'"'"#) == true && reasons.last?.contains(#"'\'"#) == true, "\(reasons)")
+                    #expect(reply["accepted"] as? Int == 1)
+                    if level != nil { #expect((reply["results"] as? [Any])?.last is NSNull, "a rejected record has no answer") }
+                }
+            }
+        }
+        try await harness.stop()
+    }
+
     /// A level that does not exist, or two levels, is a clear 400 on every route,
     /// and nothing of the request is taken.
     @Test func anInvalidLevelIsRefusedWithAClearMessage() async throws {

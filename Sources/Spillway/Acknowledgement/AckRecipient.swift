@@ -29,9 +29,24 @@ struct AckAnswer: Sendable {
 }
 
 extension Array where Element == AckAnswer {
-    /// Resumes every waiter; call it with no lock held.
+    /// Resumes every waiter; call it with no lock held. Answers to one batch come
+    /// in runs (a committed chunk holds its records together): each run fills the
+    /// batch under one lock.
     func deliver() {
-        for answer in self { answer.deliver() }
+        var index = startIndex
+        while index < endIndex {
+            guard case .batch(let batch, _) = self[index].recipient else {
+                self[index].deliver()
+                index += 1
+                continue
+            }
+            var run: [(index: Int, acknowledgement: Acknowledgement)] = []
+            while index < endIndex, case .batch(let next, let slot) = self[index].recipient, next === batch {
+                run.append((slot, self[index].acknowledgement))
+                index += 1
+            }
+            batch.fill(run)
+        }
     }
 }
 
@@ -52,13 +67,19 @@ final class AckBatch: Sendable {
     }
 
     func fill(_ index: Int, with acknowledgement: Acknowledgement) {
+        fill([(index, acknowledgement)])
+    }
+
+    func fill(_ answers: [(index: Int, acknowledgement: Acknowledgement)]) {
         let finished = slots.withLock { slots -> (CheckedContinuation<[Acknowledgement], Never>, [Acknowledgement])? in
-            guard slots.answers[index] == nil else {
-                assertionFailure("slot \(index) of a batch answered twice")
-                return nil
+            for (index, acknowledgement) in answers {
+                guard slots.answers[index] == nil else {
+                    assertionFailure("slot \(index) of a batch answered twice")
+                    continue
+                }
+                slots.answers[index] = acknowledgement
+                slots.missing -= 1
             }
-            slots.answers[index] = acknowledgement
-            slots.missing -= 1
             guard slots.missing == 0, let continuation = slots.continuation else { return nil }
             slots.continuation = nil
             return (continuation, slots.answers.map { $0! })

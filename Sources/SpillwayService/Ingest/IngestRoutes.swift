@@ -110,7 +110,7 @@ struct IngestRoutes: Sendable {
             summary.results = answers.map { $0.map { AckReply($0, asked: level) } }
         }
         let status: HTTPResponse.Status = summary.rejected == answers.count ? .unprocessableContent : .accepted
-        return JSONResponse.make(status, summary)
+        return JSONResponse.make(status, json: summary.json())
     }
 
     /// `POST /topics/{topic}`: REST Proxy v2 produce.
@@ -266,9 +266,11 @@ struct IngestRoutes: Sendable {
     }
 }
 
-/// The reply to a native batch.
-struct BatchSummary: Encodable {
-    struct Rejection: Encodable {
+/// The reply to a native batch. Written by hand (`json()`): at level `spool` or
+/// `kafka` it holds one answer per record, which `JSONEncoder` would make the
+/// costliest part of the request.
+struct BatchSummary {
+    struct Rejection {
         var index: Int
         var reason: String
     }
@@ -284,6 +286,48 @@ struct BatchSummary: Encodable {
     var ack: String?
     var delivered: Int?
     var results: [AckReply?]?
+
+    /// The reply's JSON, keys sorted at every level, `nil` fields left out.
+    func json() -> [UInt8] {
+        var json = JSONText(capacity: 128 + (results?.count ?? 0) * 48)
+        json.beginObject()
+        json.field("accepted", accepted)
+        json.field("ack", ifPresent: ack)
+        json.field("delivered", ifPresent: delivered)
+        json.field("dropped", dropped)
+        json.field("queued", queued)
+        json.field("rejected", rejected)
+        json.beginArray("rejections")
+        for rejection in rejections {
+            json.beginObject()
+            json.field("index", rejection.index)
+            json.field("reason", rejection.reason)
+            json.endObject()
+        }
+        json.endArray()
+        if let results {
+            json.beginArray("results")
+            for result in results {
+                guard let result else {
+                    json.null()
+                    continue
+                }
+                // The level asked is the batch's `ack`; each answer says the rest.
+                json.beginObject()
+                json.field("ack_reason", ifPresent: result.ackReason)
+                json.field("disposition", result.disposition)
+                json.field("offset", ifPresent: result.offset)
+                json.field("partition", ifPresent: result.partition)
+                json.field("reached", ifPresent: result.reached)
+                json.field("reason", ifPresent: result.reason)
+                json.endObject()
+            }
+            json.endArray()
+        }
+        json.field("spooled", spooled)
+        json.endObject()
+        return json.bytes
+    }
 }
 
 /// REST Proxy's error body.
