@@ -59,6 +59,39 @@ import Testing
         #expect(Set(records.map { String(decoding: $0.value, as: UTF8.self) }) == ["in kafka", "on disk", "in memory"])
         let status = harness.server.buffer.status()
         #expect(status.acks.accepted(.kafka) == 1 && status.acks.accepted(.spool) == 1)
+        // The status document says it too: who asked for what, how they were answered, who waits.
+        try await harness.server.adminApplication.test(.router) { admin in
+            try await admin.execute(uri: "/v1/status", method: .get) { response in
+                let acks = response.json()["acks"] as? [String: Any]
+                #expect(acks?["accepted_kafka"] as? Int == 1 && acks?["accepted_spool"] as? Int == 1)
+                #expect(acks?["pending_records"] as? Int == 0)
+                let answered = acks?["answered"] as? [[String: Any]] ?? []
+                #expect(answered.contains { $0["level"] as? String == "kafka" && $0["outcome"] as? String == "delivered" && $0["count"] as? Int == 1 }, "\(answered)")
+                #expect((response.json()["spool"] as? [String: Any])?["escrow_records"] as? Int == 0)
+            }
+        }
+        try await harness.stop()
+    }
+
+    /// Without the header, the topic's level applies (`ack.topics`, else `ack.default`);
+    /// the header always wins.
+    @Test func aTopicsDefaultLevelAppliesWithoutTheHeader() async throws {
+        let harness = try ServiceHarness { settings in
+            settings.ackTopics = ["billing": .kafka]
+            settings.ackDefault = .spool
+        }
+        try await harness.server.ingestApplication.test(.router) { client in
+            try await Self.warmUp(client, harness)
+            try await client.execute(uri: "/v1/topics/billing", method: .post, body: ByteBuffer("b")) { response in
+                #expect(response.json()["reached"] as? String == "kafka")
+            }
+            try await client.execute(uri: "/v1/topics/clicks", method: .post, body: ByteBuffer("c")) { response in
+                #expect(response.json()["reached"] as? String == "spool")
+            }
+            try await client.execute(uri: "/v1/topics/billing", method: .post, headers: Self.headers(ack: "memory"), body: ByteBuffer("m")) { response in
+                #expect(response.json().keys.sorted() == ["disposition"])
+            }
+        }
         try await harness.stop()
     }
 

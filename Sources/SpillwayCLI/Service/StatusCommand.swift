@@ -34,6 +34,9 @@ struct StatusCommand: AsyncParsableCommand {
         print("queued      \(int(ledger, "queued"))   in flight \(int(ledger, "in_flight"))")
         print("spooled     \(int(ledger, "spooled"))  (ready \(int(spool, "ready")), dead letters \(int(spool, "dead_letters")))")
         print("dropped     \(dropped.isEmpty ? "0" : dropped.joined(separator: ", "))")
+        if let acks = status["acks"] as? [String: Any] {
+            print("acks        \(int(acks, "pending_records")) requests' records waiting; \(int(acks, "accepted_spool")) asked at spool, \(int(acks, "accepted_kafka")) at kafka; \(int(spool, "escrow_records")) escrow copies")
+        }
         print("replay      \((replay["paused"] as? Bool) == true ? "paused" : "\(int(replay, "current_rate")) records/s now, ceiling \(int(replay, "records_per_second"))/s")")
         print("balance     \(int(status, "imbalance") == 0 ? "ok (every record accounted for)" : "OFF BY \(int(status, "imbalance"))")")
         if let error = status["last_error"] as? String { print("last error  \(error)") }

@@ -31,6 +31,17 @@ struct StatusDocument: Encodable {
         var deadLetters: Int
         var deadLetterBytes: Int
         var evictedLifetime: Int
+        /// Escrow copies of records sent at ack level kafka, not answered by Kafka yet.
+        var escrowRecords: Int
+    }
+
+    /// Acknowledgement levels: records asked for at spool and kafka, their answers, who waits now.
+    struct Acks: Encodable {
+        var pendingRecords: Int
+        var pendingBytes: Int
+        var acceptedSpool: Int
+        var acceptedKafka: Int
+        var answered: [AckCounts.Answered]
     }
 
     struct Limits: Encodable {
@@ -46,6 +57,7 @@ struct StatusDocument: Encodable {
     var imbalance: Int
     var replay: Replay
     var spool: Spool
+    var acks: Acks
     var lastError: String?
     var limits: Limits?
 
@@ -81,7 +93,15 @@ struct StatusDocument: Encodable {
             readyBytes: status.spool.readyBytes,
             deadLetters: status.spool.deadCount,
             deadLetterBytes: status.spool.deadBytes,
-            evictedLifetime: status.spool.evictedCount
+            evictedLifetime: status.spool.evictedCount,
+            escrowRecords: status.spool.escrowCount
+        )
+        acks = Acks(
+            pendingRecords: status.acks.pendingRecords,
+            pendingBytes: status.acks.pendingBytes,
+            acceptedSpool: status.acks.accepted(.spool),
+            acceptedKafka: status.acks.accepted(.kafka),
+            answered: status.acks.answered
         )
         lastError = status.lastError
     }

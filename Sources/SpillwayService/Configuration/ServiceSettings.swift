@@ -22,6 +22,11 @@ public struct ServiceSettings: Sendable {
     public var kafkaMock = false
     public var logLevel = "info"
 
+    /// The acknowledgement level of a request without `X-Spillway-Ack`, unless its
+    /// topic has one of its own in `ackTopics`.
+    public var ackDefault = AckLevel.memory
+    public var ackTopics: [String: AckLevel] = [:]
+
     /// The pipeline itself.
     public var pipeline: SpillwayConfiguration
 
@@ -40,6 +45,9 @@ public struct ServiceSettings: Sendable {
                 throw ServiceSettingsError(key: "http.topic_allowlist", "\"\(topic)\" is not a valid topic name: \(TopicName.problem(with: topic)!)")
             }
         }
+        for topic in ackTopics.keys where TopicName.problem(with: topic) != nil {
+            throw ServiceSettingsError(key: "ack.topics", "\"\(topic)\" is not a valid topic name: \(TopicName.problem(with: topic)!)")
+        }
         if !Self.isLoopback(adminHost), (adminToken ?? "").isEmpty {
             throw ServiceSettingsError(key: "admin.token", "is required when the admin API listens on \(adminHost), beyond loopback")
         }
@@ -54,6 +62,26 @@ public struct ServiceSettings: Sendable {
         } catch {
             throw ServiceSettingsError(key: "pipeline", Self.inSettingsTerms(error.description))
         }
+    }
+
+    /// The level a request for `topic` gets when it names none.
+    public func ackLevel(forTopic topic: String) -> AckLevel {
+        ackTopics[topic] ?? ackDefault
+    }
+
+    /// `topic=level` entries, as `ack.topics` takes them.
+    static func ackTopics(_ entries: [String]) throws(ServiceSettingsError) -> [String: AckLevel] {
+        var topics: [String: AckLevel] = [:]
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let level = AckLevel(rawValue: parts[1]) else {
+                throw ServiceSettingsError(key: "ack.topics", "\"\(entry)\" must be topic=level, with a level of memory, spool or kafka")
+            }
+            guard topics.updateValue(level, forKey: parts[0]) == nil else {
+                throw ServiceSettingsError(key: "ack.topics", "topic \"\(parts[0])\" is given twice")
+            }
+        }
+        return topics
     }
 
     /// The library names its fields (`breaker.failureRateThreshold`); people set keys
@@ -81,6 +109,7 @@ public struct ServiceSettings: Sendable {
         "maxRecordBytes": "max_record_bytes", "kafka.bootstrapServers": "kafka.bootstrap_servers",
         "kafka.messageTimeout": "kafka.message_timeout_ms", "spoolBatchSize": "spool.batch_size", "shutdownDeadline": "shutdown_deadline_ms",
         "spool path": "spool.path", "spool maxBytes": "spool.max_bytes", "spool maxRecords": "spool.max_records",
+        "ack.timeout": "ack.timeout_ms", "ack.maxPendingRecords": "ack.max_pending_records", "ack.maxPendingBytes": "ack.max_pending_bytes",
     ]
 
     static func isLoopback(_ host: String) -> Bool {

@@ -3,7 +3,7 @@ import SpillwaySpool
 
 /// Every key `spillway serve` understands. README's configuration table is this list.
 public enum SettingsKeys {
-    static let all: [SettingsKey] = listeners + kafka + spool + queues + breaker + replay + general
+    static let all: [SettingsKey] = listeners + kafka + spool + queues + breaker + replay + acks + general
 
     static func named(_ name: String) -> SettingsKey? {
         all.first { $0.name == name }
@@ -129,6 +129,26 @@ public enum SettingsKeys {
         },
         SettingsKey("replay.batch_size", .int, "records read per replay batch", current: { "\($0.pipeline.replay.batchSize)" }) { s, v throws(ServiceSettingsError) in
             s.pipeline.replay.batchSize = try v.int("replay.batch_size")
+        },
+    ]
+
+    static let acks: [SettingsKey] = [
+        SettingsKey("ack.default", .string, "memory, spool or kafka: the level of a request without X-Spillway-Ack", current: { $0.ackDefault.rawValue }) { s, v throws(ServiceSettingsError) in
+            s.ackDefault = try v.choice("ack.default", AckLevel.self)
+        },
+        SettingsKey("ack.topics", .strings, "per-topic levels, topic=level (comma-separated in env)", current: { s in
+            s.ackTopics.isEmpty ? "(none)" : s.ackTopics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
+        }) { s, v throws(ServiceSettingsError) in
+            s.ackTopics = try ServiceSettings.ackTopics(v.strings("ack.topics"))
+        },
+        SettingsKey("ack.timeout_ms", .int, "longest a spool or kafka request waits for its answer", current: { ms($0.pipeline.ack.timeout) }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.ack.timeout = .milliseconds(try positive("ack.timeout_ms", v.int("ack.timeout_ms")))
+        },
+        SettingsKey("ack.max_pending_records", .int, "requests' records waiting at once; past it they are answered at once (ack_capacity)", current: { "\($0.pipeline.ack.maxPendingRecords)" }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.ack.maxPendingRecords = try positive("ack.max_pending_records", v.int("ack.max_pending_records"))
+        },
+        SettingsKey("ack.max_pending_bytes", .int, "the same bound in payload bytes", current: { "\($0.pipeline.ack.maxPendingBytes)" }) { s, v throws(ServiceSettingsError) in
+            s.pipeline.ack.maxPendingBytes = try positive("ack.max_pending_bytes", v.int("ack.max_pending_bytes"))
         },
     ]
 

@@ -144,7 +144,7 @@ struct IngestRoutes: Sendable {
 
     /// The level a request asks for: its `X-Spillway-Ack` header, else the topic's default.
     private func ackLevel(_ request: Request, topic: String) throws(IngestError) -> AckLevel {
-        try AckHeader.level(in: request) ?? .memory
+        try AckHeader.level(in: request) ?? settings.ackLevel(forTopic: topic)
     }
 
     /// Hands the decodable items over in one batch at `level`, waiting for their
