@@ -52,6 +52,7 @@ import Testing
         }
         let inspected = try Spool.openForInspection(path: configuration.path)
         #expect(inspected.totals.escrowCount == 2, "inspection changes nothing")
+        #expect(try inspected.statistics().escrowCount == 2, "and says they are there")
         let spool = try Spool.open(configuration)
         defer { spool.close() }
         #expect(spool.totals.escrowCount == 0)
