@@ -171,7 +171,8 @@ struct Rehearsal {
             "SPILLWAY_BREAKER_HALF_OPEN_IDLE_MS": "1000",
             "SPILLWAY_BREAKER_PROBE_TIMEOUT_MS": "1000",
             "SPILLWAY_REPLAY_RECORDS_PER_SECOND": "3000",
-            "SPILLWAY_REPLAY_RAMP_MS": "1000",
+            "SPILLWAY_REPLAY_MIN_RECORDS_PER_SECOND": "1000",
+            "SPILLWAY_ACK_TIMEOUT_MS": "500",
         ]
         instances += 1
         let service = try ServiceProcess(
@@ -211,6 +212,22 @@ struct Rehearsal {
         }
         let delivered = Set(deliveredCount.keys)
         let missing = load.acknowledged.subtracting(delivered).subtracting(spooled)
+        // Answered at spool or kafka: owed across every fault, SIGKILL included; only a
+        // counted eviction (the spool at its bound) may take one after its answer.
+        let durableMissing = load.durable.subtracting(delivered).subtracting(spooled)
+        let evicted = droppedByReason["spool_evicted", default: 0]
+        if durableMissing.count > evicted {
+            violations.append("\(durableMissing.count) records answered as on disk or in Kafka are missing (spool evictions counted: \(evicted)): \(Self.ranges(of: durableMissing).prefix(10).joined(separator: ", "))")
+        }
+        let misplaced = load.kafkaPositions.filter { read.positions[$0.value] != $0.key }
+        if !misplaced.isEmpty {
+            let examples = misplaced.prefix(5).map { "chaos-\($0.key) at \($0.value) (found \(read.positions[$0.value].map { "chaos-\($0)" } ?? "nothing"))" }
+            violations.append("\(misplaced.count) of Kafka's answers name a partition and offset where the reader did not find the record: \(examples.joined(separator: "; "))")
+        }
+        let waitBound = Duration.milliseconds(500) + maxLatency
+        if load.slowestWaiting > waitBound {
+            violations.append("a spool/kafka request waited \(load.slowestWaiting), over ack.timeout_ms + \(maxLatency)")
+        }
         let duplicates = deliveredCount.values.reduce(0) { $0 + max(0, $1 - 1) }
         let allowed = droppedCounted + killLossBound
         if missing.count > allowed {
@@ -230,12 +247,13 @@ struct Rehearsal {
             duration              \(elapsed)
             faults injected       \(faults.joined(separator: ", "))
             requests acknowledged \(load.acknowledged.count)  (refused \(load.refused), unreachable during restarts \(load.unreachable))
+            answered on disk/Kafka \(load.durable.count) of \(load.sentWaiting) sent at ack spool/kafka; missing \(durableMissing.count) (must be 0); \(load.kafkaPositions.count) offsets checked, \(misplaced.count) wrong
             delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(read.records) records read back)
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
             dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
             duplicates            \(duplicates)  (at-least-once replays and retries)
-            slowest request       \(load.slowest)  (bound \(maxLatency))
+            slowest request       \(load.slowest)  (bound \(maxLatency)); at spool/kafka \(load.slowestWaiting)  (bound \(waitBound))
             verdict               \(violations.isEmpty ? "PASS" : "FAIL")
             """)
         for violation in violations { print("  violation: \(violation)") }

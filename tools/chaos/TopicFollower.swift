@@ -9,6 +9,8 @@ final class TopicFollower: Sendable {
     struct Figures: Sendable {
         /// Times each `chaos-N` id was read.
         var counts: [Int: Int] = [:]
+        /// The id read at each "partition/offset", to check Kafka's answers against.
+        var positions: [String: Int] = [:]
         var records = 0
         /// Records the broker dropped before they were read.
         var missed = 0
@@ -47,7 +49,7 @@ final class TopicFollower: Sendable {
     }
 
     private static func follow(_ consumer: TopicConsumer, state: NIOLockedValueBox<Figures>) {
-        var batch: [Int] = []
+        var batch: [(id: Int, position: String)] = []
         while !state.withLockedValue({ $0.stopping }) {
             batch.removeAll(keepingCapacity: true)
             var polled = 0
@@ -55,10 +57,13 @@ final class TopicFollower: Sendable {
             while polled < 4096, case let .record(record) = consumer.poll(milliseconds: polled == 0 ? 100 : 0) {
                 polled += 1
                 let text = String(decoding: record.value, as: UTF8.self)
-                if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { batch.append(id) }
+                if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { batch.append((id, "\(record.partition)/\(record.offset)")) }
             }
             let wantsTargets = state.withLockedValue { figures in
-                for id in batch { figures.counts[id, default: 0] += 1 }
+                for (id, position) in batch {
+                    figures.counts[id, default: 0] += 1
+                    figures.positions[position] = id
+                }
                 figures.records += polled
                 figures.missed = consumer.missed
                 return figures.targets?.isEmpty == true
