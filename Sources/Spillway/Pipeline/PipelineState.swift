@@ -243,18 +243,25 @@ struct PipelineState: Sendable {
                 && ledger.liveQueuedBytes + ledger.inFlightBytes + ledger.handoffBytes + bytes <= queueLimits.maxBytes + handoffLimits.maxBytes
         }
         while !fits(), let oldest = handoff.popFirst() {
-            if oldest.ack != .memory, settleIntoEscrowCopy(oldest) {
-                // Its escrow copy is on disk already: that becomes its spool record.
-                ledger.handoffSpooled(1, bytes: oldest.size, evicted: 0)
-                continue
-            }
-            ledger.handoffDropped(1, bytes: oldest.size, .memoryFull)
-            if oldest.ack != .memory {
-                escrow.release(oldest.id)
-                answerDropped(oldest.id, .memoryFull)
-            }
+            dropFromHandoff(oldest)
         }
         return fits()
+    }
+
+    /// One record out of the hand-off for want of memory: dropped, and its caller
+    /// told, unless its escrow copy is on disk already (then that is its spool record).
+    /// Kept out of `makeRoom`, which every hand-over runs: the common path stays small.
+    @inline(never)
+    private mutating func dropFromHandoff(_ oldest: PendingRecord) {
+        if oldest.ack != .memory, settleIntoEscrowCopy(oldest) {
+            ledger.handoffSpooled(1, bytes: oldest.size, evicted: 0)
+            return
+        }
+        ledger.handoffDropped(1, bytes: oldest.size, .memoryFull)
+        if oldest.ack != .memory {
+            escrow.release(oldest.id)
+            answerDropped(oldest.id, .memoryFull)
+        }
     }
 
     // MARK: Delivery loop
