@@ -40,14 +40,6 @@ struct AckWaiters<Token: Sendable>: Sendable {
         waiting.count < limits.maxPendingRecords && pendingBytes + size <= limits.maxPendingBytes
     }
 
-    func isWaiting(_ id: UInt64) -> Bool {
-        waiting[id] != nil
-    }
-
-    func level(of id: UInt64) -> AckLevel? {
-        waiting[id]?.level
-    }
-
     mutating func register(_ id: UInt64, level: AckLevel, size: Int, disposition: Disposition, token: Token, now: Instant) {
         assert(waiting[id] == nil, "record \(id) has a waiter already")
         waiting[id] = Waiter(token: token, level: level, size: size, disposition: disposition)

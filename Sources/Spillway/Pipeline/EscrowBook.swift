@@ -49,7 +49,6 @@ struct EscrowBook: Sendable {
     var queuedCount: Int { queue.count }
     /// Records with a copy in any phase.
     var count: Int { entries.count }
-    var hasBookkeeping: Bool { !bookkeeping.isEmpty }
     /// Nothing to write, being written, or to carry out.
     var isIdle: Bool { queue.isEmpty && writingCount == 0 && bookkeeping.isEmpty }
 
@@ -66,11 +65,6 @@ struct EscrowBook: Sendable {
         entries[pending.id] = Entry(phase: .queued)
         queue.append(pending)
         queuedBytes += pending.size
-    }
-
-    /// A record that went live with no copy (no spool to write one to).
-    mutating func markUnwritten(_ id: UInt64) {
-        entries[id] = Entry(phase: .unwritten)
     }
 
     /// Up to `max` copies for the spool writer, oldest first; released ones are dropped here.
