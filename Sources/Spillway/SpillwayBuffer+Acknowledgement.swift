@@ -9,6 +9,7 @@ extension SpillwayBuffer {
     /// number waiting by `ack.maxPendingRecords`/`Bytes` (past them the answer
     /// comes at once, with reason `ack_capacity`). Never throws: invalid input is
     /// `rejected`, a record that could not be kept is `dropped`, with its reason.
+    /// Called before `run()`, it waits until the pipeline runs: its threads answer.
     public func send(
         topic: String,
         key: [UInt8]? = nil,
