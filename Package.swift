@@ -110,6 +110,16 @@ let package = Package(
             path: "tools/spool-writer"
         ),
 
+        // Test helper: a pipeline in a child process sending at an ack level until it is killed.
+        .executableTarget(
+            name: "ack-sender",
+            dependencies: [
+                "Spillway", "SpillwaySpool",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/ack-sender"
+        ),
+
         // librdkafka's mock cluster as a process with fault injection, to rehearse outages.
         .executableTarget(
             name: "spillway-mock-kafka",
@@ -195,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "SpillwayTests",
             dependencies: [
-                "Spillway", "SpillwayTestKit", "CRDKafka",
+                "Spillway", "SpillwayTestKit", "CRDKafka", "ack-sender",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

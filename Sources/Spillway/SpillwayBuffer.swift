@@ -15,7 +15,7 @@ public final class SpillwayBuffer: Service, Sendable {
     let core: PipelineCore
     private let stop = ShutdownSignal()
     /// Set when records carry an id header.
-    private let recordIDs: (header: String, ids: RecordIDs)?
+    let recordIDs: (header: String, ids: RecordIDs)?
 
     /// Checks the configuration and builds the Kafka producer (no network yet).
     public init(configuration: SpillwayConfiguration, logger: Logger = Logger(label: "spillway")) throws(SpillwayConfigurationError) {
@@ -86,13 +86,13 @@ public final class SpillwayBuffer: Service, Sendable {
     }
 
     /// Adds the record id header; returns the bytes it adds to the record.
-    private func stampID(_ headers: inout [RecordHeader], _ recordIDs: (header: String, ids: RecordIDs)) -> Int {
+    func stampID(_ headers: inout [RecordHeader], _ recordIDs: (header: String, ids: RecordIDs)) -> Int {
         let header = RecordHeader(name: recordIDs.header, value: recordIDs.ids.next())
         headers.append(header)
         return header.name.utf8.count + header.value.count
     }
 
-    private func rejection(topic: String, size: Int, partition: Int32?) -> Rejection? {
+    func rejection(topic: String, size: Int, partition: Int32?) -> Rejection? {
         Rejection.check(topic: topic, payloadSize: size, partition: partition, maxRecordBytes: configuration.maxRecordBytes)
     }
 
@@ -164,6 +164,7 @@ public final class SpillwayBuffer: Service, Sendable {
                 replayConfiguration: state.replay.configuration,
                 lastError: state.lastError,
                 running: state.lifecycle.phase == .running,
+                acks: state.ackFigures,
                 kafkaIncompatibility: state.kafkaIncompatibility
             )
         }

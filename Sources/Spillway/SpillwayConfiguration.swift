@@ -30,6 +30,8 @@ public struct SpillwayConfiguration: Sendable {
     /// a re-sent record that may already be in Kafka also carries
     /// `spillway-possibly-persisted: 1`. Off by default: Spillway adds nothing to records.
     public var recordIDHeader: String?
+    /// Bounds on callers of `send(…, ack:)` waiting for `spool` or `kafka`.
+    public var ack: AckConfiguration
 
     public init(
         kafka: KafkaConfiguration = .init(),
@@ -42,7 +44,8 @@ public struct SpillwayConfiguration: Sendable {
         ordering: Ordering = .liveFirst,
         shutdownDeadline: Duration = .seconds(5),
         spoolBatchSize: Int = 1000,
-        recordIDHeader: String? = nil
+        recordIDHeader: String? = nil,
+        ack: AckConfiguration = AckConfiguration()
     ) {
         self.kafka = kafka
         self.spool = spool
@@ -55,12 +58,14 @@ public struct SpillwayConfiguration: Sendable {
         self.shutdownDeadline = shutdownDeadline
         self.spoolBatchSize = spoolBatchSize
         self.recordIDHeader = recordIDHeader
+        self.ack = ack
     }
 
     /// Names the first setting that makes no sense.
     public func validate() throws(SpillwayConfigurationError) {
         try breaker.validate()
         try replay.validate()
+        try ack.validate()
         do {
             try spool.validate()
         } catch {

@@ -18,6 +18,9 @@ public struct SpillwayStatus: Sendable {
     /// The most recent error worth an operator's attention.
     public var lastError: String?
     public var running: Bool
+    /// Acknowledgement levels: records asked for at `spool` and `kafka`, answers by
+    /// outcome, and callers waiting now. Escrow copies on disk are `spool.escrowCount`.
+    public var acks: AckCounts
     /// Why the loaded librdkafka cannot speak to the broker at all, while that
     /// holds: a deployment mistake no retry fixes, so `/readyz` reports it.
     public var kafkaIncompatibility: String? = nil

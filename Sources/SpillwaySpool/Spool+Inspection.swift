@@ -34,6 +34,8 @@ extension Spool {
                 deadBytes: totals.deadBytes,
                 evictedCount: totals.evictedCount,
                 evictedBytes: totals.evictedBytes,
+                escrowCount: totals.escrowCount,
+                escrowBytes: totals.escrowBytes,
                 oldestTimestamp: range.optionalInt64(0),
                 newestTimestamp: range.optionalInt64(1),
                 fileBytes: Self.fileSize(configuration.path),

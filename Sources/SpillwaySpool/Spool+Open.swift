@@ -113,7 +113,9 @@ extension Spool {
             logger.info("spool schema migrated", metadata: ["spool": "\(path)", "versions": "\(applied)"])
         }
         try probeWrite(connection, path: path)
-        return try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
+        let spool = try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
+        try spool.recoverEscrow()
+        return spool
     }
 
     /// Writes in a transaction that is rolled back: opening can succeed on a file
@@ -195,7 +197,10 @@ extension Spool {
                 .filter { !$0.isEmpty && !$0.hasPrefix("***") }
             throw SpoolError.corrupt(path: path, detail: "integrity check failed: \(problems.joined(separator: "; "))")
         }
-        _ = try readTotals(connection)
+        // The totals row exists (its columns of every schema version; later ones may not be migrated yet).
+        guard try connection.scalarInt("SELECT count(*) FROM spool_totals WHERE singleton = 1") == 1 else {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "the spool_totals row is missing")
+        }
     }
 
     /// Moves a corrupt spool and its write-ahead log aside; returns the new name.

@@ -5,6 +5,8 @@ extension Spool {
         static let recordColumns = "id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted"
         /// How many columns `recordColumns` names: a dead letter's reason comes after them.
         static let recordColumnCount: Int32 = 10
+        /// `recordColumns` with the escrow table's key in place of the id.
+        static let escrowColumns = "intake_id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted"
         static let readOldestSQL = "SELECT \(recordColumns) FROM records WHERE id > ?1 ORDER BY id LIMIT ?2"
 
         let insertReady: SQLiteStatement
@@ -21,6 +23,10 @@ extension Spool {
         let countAttempts: SQLiteStatement
         let markPossiblyPersisted: SQLiteStatement
         let updateTotals: SQLiteStatement
+        let insertEscrow: SQLiteStatement
+        let deleteEscrowReturningCost: SQLiteStatement
+        let copyEscrowToReady: SQLiteStatement
+        let copyEscrowToDead: SQLiteStatement
 
         init(_ connection: SQLiteConnection) throws(SQLiteError) {
             insertReady = try connection.prepare(
@@ -45,7 +51,26 @@ extension Spool {
             updateTotals = try connection.prepare(
                 """
                 UPDATE spool_totals SET next_id = ?1, ready_count = ?2, ready_bytes = ?3, dead_count = ?4,
-                    dead_bytes = ?5, evicted_count = ?6, evicted_bytes = ?7 WHERE singleton = 1
+                    dead_bytes = ?5, evicted_count = ?6, evicted_bytes = ?7, escrow_count = ?8, escrow_bytes = ?9 WHERE singleton = 1
+                """
+            )
+            // Escrow rows are keyed by the pipeline's intake id (`id` in `recordColumns` binds it).
+            insertEscrow = try connection.prepare(
+                "INSERT INTO escrow (\(Self.escrowColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            )
+            deleteEscrowReturningCost = try connection.prepare("DELETE FROM escrow WHERE intake_id = ?1 RETURNING cost")
+            copyEscrowToReady = try connection.prepare(
+                """
+                INSERT INTO records (\(Self.recordColumns))
+                SELECT ?1, topic, key, value, headers, partition, created_at, attempts, cost, max(possibly_persisted, ?2)
+                FROM escrow WHERE intake_id = ?3
+                """
+            )
+            copyEscrowToDead = try connection.prepare(
+                """
+                INSERT INTO dead_letters (\(Self.recordColumns), reason)
+                SELECT ?1, topic, key, value, headers, partition, created_at, attempts, cost, max(possibly_persisted, ?2), ?4
+                FROM escrow WHERE intake_id = ?3
                 """
             )
         }

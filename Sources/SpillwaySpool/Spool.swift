@@ -86,6 +86,18 @@ public final class Spool {
     /// Appends, keeping each record's preferred id where it is above every id
     /// used so far (so imports round-trip), and a fresh id otherwise.
     package func append(_ records: [Record], as kind: SpoolKind, preferredIDs: [Int64]?) throws(SpoolError) -> SpoolAppendResult {
+        try append(records, to: kind == .ready ? .ready : .deadLetters(kind), preferredIDs: preferredIDs)
+    }
+
+    /// Which table a batch goes to.
+    enum Destination {
+        case ready
+        case deadLetters(SpoolKind)
+        /// Escrow copies, keyed by the pipeline's intake ids (one per record).
+        case escrow(keys: [Int64])
+    }
+
+    func append(_ records: [Record], to destination: Destination, preferredIDs: [Int64]?) throws(SpoolError) -> SpoolAppendResult {
         let statements = try writable()
         guard !records.isEmpty else { return SpoolAppendResult(ids: nil, evictedCount: 0, evictedBytes: 0) }
         let costs = records.map(Self.cost(of:))
@@ -94,7 +106,7 @@ public final class Spool {
             do {
                 var next = totals
                 let result = try connection.transaction {
-                    try appendInTransaction(records, costs: costs, kind: kind, preferredIDs: preferredIDs, statements: statements, totals: &next)
+                    try appendInTransaction(records, costs: costs, destination: destination, preferredIDs: preferredIDs, statements: statements, totals: &next)
                 }
                 totals = next
                 return result
@@ -104,7 +116,7 @@ public final class Spool {
                 guard isAtPageCap(needing: batchBytes), recordByteBudget > step else {
                     throw .diskFull(path: configuration.path)
                 }
-                recordByteBudget = min(recordByteBudget, totals.bytes + batchBytes) - step
+                recordByteBudget = min(recordByteBudget, totals.heldBytes + batchBytes) - step
                 logger.debug("spool reached its file bound before its byte budget; budget lowered", metadata: ["budget": "\(recordByteBudget)"])
             } catch {
                 throw mapError(error)
@@ -115,18 +127,19 @@ public final class Spool {
     private func appendInTransaction(
         _ records: [Record],
         costs: [Int],
-        kind: SpoolKind,
+        destination: Destination,
         preferredIDs: [Int64]?,
         statements: Statements,
         totals: inout SpoolTotals
     ) throws -> SpoolAppendResult {
         let byteBudget = recordByteBudget
-        // The newest records of the batch that fit within the bounds on their own.
+        // The newest records of the batch that fit within the bounds on their own,
+        // beside the escrow copies (which are never evicted).
         var keptFrom = records.count
         var keptBytes = 0
         while keptFrom > 0,
-              keptBytes + costs[keptFrom - 1] <= byteBudget,
-              records.count - keptFrom < configuration.maxRecords {
+              keptBytes + costs[keptFrom - 1] <= byteBudget - totals.escrowBytes,
+              records.count - keptFrom < configuration.maxRecords - totals.escrowCount {
             keptFrom -= 1
             keptBytes += costs[keptFrom]
         }
@@ -134,8 +147,9 @@ public final class Spool {
         var evictedBytes = costs[..<keptFrom].reduce(0, +)
         let keptCount = records.count - keptFrom
 
-        let excessBytes = totals.bytes + keptBytes - byteBudget
-        let excessCount = totals.count + keptCount - configuration.maxRecords
+        // Escrow copies are held to the bounds too, but never evicted: each is a caller's promise.
+        let excessBytes = totals.heldBytes + keptBytes - byteBudget
+        let excessCount = totals.heldCount + keptCount - configuration.maxRecords
         if excessBytes > 0 || excessCount > 0 {
             let fromReady = try evictOldest(statements.selectReadyForEviction, statements.deleteReadyUpTo, bytes: excessBytes, count: excessCount)
             totals.readyCount -= fromReady.count
@@ -149,29 +163,40 @@ public final class Spool {
 
         var firstID: Int64?
         for index in keptFrom..<records.count {
-            let id = max(preferredIDs?[index] ?? 0, totals.nextID)
-            firstID = firstID ?? id
-            totals.nextID = id + 1
-            switch kind {
-            case .ready:
-                try insert(records[index], id: id, cost: costs[index], reason: nil, using: statements.insertReady)
-            case .deadLetter(let reason):
-                try insert(records[index], id: id, cost: costs[index], reason: reason, using: statements.insertDead)
+            switch destination {
+            case .ready, .deadLetters:
+                let id = max(preferredIDs?[index] ?? 0, totals.nextID)
+                firstID = firstID ?? id
+                totals.nextID = id + 1
+                if case .deadLetters(.deadLetter(let reason)) = destination {
+                    try insert(records[index], id: id, cost: costs[index], reason: reason, using: statements.insertDead)
+                } else {
+                    try insert(records[index], id: id, cost: costs[index], reason: nil, using: statements.insertReady)
+                }
+            case .escrow(let keys):
+                try insert(records[index], id: keys[index], cost: costs[index], reason: nil, using: statements.insertEscrow)
             }
         }
-        switch kind {
+        switch destination {
         case .ready:
             totals.readyCount += keptCount
             totals.readyBytes += keptBytes
-        case .deadLetter:
+        case .deadLetters:
             totals.deadCount += keptCount
             totals.deadBytes += keptBytes
+        case .escrow:
+            totals.escrowCount += keptCount
+            totals.escrowBytes += keptBytes
         }
         totals.evictedCount += evictedCount
         totals.evictedBytes += evictedBytes
         try writeTotals(totals, using: statements.updateTotals)
         if evictedCount > 0 {
             logger.debug("spool evicted oldest records to stay within bounds", metadata: ["evicted": "\(evictedCount)", "bytes": "\(evictedBytes)"])
+        }
+        if case .escrow = destination, keptCount > 0 {
+            // Escrow copies get no spool ids: the range says how many were kept (the batch's newest).
+            return SpoolAppendResult(ids: 1...Int64(keptCount), evictedCount: evictedCount, evictedBytes: evictedBytes)
         }
         return SpoolAppendResult(
             ids: firstID.map { $0...(totals.nextID - 1) },
@@ -424,12 +449,14 @@ public final class Spool {
         statement.bind(Int64(totals.deadBytes), at: 5)
         statement.bind(Int64(totals.evictedCount), at: 6)
         statement.bind(Int64(totals.evictedBytes), at: 7)
+        statement.bind(Int64(totals.escrowCount), at: 8)
+        statement.bind(Int64(totals.escrowBytes), at: 9)
         try statement.step()
     }
 
     static func readTotals(_ connection: SQLiteConnection) throws -> SpoolTotals {
         let statement = try connection.prepare(
-            "SELECT next_id, ready_count, ready_bytes, dead_count, dead_bytes, evicted_count, evicted_bytes FROM spool_totals WHERE singleton = 1"
+            "SELECT next_id, ready_count, ready_bytes, dead_count, dead_bytes, evicted_count, evicted_bytes, escrow_count, escrow_bytes FROM spool_totals WHERE singleton = 1"
         )
         guard try statement.step() else {
             throw SQLiteError(code: SQLITE_CORRUPT, message: "the spool_totals row is missing")
@@ -442,6 +469,8 @@ public final class Spool {
         totals.deadBytes = Int(statement.int64(4))
         totals.evictedCount = Int(statement.int64(5))
         totals.evictedBytes = Int(statement.int64(6))
+        totals.escrowCount = Int(statement.int64(7))
+        totals.escrowBytes = Int(statement.int64(8))
         return totals
     }
 

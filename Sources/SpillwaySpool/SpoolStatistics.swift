@@ -18,6 +18,10 @@ public struct SpoolStatistics: Sendable, Hashable, Codable {
     public var deadBytes: Int
     public var evictedCount: Int
     public var evictedBytes: Int
+    /// Escrow copies of records sent at ack level `kafka` not answered by Kafka
+    /// yet; left by a crash, they become ready records when the spool next opens for writing.
+    public var escrowCount: Int
+    public var escrowBytes: Int
     /// Creation time (ms since 1970) of the oldest and newest record, ready or dead.
     public var oldestTimestamp: Int64?
     public var newestTimestamp: Int64?

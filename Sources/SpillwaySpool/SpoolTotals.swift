@@ -8,11 +8,20 @@ public struct SpoolTotals: Sendable, Hashable {
     /// Records evicted to stay within the bounds, since the file was created.
     public var evictedCount: Int = 0
     public var evictedBytes: Int = 0
+    /// Escrow copies: records sent to Kafka at acknowledgement level `kafka` that
+    /// Kafka has not answered yet. Not ready (never replayed), but on disk, so
+    /// they count against the bounds.
+    public var escrowCount: Int = 0
+    public var escrowBytes: Int = 0
     /// The id the next appended record gets.
     public var nextID: Int64 = 1
 
     public init() {}
 
+    /// Records: ready and dead letters (escrow copies are not records yet).
     public var count: Int { readyCount + deadCount }
     public var bytes: Int { readyBytes + deadBytes }
+    /// Everything the bounds are charged with: records and escrow copies.
+    public var heldCount: Int { count + escrowCount }
+    public var heldBytes: Int { bytes + escrowBytes }
 }

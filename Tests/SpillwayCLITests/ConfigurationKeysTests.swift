@@ -60,6 +60,7 @@ import Testing
             let given: String
             switch key.name {
             case _ where key.isSecret: given = "a-token-of-at-least-16"
+            case "ack.topics": given = "clicks=kafka,page-views=spool"  // topic=level entries, as rendered (sorted)
             case _ where key.defaultValue.hasPrefix("("): given = "page-views,clicks"
             default: given = key.defaultValue
             }

@@ -15,7 +15,7 @@ import Testing
         let stats = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         #expect(stats["ready_count"] as? Int == 32)
         #expect(stats["dead_count"] as? Int == 1)
-        #expect(stats["schema_version"] as? Int == 2)
+        #expect(stats["schema_version"] as? Int == 3)
         #expect(stats["oldest_timestamp"] as? Int == 1_764_000_000_000)
         #expect(stats["newest_timestamp"] as? Int == 1_764_000_200_000)
         let topics = stats["topics"] as! [[String: Any]]

@@ -48,6 +48,12 @@ extension MockKafkaSuites {
             status.spool.deadLetters = 1
             status.spool.deadLetterBytes = 2000
             status.spool.evictedLifetime = 9
+            status.spool.escrowRecords = 4
+            status.acks.pendingRecords = 6
+            status.acks.pendingBytes = 600
+            status.acks.acceptedSpool = 70
+            status.acks.acceptedKafka = 80
+            status.acks.answered = [try! JSONDecoder().decode(AckCounts.Answered.self, from: Data(#"{"level": "kafka", "outcome": "spooled", "reason": "ack_timeout", "count": 3}"#.utf8))]
             status.lastError = "spool full"
             var limits = AdminStatus.Limits()
             limits.queueMaxRecords = 100_000

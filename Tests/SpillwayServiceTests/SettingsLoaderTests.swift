@@ -1,4 +1,5 @@
 import Foundation
+import Spillway
 import SpillwayService
 import SpillwayTestKit
 import Testing
@@ -126,5 +127,32 @@ import Testing
         try await expectRefused(environment: ["SPILLWAY_BREAKER_OPEN_MS": "60000", "SPILLWAY_BREAKER_MAX_OPEN_MS": "1000"], naming: "breaker.open_ms", "breaker.max_open_ms")
         try await expectRefused(environment: ["SPILLWAY_BREAKER_MINIMUM_CALLS": "50", "SPILLWAY_BREAKER_WINDOW_SIZE": "10"], naming: "breaker.minimum_calls", "breaker.window_size")
         try await expectRefused(environment: ["SPILLWAY_MAX_RECORD_BYTES": "2000000", "SPILLWAY_QUEUE_MAX_BYTES": "1000000"], naming: "max_record_bytes", "queue.max_bytes")
+    }
+
+    /// `ack.*`: the level of requests that name none, per topic, and the waiting bounds.
+    @Test func acknowledgementKeysSetTheDefaultsAndTheBounds() async throws {
+        let (directory, path) = try file(#"{"ack": {"default": "spool", "topics": ["billing=kafka", "audit = spool"], "timeout_ms": 750, "max_pending_records": 50}}"#)
+        defer { directory.remove() }
+        let settings = try await SettingsLoader.load(file: path, environment: ["SPILLWAY_ACK_MAX_PENDING_BYTES": "4096"])
+        #expect(settings.ackLevel(forTopic: "billing") == .kafka)
+        #expect(settings.ackLevel(forTopic: "audit") == .spool)
+        #expect(settings.ackLevel(forTopic: "clicks") == .spool, "ack.default")
+        #expect(settings.pipeline.ack == AckConfiguration(timeout: .milliseconds(750), maxPendingRecords: 50, maxPendingBytes: 4096))
+        let fromEnvironment = try await SettingsLoader.load(file: nil, environment: ["SPILLWAY_ACK_TOPICS": "billing=kafka,clicks=memory"])
+        #expect(fromEnvironment.ackTopics == ["billing": .kafka, "clicks": .memory])
+        #expect(fromEnvironment.ackLevel(forTopic: "other") == .memory, "memory by default")
+
+        await #expect { try await SettingsLoader.load(file: nil, environment: ["SPILLWAY_ACK_DEFAULT": "disk"]) } throws: { error in
+            "\(error)".contains("ack.default") && "\(error)".contains("memory, spool, kafka")
+        }
+        await #expect { try await SettingsLoader.load(file: nil, environment: ["SPILLWAY_ACK_TOPICS": "billing"]) } throws: { error in
+            "\(error)".contains("ack.topics") && "\(error)".contains("topic=level")
+        }
+        await #expect { try await SettingsLoader.load(file: nil, environment: ["SPILLWAY_ACK_TOPICS": "bad topic=kafka"]) } throws: { error in
+            "\(error)".contains("ack.topics") && "\(error)".contains("not a valid topic name")
+        }
+        await #expect { try await SettingsLoader.load(file: nil, environment: ["SPILLWAY_ACK_TIMEOUT_MS": "0"]) } throws: { error in
+            "\(error)".contains("ack.timeout_ms")
+        }
     }
 }

@@ -13,11 +13,12 @@ import Testing
         spool.close()
         let inspected = try Spool.openForInspection(path: path)
         let stats = try inspected.statistics()
-        #expect(stats.schemaVersion == 2)
+        #expect(stats.schemaVersion == 3)
         #expect(stats.readyCount == 0)
         #expect(try Self.query(path, "PRAGMA journal_mode") == "wal")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 1") == "create_spool")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 2") == "possibly_persisted")
+        #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 3") == "escrow")
     }
 
     /// A spool written by the first schema keeps its records when a newer
@@ -32,6 +33,10 @@ import Testing
             ALTER TABLE records DROP COLUMN possibly_persisted;
             ALTER TABLE dead_letters DROP COLUMN possibly_persisted;
             DELETE FROM spillway_migrations WHERE version = 2;
+            DROP TABLE escrow;
+            ALTER TABLE spool_totals DROP COLUMN escrow_count;
+            ALTER TABLE spool_totals DROP COLUMN escrow_bytes;
+            DELETE FROM spillway_migrations WHERE version = 3;
             INSERT INTO records (id, topic, key, value, headers, partition, created_at, attempts, cost) VALUES (1, 'old', NULL, x'6869', NULL, NULL, 5, 3, 45);
             UPDATE spool_totals SET next_id = 2, ready_count = 1, ready_bytes = 45;
             """)
@@ -102,10 +107,10 @@ import Testing
         try Spool.open(SpoolConfiguration(path: path)).close()
         try Self.execute(path, "INSERT INTO spillway_migrations VALUES (99, 'from_the_future', 0)")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 2)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 3)) {
             try Spool.open(SpoolConfiguration(path: path))
         }
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 2)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 3)) {
             try Spool.openForInspection(path: path)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -10,6 +10,12 @@ import Testing
 /// accepted record must be in exactly one place (or counted as dropped), the
 /// ledger must agree with the places, and memory must stay within its bounds.
 ///
+/// Records asked for at `spool` and `kafka` are part of it: their callers must each
+/// be answered exactly once, by their deadline at the latest, with an answer the
+/// world bears out (`reached: .spool` only when the spool file holds the record or
+/// its escrow copy; `.kafka` only once it is delivered), and every escrow copy must
+/// be released or settled by the end.
+///
 /// Reproduce a failure with `SPILLWAY_MODEL_SEED=<seed> swift test --filter PipelineStateModelTests`.
 @Suite struct PipelineStateModelTests {
     @Test func randomTransitionSequencesKeepEveryRecordAccountedForAndMemoryBounded() {
@@ -23,10 +29,13 @@ import Testing
         }
         var steps = 0
         var failures = 0
+        var answerKinds = Set<String>()
         for seed in seeds {
             let result = PipelineState.$debugContext.withValue("(model seed \(seed))") {
                 var model = PipelineModel(seed: seed)
-                return model.run(steps: 250)
+                let result = model.run(steps: 250)
+                answerKinds.formUnion(model.answerKinds)
+                return result
             }
             steps += result.steps
             if let violation = result.violation {
@@ -36,6 +45,15 @@ import Testing
             }
         }
         #expect(steps >= seeds.count * 100, "the sequences ran (\(steps) steps)")
+        if seeds.count > 100 {
+            // Every kind of answer came up: the sequences reach each acknowledgement path.
+            let expected: Set = [
+                "kafka delivered kafka -", "kafka spooled spool ack_kafka_unavailable", "kafka spooled spool ack_dead_letter",
+                "kafka spooled spool ack_timeout", "kafka queued memory ack_timeout", "spool spooled spool -", "spool spooled memory ack_timeout",
+                "spool queued memory ack_capacity", "spool dropped - -", "kafka dropped - -",
+            ]
+            #expect(expected.subtracting(answerKinds).isEmpty, "never answered: \(expected.subtracting(answerKinds).sorted())")
+        }
     }
 }
 
@@ -59,16 +77,32 @@ struct PipelineModel {
     private var delivered: [String] = []
     private var shutDown = false
 
+    // Acknowledgement levels.
+    private let timeout: Duration
+    private let start = ContinuousClock.now
+    private var now: ContinuousClock.Instant
+    /// Callers waiting (or answered), by record identity: level and deadline.
+    private var callers: [String: (level: AckLevel, deadline: ContinuousClock.Instant)] = [:]
+    private let answers = AnswerLog()
+    /// Answers checked so far.
+    private var checkedAnswers = Set<String>()
+    private var writingEscrow: [[PendingRecord]] = []
+    private var nextOffset: Int64 = 0
+    private var droppedQueues: [[PendingRecord]] = []
+
     init(seed: UInt64) {
         random = ModelRandom(seed: seed)
         let queue = QueueLimits(maxRecords: random.int(1...12), maxBytes: random.int(8...120))
         let handoff = QueueLimits(maxRecords: random.int(1...12), maxBytes: random.int(8...120))
+        timeout = .milliseconds(random.int(100...2000))
+        now = start
         state = PipelineState(
             queueLimits: queue,
             handoffLimits: handoff,
             replay: ReplayConfiguration(),
             divertWhileBacklog: random.bool(),
-            spoolBatchSize: random.int(1...5)
+            spoolBatchSize: random.int(1...5),
+            ack: AckConfiguration(timeout: timeout, maxPendingRecords: random.int(1...8), maxPendingBytes: random.int(8...60))
         )
         spool.capacity = random.int(1...30)
         // A spool left by an earlier run.
@@ -93,7 +127,8 @@ struct PipelineModel {
     // MARK: Actions
 
     private mutating func act() {
-        switch random.int(0...15) {
+        now += .milliseconds(random.int(0...150))
+        switch random.int(0...21) {
         case 0, 1, 2: acceptSome()
         case 3: state.reject("invalid_topic", count: random.int(1...3))
         case 4: takeLive()
@@ -106,9 +141,33 @@ struct PipelineModel {
         case 12: sendReplay()
         case 13: doBookkeeping()
         case 14: random.bool() ? state.pauseReplay() : state.resumeReplay()
+        case 15, 16: acceptAwaitingSome()
+        case 17: takeEscrow()
+        case 18: answerEscrowWriting()
+        case 19:
+            doEscrowBookkeeping()
+            scanDropped()
+        case 20: expireWaiters()
         default:
             if random.chance(0.15) { shutdownAndFlush() } else { _ = state.start() }
         }
+        deliverAnswers()
+    }
+
+    /// Delivers the answers the state decided, and checks each against the world
+    /// as it is at that moment (a record may leave the spool later, evicted).
+    private mutating func deliverAnswers() {
+        state.takeAnswers().deliver()
+        if answerViolation == nil { answerViolation = verifyNewAnswers() }
+    }
+
+    private var answerViolation: String?
+
+    /// "level outcome reached reason" of every answer given, for the coverage check.
+    var answerKinds: Set<String> {
+        Set(answers.answers.compactMap { name, answer in
+            callers[name].map { "\($0.level) \(answer.disposition.outcome) \(answer.reached?.rawValue ?? "-") \(answer.reason?.rawValue ?? "-")" }
+        })
     }
 
     private mutating func acceptSome() {
@@ -117,6 +176,70 @@ struct PipelineModel {
             let record = Record(topic: "t", value: Array(identity().utf8), timestamp: 0)
             _ = state.accept(record, size: random.int(1...8))
         }
+    }
+
+    /// Records whose callers wait for `spool` or `kafka`, as `send(…, ack:)` hands them over.
+    private mutating func acceptAwaitingSome() {
+        for _ in 0..<random.int(1...3) {
+            accepted += 1
+            let name = identity()
+            let level: AckLevel = random.bool() ? .spool : .kafka
+            callers[name] = (level, now + timeout)
+            let record = Record(topic: "t", value: Array(name.utf8), timestamp: 0)
+            let acceptance = state.accept(record, size: random.int(1...8), awaiting: level, recipient: answers.recipient(name), now: now)
+            if let answer = acceptance.answer { answers.recipient(name).deliver(answer) }
+        }
+    }
+
+    private mutating func takeEscrow() {
+        let copies = state.takeEscrow(max: random.int(1...5))
+        if !copies.isEmpty { writingEscrow.append(copies) }
+    }
+
+    /// The spool answers for one batch of escrow copies: committed (the oldest may
+    /// find no room), or failed.
+    private mutating func answerEscrowWriting() {
+        guard !writingEscrow.isEmpty else { return }
+        let copies = writingEscrow.removeFirst()
+        let ids = copies.map(\.id)
+        guard spoolOpen, !random.chance(0.1) else {
+            state.escrowFailed(ids, error: spoolOpen ? "disk" : nil)
+            return
+        }
+        let written = spool.escrow(copies.map { (Int64($0.id), Self.identity($0.record)) })
+        state.escrowWrote(Array(ids[written.unwritten...]), unwritten: Array(ids[..<written.unwritten]), evicted: written.evicted, totals: spool.totals)
+    }
+
+    private mutating func doEscrowBookkeeping() {
+        let bookkeeping = state.takeEscrowBookkeeping()
+        guard spoolOpen else { return }
+        spool.releaseEscrow(bookkeeping.releases)
+        spool.settleEscrow(bookkeeping.toReady.map(\.key), dead: false)
+        spool.settleEscrow(bookkeeping.toDeadLetters.map(\.key), dead: true)
+        state.escrowSettled(totals: spool.totals)
+    }
+
+    private mutating func expireWaiters() {
+        state.expireAckWaiters(now: now)
+        deliverAnswers()
+        // Nobody waits past the deadline.
+        let answered = answers.answers
+        for (name, caller) in callers where caller.deadline <= now && answered[name] == nil {
+            overdue.append(name)
+        }
+    }
+
+    private var overdue: [String] = []
+
+    /// The spool loop searching dropped live queues for callers.
+    private mutating func scanDropped() {
+        let queues = state.takeDroppedToScan()
+        let ids = queues.flatMap { $0.filter { $0.ack != .memory }.map(\.id) }
+        state.droppedAwaitingFound(ids)
+    }
+
+    private static func awaited(_ records: some Sequence<PendingRecord>) -> [(index: Int, record: AwaitedRecord)] {
+        records.enumerated().filter { $0.element.ack != .memory }.map { ($0.offset, AwaitedRecord(id: $0.element.id, size: $0.element.size, level: $0.element.ack)) }
     }
 
     private mutating func takeLive() {
@@ -138,7 +261,8 @@ struct PipelineModel {
             }
             switch random.int(0...9) {
             case 0...5:
-                settlement.add(ReportVerdict(move: .delivered(pending)))
+                nextOffset += 1
+                settlement.add(ReportVerdict(move: .delivered(pending, partition: 0, offset: nextOffset)))
                 delivered.append(Self.identity(pending.record))
             case 6, 7, 8: settlement.add(ReportVerdict(move: .spill(pending), outcome: .failure(reason: "timed out")))
             default: settlement.add(ReportVerdict(move: .deadLetter(pending, reason: "too large")))
@@ -173,19 +297,28 @@ struct PipelineModel {
         if !writingDead.isEmpty, random.bool() {
             let batch = writingDead.removeFirst()
             let bytes = batch.reduce(0) { $0 + $1.pending.size }
+            let awaited = Self.awaited(batch.map(\.pending))
             if let failure {
-                state.spoolFailed(batch.count, bytes: bytes, reason: failure, error: nil)
+                state.spoolFailed(batch.count, bytes: bytes, reason: failure, error: nil, awaited: awaited.map(\.record), deadLetterReason: "too large")
             } else {
-                let evicted = spool.append(batch.map { (Self.identity($0.pending.record), true) })
-                state.spoolWrote(batch.count, bytes: bytes, evicted: evicted, deadLettered: batch.count, totals: spool.totals)
+                let (evicted, keptFrom) = spool.append(batch.map { (Self.identity($0.pending.record), true) })
+                state.spoolWrote(
+                    batch.count, bytes: bytes, evicted: evicted, deadLettered: batch.count, totals: spool.totals,
+                    written: awaited.filter { $0.index >= keptFrom }.map(\.record), unwritten: awaited.filter { $0.index < keptFrom }.map(\.record),
+                    deadLetterReason: "too large"
+                )
             }
         } else if !writingReady.isEmpty {
             let chunk = writingReady.removeFirst()
+            let awaited = Self.awaited(chunk.records)
             if let failure {
-                state.spoolFailed(chunk.records.count, bytes: chunk.bytes, reason: failure, error: nil)
+                state.spoolFailed(chunk.records.count, bytes: chunk.bytes, reason: failure, error: nil, awaited: awaited.map(\.record))
             } else {
-                let evicted = spool.append(chunk.records.map { (Self.identity($0.record), false) })
-                state.spoolWrote(chunk.records.count, bytes: chunk.bytes, evicted: evicted, totals: spool.totals)
+                let (evicted, keptFrom) = spool.append(chunk.records.map { (Self.identity($0.record), false) })
+                state.spoolWrote(
+                    chunk.records.count, bytes: chunk.bytes, evicted: evicted, totals: spool.totals,
+                    written: awaited.filter { $0.index >= keptFrom }.map(\.record), unwritten: awaited.filter { $0.index < keptFrom }.map(\.record)
+                )
             }
         }
     }
@@ -246,27 +379,41 @@ struct PipelineModel {
         _ = state.shutdown()
         state.beginDrain()
         settleSome()
-        var unreported = HandoffQueue.Chunk()
-        for pending in inFlight {
-            unreported.records.append(pending)
-            unreported.bytes += pending.size
-        }
+        var unreported = Settlement()
+        for pending in inFlight { unreported.add(ReportVerdict(move: .spill(pending))) }
         inFlight = []
         replayInFlight = []
         state.deliveryLoopFinished(unreported: unreported)
         var rounds = 0
+        deliverAnswers()
         while !state.spoolLoopMayFinish, rounds < 10_000 {
             rounds += 1
+            takeEscrow()
+            while !writingEscrow.isEmpty {
+                answerEscrowWriting()
+                deliverAnswers()
+            }
+            doEscrowBookkeeping()
             takeHandoff()
-            while !writingReady.isEmpty || !writingDead.isEmpty { answerWriting() }
+            while !writingReady.isEmpty || !writingDead.isEmpty {
+                answerWriting()
+                deliverAnswers()
+            }
             doBookkeeping()
+            scanDropped()
+            deliverAnswers()
         }
         state.spoolLoopFinished()
+        deliverAnswers()
+        finished = true
     }
+
+    private var finished = false
 
     // MARK: Checks
 
-    private func check() -> String? {
+    private mutating func check() -> String? {
+        if let violation = checkAnswers() { return violation }
         let ledger = state.ledger
         if ledger.imbalance != 0 { return "ledger out of balance: \(ledger)" }
         if ledger.accepted != accepted { return "accepted \(ledger.accepted), model \(accepted)" }
@@ -288,7 +435,10 @@ struct PipelineModel {
         }
         if ledger.queued != ledger.liveQueued + ledger.handoffQueued { return "queued \(ledger.queued) is not live + hand-off" }
         if ledger.replayInFlight != replayInFlight.count { return "replay in flight \(replayInFlight.count), ledger \(ledger.replayInFlight)" }
-        if spoolOpen, ledger.spooled != spool.count { return "spooled \(ledger.spooled), spool holds \(spool.count)" }
+        let settlingCount = state.escrow.pendingBookkeeping.toReady.count + state.escrow.pendingBookkeeping.toDeadLetters.count
+        if spoolOpen, ledger.spooled != spool.count + settlingCount {
+            return "spooled \(ledger.spooled), spool holds \(spool.count) and \(settlingCount) settled escrow copies"
+        }
 
         // Bounds.
         let limits = (state.queueLimits, state.handoffLimits)
@@ -303,9 +453,50 @@ struct PipelineModel {
         var places: [String: Int] = [:]
         for pending in state.live + inFlight + handoffAll { places[Self.identity(pending.record), default: 0] += 1 }
         for identity in (spoolOpen ? spool.identities : []) + delivered { places[identity, default: 0] += 1 }
+        // Escrow copies the state settled into the spool, not yet moved by the spool loop.
+        let settling = state.escrow.pendingBookkeeping
+        for key in settling.toReady.map(\.key) + settling.toDeadLetters.map(\.key) {
+            guard let identity = spool.escrowRows[key] else { return "escrow copy \(key) settled but not on disk" }
+            places[identity, default: 0] += 1
+        }
         if let twice = places.first(where: { $0.value > 1 }) { return "record \(twice.key) is in \(twice.value) places" }
         let missing = accepted + (spoolOpen ? recovered : 0) - places.count
         if missing != ledger.droppedTotal { return "\(missing) records missing, \(ledger.droppedTotal) counted as dropped: \(ledger.dropped)" }
+        return nil
+    }
+
+    /// Every answer is given once, on time, and the world bore it out when it was given.
+    private mutating func checkAnswers() -> String? {
+        if let late = overdue.first { return "caller of \(late) not answered by its deadline" }
+        if let answerViolation { return answerViolation }
+        let given = answers.answers
+        if finished {
+            if let waiting = callers.keys.first(where: { given[$0] == nil }) { return "caller of \(waiting) never answered" }
+            if state.escrow.count != 0 { return "\(state.escrow.count) escrow copies left at the end" }
+            if spoolOpen, !spool.escrowRows.isEmpty { return "\(spool.escrowRows.count) escrow rows left on disk at the end" }
+        }
+        if state.ackFigures.pendingRecords != callers.count - given.count { return "\(state.ackFigures.pendingRecords) callers pending, model \(callers.count - given.count)" }
+        return nil
+    }
+
+    private mutating func verifyNewAnswers() -> String? {
+        for (name, answer) in answers.answers where !checkedAnswers.contains(name) {
+            checkedAnswers.insert(name)
+            guard let caller = callers[name] else { return "answer for \(name), which nobody waits on" }
+            switch answer.reached {
+            case .kafka?:
+                if caller.level != .kafka || !delivered.contains(name) { return "\(name) answered as in Kafka, but it is not: \(answer)" }
+                if answer.disposition != .delivered || answer.offset == nil { return "\(name) answered in Kafka without an offset: \(answer)" }
+            case .spool?:
+                if !spool.identities.contains(name) && !spool.escrowRows.values.contains(name) {
+                    return "\(name) answered as on disk, but the spool holds neither it nor its escrow copy: \(answer)"
+                }
+            case .memory?:
+                if answer.reason == nil { return "\(name) asked for \(caller.level), answered at memory with no reason: \(answer)" }
+            case nil:
+                if answer.disposition.isAccepted { return "\(name) answered as not kept, yet \(answer.disposition)" }
+            }
+        }
         return nil
     }
 
@@ -325,6 +516,8 @@ struct ModelSpool {
 
     var capacity = 10
     private(set) var rows: [Row] = []
+    /// Escrow copies, by key (intake id): held to the capacity, never evicted.
+    private(set) var escrowRows: [Int64: String] = [:]
     private var nextID: Int64 = 1
     private var evictedCount = 0
 
@@ -335,6 +528,7 @@ struct ModelSpool {
         var totals = SpoolTotals()
         totals.readyCount = rows.filter { !$0.dead }.count
         totals.deadCount = rows.filter(\.dead).count
+        totals.escrowCount = escrowRows.count
         totals.evictedCount = evictedCount
         totals.nextID = nextID
         return totals
@@ -345,17 +539,47 @@ struct ModelSpool {
         nextID += 1
     }
 
-    /// Appends a batch, evicting to stay within capacity; returns how many were evicted.
-    mutating func append(_ batch: [(identity: String, dead: Bool)]) -> Int {
-        for item in batch { append(identity: item.identity, dead: item.dead) }
+    /// Appends a batch as the spool does: of the batch, the newest that fit beside the
+    /// escrow copies; older ready rows, then older dead ones, evicted to make room.
+    /// Returns how many were evicted (the batch's own unwritten included) and where
+    /// the written part of the batch starts.
+    mutating func append(_ batch: [(identity: String, dead: Bool)]) -> (evicted: Int, keptFrom: Int) {
+        let keptFrom = max(0, batch.count - max(0, capacity - escrowRows.count))
+        let older = evictOlder(rows.count + (batch.count - keptFrom) + escrowRows.count - capacity)
+        for item in batch[keptFrom...] { append(identity: item.identity, dead: item.dead) }
+        evictedCount += keptFrom + older
+        return (keptFrom + older, keptFrom)
+    }
+
+    /// Writes escrow copies the same way; returns how many of the oldest found no
+    /// room, and how many rows were evicted.
+    mutating func escrow(_ copies: [(key: Int64, identity: String)]) -> (unwritten: Int, evicted: Int) {
+        let unwritten = max(0, copies.count - max(0, capacity - escrowRows.count))
+        let evicted = evictOlder(rows.count + escrowRows.count + (copies.count - unwritten) - capacity)
+        for copy in copies[unwritten...] { escrowRows[copy.key] = copy.identity }
+        evictedCount += evicted
+        return (unwritten, evicted)
+    }
+
+    /// Evicts `excess` rows, oldest ready first, then oldest dead.
+    private mutating func evictOlder(_ excess: Int) -> Int {
         var evicted = 0
-        while rows.count > capacity {
-            let index = rows.firstIndex { !$0.dead } ?? 0
-            rows.remove(at: index)
+        while evicted < excess, !rows.isEmpty {
+            rows.remove(at: rows.firstIndex { !$0.dead } ?? 0)
             evicted += 1
         }
-        evictedCount += evicted
         return evicted
+    }
+
+    mutating func releaseEscrow(_ keys: [Int64]) {
+        for key in keys { escrowRows[key] = nil }
+    }
+
+    mutating func settleEscrow(_ keys: [Int64], dead: Bool) {
+        for key in keys {
+            guard let identity = escrowRows.removeValue(forKey: key) else { continue }
+            append(identity: identity, dead: dead)
+        }
     }
 
     func readOldest(after cursor: Int64, limit: Int) -> [SpooledRecord] {
@@ -402,5 +626,18 @@ struct ModelRandom {
 
     mutating func chance(_ probability: Double) -> Bool {
         Double(next() >> 11) / Double(1 << 53) < probability
+    }
+}
+
+extension Disposition {
+    /// The outcome's name, as counted.
+    var outcome: String {
+        switch self {
+        case .delivered: "delivered"
+        case .queued: "queued"
+        case .spooled: "spooled"
+        case .dropped: "dropped"
+        case .rejected: "rejected"
+        }
     }
 }

@@ -120,7 +120,7 @@ import Testing
         #expect(state.shutdown() == .none)
         #expect(state.accept(Self.record(1), size: 10) == .dropped(.shuttingDown))
         #expect(!state.spoolLoopMayFinish, "the delivery loop has not finished yet")
-        state.deliveryLoopFinished(unreported: HandoffQueue.Chunk())
+        state.deliveryLoopFinished(unreported: Settlement())
         let (ready, _) = state.takeHandoff()
         #expect(!state.spoolLoopMayFinish, "a batch is still being written")
         state.spoolWrote(ready?.records.count ?? 0, bytes: ready?.bytes ?? 0, evicted: 0, totals: SpoolTotals())

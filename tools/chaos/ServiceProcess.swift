@@ -98,9 +98,10 @@ enum HTTP {
         try await send("GET", url, body: nil)
     }
 
-    static func send(_ method: String, _ url: String, body: Data?) async throws -> (Int, String) {
+    static func send(_ method: String, _ url: String, body: Data?, headers: [String: String] = [:]) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 16 << 20)

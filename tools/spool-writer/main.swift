@@ -5,6 +5,8 @@
 //       Appends batches forever-or-until-done. After each commit prints
 //       "committed BATCH FIRST_ID LAST_ID" and flushes, so a parent can kill it
 //       at a known point. Record values are "b<batch>r<index>:" plus padding.
+//   spool-writer escrow PATH BATCHES BATCH_SIZE VALUE_BYTES
+//       The same, as escrow copies (keys 1, 2, …); prints "escrowed BATCH FIRST_KEY LAST_KEY".
 //   spool-writer fill-disk PATH FILLER_PATH
 //       Appends until the disk is full, checks the error, deletes FILLER_PATH
 //       to give space back, appends again. Prints "full <error>", then
@@ -51,6 +53,23 @@ case "append":
         fail("\(error)")
     }
 
+case "escrow":
+    guard arguments.count == 5, let batches = Int(arguments[2]), let batchSize = Int(arguments[3]), let valueBytes = Int(arguments[4]) else {
+        fail("usage: spool-writer escrow PATH BATCHES BATCH_SIZE VALUE_BYTES")
+    }
+    do {
+        let spool = try Spool.open(SpoolConfiguration(path: arguments[1], maxBytes: 1 << 30))
+        for batch in 0..<batches {
+            let records = (0..<batchSize).map { record(batch: batch, index: $0, valueBytes: valueBytes) }
+            let keys = (0..<batchSize).map { Int64(batch * batchSize + $0 + 1) }
+            guard try spool.escrow(records, keys: keys).keptCount == batchSize else { fail("batch \(batch) was not escrowed whole") }
+            report("escrowed \(batch) \(keys[0]) \(keys[batchSize - 1])")
+        }
+        spool.close()
+    } catch {
+        fail("\(error)")
+    }
+
 case "fill-disk":
     guard arguments.count == 3 else { fail("usage: spool-writer fill-disk PATH FILLER_PATH") }
     do {
@@ -77,5 +96,5 @@ case "fill-disk":
     }
 
 default:
-    fail("usage: spool-writer append|fill-disk …")
+    fail("usage: spool-writer append|escrow|fill-disk …")
 }

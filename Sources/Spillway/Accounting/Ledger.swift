@@ -184,6 +184,22 @@ public struct Ledger: Sendable, Hashable, Codable {
         replayed += count
     }
 
+    /// A live record whose escrow copy is on disk failed: the copy becomes its
+    /// spool record, with no second copy written.
+    mutating func flightToSpooled(_ count: Int, bytes: Int) {
+        inFlight -= count
+        inFlightBytes -= bytes
+        spooled += count
+        spilled += count
+    }
+
+    /// Spooled records evicted to make room for something that is not a record
+    /// (an escrow copy).
+    mutating func spoolEvicted(_ count: Int) {
+        spooled -= count
+        drop(.spoolEvicted, count)
+    }
+
     /// Records found in the spool when it opened.
     mutating func recover(_ count: Int) {
         recovered += count

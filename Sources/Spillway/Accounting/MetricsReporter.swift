@@ -6,6 +6,7 @@ import SpillwaySpool
 struct MetricsReporter {
     private let core: PipelineCore
     private var last = Ledger()
+    private var lastAcks = AckCounts()
     private var lastEvicted = 0
     private var first = true
     /// Drops not yet logged, by reason, and when each reason was last logged.
@@ -19,8 +20,8 @@ struct MetricsReporter {
     }
 
     mutating func report() {
-        let (ledger, breaker, spool, replayRate, replayPhase) = core.state.withLockedValue {
-            ($0.ledger, $0.breaker, $0.spoolTotals, $0.replay.phase.isReplaying ? $0.replay.rate : 0, $0.replay.phase)
+        let (ledger, breaker, spool, replayRate, replayPhase, acks) = core.state.withLockedValue {
+            ($0.ledger, $0.breaker, $0.spoolTotals, $0.replay.phase.isReplaying ? $0.replay.rate : 0, $0.replay.phase, $0.ackFigures)
         }
         // The first report creates every series at zero: a sum over a series that
         // does not exist yet is "no data" in Prometheus, not 0.
@@ -51,6 +52,8 @@ struct MetricsReporter {
             for kind in Self.automaticTransitions { _ = Counter(label: "spillway_breaker_transitions_total", dimensions: [("kind", kind)]) }
         }
         count("spillway_spool_evicted_total", spool.evictedCount, isFirst ? spool.evictedCount : lastEvicted)
+        reportAcks(acks, ledger: ledger, count: count)
+        Gauge(label: "spillway_spool_escrow_records").record(spool.escrowCount)
         Gauge(label: "spillway_queued").record(ledger.queued)
         Gauge(label: "spillway_in_flight").record(ledger.inFlight)
         Gauge(label: "spillway_spooled").record(ledger.spooled)
@@ -67,8 +70,32 @@ struct MetricsReporter {
             Gauge(label: "spillway_replay_phase", dimensions: [("phase", phase.rawValue)]).record(phase == replayPhase ? 1 : 0)
         }
         last = ledger
+        lastAcks = acks
         lastEvicted = spool.evictedCount
         first = false
+    }
+
+    /// Acknowledgement levels: records accepted at each, answers by level, outcome
+    /// and reason, and the callers waiting now.
+    private func reportAcks(_ acks: AckCounts, ledger: Ledger, count: (String, Int, Int, [(String, String)]) -> Void) {
+        let memory = ledger.accepted - acks.accepted(.spool) - acks.accepted(.kafka)
+        let memoryBefore = last.accepted - lastAcks.accepted(.spool) - lastAcks.accepted(.kafka)
+        count("spillway_ack_accepted_total", memory, memoryBefore, [("level", "memory")])
+        for level in [AckLevel.spool, .kafka] {
+            count("spillway_ack_accepted_total", acks.accepted(level), lastAcks.accepted(level), [("level", level.rawValue)])
+        }
+        let before = Dictionary(lastAcks.answered.map { (Self.key($0), $0.count) }, uniquingKeysWith: +)
+        for answered in acks.answered {
+            count("spillway_ack_answered_total", answered.count, before[Self.key(answered)] ?? 0, [
+                ("level", answered.level.rawValue), ("outcome", answered.outcome), ("reason", answered.reason?.rawValue ?? "none"),
+            ])
+        }
+        Gauge(label: "spillway_ack_pending").record(acks.pendingRecords)
+        Gauge(label: "spillway_ack_pending_bytes").record(acks.pendingBytes)
+    }
+
+    private static func key(_ answered: AckCounts.Answered) -> String {
+        "\(answered.level.rawValue)/\(answered.outcome)/\(answered.reason?.rawValue ?? "none")"
     }
 
     /// A dropped record is a lost one: say so in the log, not only in the metrics,

@@ -7,6 +7,19 @@ final class PipelineMetrics: Sendable {
     let breakerState = Gauge(label: "spillway_breaker_state")
     let breakerMode = Gauge(label: "spillway_breaker_mode")
     let replayRate = Gauge(label: "spillway_replay_rate_records_per_second")
+    /// How long callers of `send(…, ack:)` waited for their answer, by level.
+    let ackWaitSpool = Metrics.Timer(label: "spillway_ack_wait_seconds", dimensions: [("level", "spool")], preferredDisplayUnit: .seconds)
+    let ackWaitKafka = Metrics.Timer(label: "spillway_ack_wait_seconds", dimensions: [("level", "kafka")], preferredDisplayUnit: .seconds)
+
+    /// Recorded by the caller that waited, after it was answered: never on a pipeline thread.
+    func ackWaited(_ level: AckLevel, since start: ContinuousClock.Instant) {
+        let waited = (ContinuousClock.now - start).nanoseconds
+        switch level {
+        case .memory: break
+        case .spool: ackWaitSpool.recordNanoseconds(waited)
+        case .kafka: ackWaitKafka.recordNanoseconds(waited)
+        }
+    }
 
     func transition(_ kind: String) {
         Counter(label: "spillway_breaker_transitions_total", dimensions: [("kind", kind)]).increment()

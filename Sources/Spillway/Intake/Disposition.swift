@@ -1,6 +1,9 @@
 /// What became of a record handed to `send`. Returned at once: the call never
-/// waits for Kafka or the disk.
+/// waits for Kafka or the disk (only `send(…, ack:)` does, for its own caller).
 public enum Disposition: Sendable, Hashable {
+    /// Acknowledged by Kafka. Only `send(…, ack: .kafka)` answers this: the
+    /// `Acknowledgement` carries the partition and offset.
+    case delivered
     /// In the memory queue, on its way to Kafka.
     case queued
     /// On its way to the disk spool (the breaker is open, or the queue is full).
@@ -10,10 +13,10 @@ public enum Disposition: Sendable, Hashable {
     /// Invalid input; nothing was accepted.
     case rejected(Rejection)
 
-    /// `true` for `queued` and `spooled`.
+    /// `true` for `delivered`, `queued` and `spooled`.
     public var isAccepted: Bool {
         switch self {
-        case .queued, .spooled: true
+        case .delivered, .queued, .spooled: true
         case .dropped, .rejected: false
         }
     }

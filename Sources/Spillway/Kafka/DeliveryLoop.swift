@@ -35,9 +35,15 @@ final class DeliveryLoop {
     func run() {
         breaker.start(at: .now)
         while true {
-            let round = core.state.withLockedValue { $0.startDeliveryRound() }
-            guard round.running else { break }
             let now = ContinuousClock.now
+            // Callers past their deadline are answered from here too, so a stuck disk
+            // (which holds up the spool loop) never holds them up.
+            let (round, answers) = core.state.withLockedValue { state in
+                state.expireAckWaiters(now: now)
+                return (state.startDeliveryRound(), state.takeAnswers())
+            }
+            answers.deliver()
+            guard round.running else { break }
             breaker.handle(round.commands, at: now)
             backPressured = false
             let sent = sendLive() + sendReplay()
@@ -197,7 +203,10 @@ final class DeliveryLoop {
                     // One report in eight feeds the latency histogram: plenty for its quantiles.
                     if (report.opaque & 7) == 0 { core.metrics.deliveryLatency.recordNanoseconds((now - entry.sentAt).nanoseconds) }
                 }
-                let verdict = ReportClassifier.classify(entry.origin, error: report.error, latency: latency, possiblyPersisted: report.possiblyPersisted)
+                let verdict = ReportClassifier.classify(
+                    entry.origin, error: report.error, latency: latency, possiblyPersisted: report.possiblyPersisted,
+                    partition: report.partition, offset: report.offset
+                )
                 note(verdict)
                 settlement.add(verdict)
                 if let outcome = verdict.outcome {
@@ -235,7 +244,11 @@ final class DeliveryLoop {
     private func apply(_ settlement: Settlement, outcomes: [CallOutcome], at now: ContinuousClock.Instant) {
         if !settlement.isEmpty {
             let wakeSpool = settlement.concernsTheSpool
-            core.state.withLockedValue { $0.settle(settlement) }
+            let answers = core.state.withLockedValue { state in
+                state.settle(settlement)
+                return state.takeAnswers()
+            }
+            answers.deliver()
             if wakeSpool { core.spoolWake.signal() }
         }
         for outcome in outcomes { breaker.record(outcome, at: now) }
@@ -270,15 +283,17 @@ final class DeliveryLoop {
                 pollAndSettle(timeoutMilliseconds: 10)
             }
         }
-        // Whatever librdkafka never reported on: we hold the live ones, so spool them.
-        var unreported = HandoffQueue.Chunk()
+        // Whatever librdkafka never reported on: we hold the live ones, so spool them
+        // (those with an escrow copy on disk through it).
+        var unreported = Settlement()
         for entry in inFlight.removeAll() {
-            if case .live(let pending) = entry.origin {
-                unreported.records.append(pending)
-                unreported.bytes += pending.size
-            }
+            if case .live(let pending) = entry.origin { unreported.add(ReportVerdict(move: .spill(pending))) }
         }
-        core.state.withLockedValue { $0.deliveryLoopFinished(unreported: unreported) }
+        let answers = core.state.withLockedValue { state in
+            state.deliveryLoopFinished(unreported: unreported)
+            return state.takeAnswers()
+        }
+        answers.deliver()
         breaker.publish(at: .now, force: true)
         core.spoolWake.signal()
     }

@@ -19,11 +19,19 @@ enum ReportClassifier {
     ///     nothing about health (already counted as slow, or sent while the
     ///     first connection was being made).
     ///   - possiblyPersisted: librdkafka's status for a failed record.
-    static func classify(_ origin: InFlightRecord.Origin, error: rd_kafka_resp_err_t?, latency: Duration?, possiblyPersisted: Bool = false) -> ReportVerdict {
+    ///   - partition, offset: where Kafka stored an acknowledged record.
+    static func classify(
+        _ origin: InFlightRecord.Origin,
+        error: rd_kafka_resp_err_t?,
+        latency: Duration?,
+        possiblyPersisted: Bool = false,
+        partition: Int32 = -1,
+        offset: Int64 = -1
+    ) -> ReportVerdict {
         guard let error else {
             let outcome = latency.map { CallOutcome.success(latency: $0) }
             switch origin {
-            case .live(let pending): return ReportVerdict(move: .delivered(pending), outcome: outcome)
+            case .live(let pending): return ReportVerdict(move: .delivered(pending, partition: partition, offset: offset), outcome: outcome)
             case .replay(let id): return ReportVerdict(move: .replayAcknowledged(id: id), outcome: outcome)
             }
         }

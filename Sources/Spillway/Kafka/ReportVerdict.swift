@@ -2,8 +2,8 @@
 /// the record and for the breaker, as `ReportClassifier` decides it.
 struct ReportVerdict: Sendable {
     enum Move: Sendable {
-        /// A live record Kafka acknowledged.
-        case delivered(PendingRecord)
+        /// A live record Kafka acknowledged, and where it stored it (-1 when unknown).
+        case delivered(PendingRecord, partition: Int32 = -1, offset: Int64 = -1)
         /// A live record that failed for a reason about the cluster, or was purged:
         /// to the spool (marked when it may already be in Kafka).
         case spill(PendingRecord)

@@ -1,10 +1,18 @@
 /// The verdicts on one batch of delivery reports, gathered outside the lock
 /// and applied to the pipeline state in one step (`PipelineState.settle`).
 /// Records to spool are gathered as a hand-off chunk, so they join it in O(1).
+/// Records whose callers wait for Kafka (`kafka` level) are kept apart: each is
+/// answered, and its escrow copy decides where it goes.
 struct Settlement: Sendable {
     var delivered = RecordCount()
     var spill = HandoffQueue.Chunk()
     var deadLetters: [DeadLetter] = []
+    /// `kafka` records Kafka acknowledged (they are counted in `delivered` too).
+    var kafkaDelivered: [(id: UInt64, partition: Int32, offset: Int64)] = []
+    /// `kafka` records that failed or were purged.
+    var kafkaSpills: [PendingRecord] = []
+    /// `kafka` records Kafka refused for a reason about themselves.
+    var kafkaDeadLetters: [DeadLetter] = []
     var replayAcks: [Int64] = []
     var replayDeadLetters: [(id: Int64, reason: String)] = []
     /// Replayed records sent and not taken: read again, and counted as failed attempts.
@@ -23,14 +31,23 @@ struct Settlement: Sendable {
 
     mutating func add(_ verdict: ReportVerdict) {
         switch verdict.move {
-        case .delivered(let pending):
+        case .delivered(let pending, let partition, let offset):
             delivered.add(1, bytes: pending.size)
+            if pending.ack == .kafka { kafkaDelivered.append((pending.id, partition, offset)) }
         case .spill(let pending):
-            spill.records.append(pending)
-            spill.bytes += pending.size
+            if pending.ack == .kafka {
+                kafkaSpills.append(pending)
+            } else {
+                spill.records.append(pending)
+                spill.bytes += pending.size
+            }
             if pending.record.possiblyPersisted { livePossiblyPersisted += 1 }
         case .deadLetter(let pending, let reason):
-            deadLetters.append(DeadLetter(pending: pending, reason: reason))
+            if pending.ack == .kafka {
+                kafkaDeadLetters.append(DeadLetter(pending: pending, reason: reason))
+            } else {
+                deadLetters.append(DeadLetter(pending: pending, reason: reason))
+            }
         case .replayAcknowledged(let id):
             replayAcks.append(id)
             replaySettled += 1
@@ -47,10 +64,11 @@ struct Settlement: Sendable {
 
     var isEmpty: Bool {
         delivered.records == 0 && spill.records.isEmpty && deadLetters.isEmpty && replaySettled == 0 && lastError == nil
+            && kafkaSpills.isEmpty && kafkaDeadLetters.isEmpty
     }
 
-    /// Whether the spool loop has work from it (records to write, replay bookkeeping).
+    /// Whether the spool loop has work from it (records to write, replay or escrow bookkeeping).
     var concernsTheSpool: Bool {
-        !spill.records.isEmpty || !deadLetters.isEmpty || replaySettled > 0
+        !spill.records.isEmpty || !deadLetters.isEmpty || replaySettled > 0 || !kafkaSpills.isEmpty || !kafkaDeadLetters.isEmpty
     }
 }

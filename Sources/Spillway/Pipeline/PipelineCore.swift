@@ -31,7 +31,8 @@ final class PipelineCore: Sendable {
             handoffLimits: configuration.spoolHandoff,
             replay: configuration.replay,
             divertWhileBacklog: configuration.ordering == .fifo,
-            spoolBatchSize: configuration.spoolBatchSize
+            spoolBatchSize: configuration.spoolBatchSize,
+            ack: configuration.ack
         ))
         metrics = PipelineMetrics()
     }

@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Logging
 import SpillwaySpool
@@ -27,22 +28,93 @@ final class SpoolLoop {
     func run() {
         open()
         while true {
-            _ = core.spoolWake.wait(timeout: .now() + .milliseconds(10))
+            if core.state.withLockedValue({ $0.markSpoolLoopIdle() }) {
+                _ = core.spoolWake.wait(timeout: .now() + .milliseconds(10))
+            }
             if spool == nil, ContinuousClock.now >= nextOpenAttempt { open() }
-            // Everything there is, before sleeping again.
+            // Everything there is, before sleeping again. Escrow copies first: callers
+            // at level kafka past their deadline are answered once theirs is committed.
             while true {
-                let (handoff, bookkeeping) = core.state.withLockedValue { ($0.takeHandoff(), $0.takeReplayBookkeeping()) }
-                if handoff.ready == nil, handoff.dead.isEmpty, bookkeeping.isEmpty { break }
-                writer.write(handoff.dead, into: spool)
-                if let ready = handoff.ready { writer.write(ready, into: spool) }
-                reader.settle(bookkeeping, in: spool)
+                let now = ContinuousClock.now
+                let work = core.state.withLockedValue { state in
+                    _ = state.claimSpoolWake()
+                    state.expireAckWaiters(now: now)
+                    return Work(
+                        escrow: state.takeEscrow(max: core.configuration.spoolBatchSize),
+                        escrowBookkeeping: state.takeEscrowBookkeeping(),
+                        handoff: state.takeHandoff(),
+                        replayBookkeeping: state.takeReplayBookkeeping(),
+                        droppedToScan: state.takeDroppedToScan(),
+                        answers: state.takeAnswers()
+                    )
+                }
+                work.answers.deliver()
+                if work.isEmpty { break }
+                writer.writeEscrow(work.escrow, into: spool)
+                settle(work.escrowBookkeeping)
+                writer.write(work.handoff.dead, into: spool)
+                if let ready = work.handoff.ready { writer.write(ready, into: spool) }
+                reader.settle(work.replayBookkeeping, in: spool)
+                findCallers(in: work.droppedToScan)
             }
             if core.state.withLockedValue({ $0.spoolLoopMayFinish }) { break }
             reader.replay(from: spool)
         }
         spool?.close()
         spool = nil
-        core.state.withLockedValue { $0.spoolLoopFinished() }
+        let answers = core.state.withLockedValue { state in
+            state.spoolLoopFinished()
+            return state.takeAnswers()
+        }
+        answers.deliver()
+    }
+
+    /// One round's work, taken under one lock.
+    private struct Work {
+        var escrow: [PendingRecord]
+        var escrowBookkeeping: EscrowBook.Bookkeeping
+        var handoff: (ready: HandoffQueue.Chunk?, dead: [DeadLetter])
+        var replayBookkeeping: ReplayState.Bookkeeping
+        var droppedToScan: [Deque<PendingRecord>]
+        var answers: [AckAnswer]
+
+        var isEmpty: Bool {
+            escrow.isEmpty && escrowBookkeeping.isEmpty && handoff.ready == nil && handoff.dead.isEmpty
+                && replayBookkeeping.isEmpty && droppedToScan.isEmpty
+        }
+    }
+
+    /// Carries out what became of committed escrow copies: released once Kafka
+    /// acknowledged the record, or settled into the spool when its delivery failed.
+    /// On an error the copies stay in escrow, and the next start makes them ready records.
+    private func settle(_ bookkeeping: EscrowBook.Bookkeeping) {
+        guard !bookkeeping.isEmpty, let spool else { return }
+        do {
+            try spool.releaseEscrow(keys: bookkeeping.releases)
+            try spool.settleEscrow(bookkeeping.toReady.map { ($0.key, $0.possiblyPersisted) }, as: .ready)
+            for (reason, group) in Dictionary(grouping: bookkeeping.toDeadLetters, by: \.reason) {
+                try spool.settleEscrow(group.map { ($0.key, $0.possiblyPersisted) }, as: .deadLetter(reason: reason))
+            }
+        } catch {
+            problems.occurred("escrow-settle") { suppressed in
+                core.logger.error("could not release or settle escrow copies; they become ready records at the next start", metadata: [
+                    "error": "\(error)", "similar_since_last_line": "\(suppressed)",
+                ])
+            }
+        }
+        let totals = spool.totals
+        core.state.withLockedValue { $0.escrowSettled(totals: totals) }
+    }
+
+    /// Finds the callers of records in live queues dropped whole (no spool), outside the lock.
+    private func findCallers(in queues: [Deque<PendingRecord>]) {
+        guard !queues.isEmpty else { return }
+        let ids = queues.flatMap { $0.lazy.filter { $0.ack != .memory }.map(\.id) }
+        let answers = core.state.withLockedValue { state in
+            state.droppedAwaitingFound(ids)
+            return state.takeAnswers()
+        }
+        answers.deliver()
     }
 
     /// Opens the spool; on failure, runs without one (records that cannot go to

@@ -38,6 +38,10 @@ struct StatusCommand: AsyncParsableCommand {
         lines.append("queued      \(ledger.queued)   in flight \(ledger.inFlight)")
         lines.append("spooled     \(ledger.spooled)  (ready \(status.spool.ready), dead letters \(status.spool.deadLetters))")
         lines.append("dropped     \(dropped.isEmpty ? "0" : dropped.joined(separator: ", "))")
+        let acks = status.acks
+        if acks.acceptedSpool + acks.acceptedKafka + acks.pendingRecords + status.spool.escrowRecords > 0 {
+            lines.append("acks        \(acks.pendingRecords) records' callers waiting; \(acks.acceptedSpool) asked at spool, \(acks.acceptedKafka) at kafka; \(status.spool.escrowRecords) escrow copies")
+        }
         let replay = status.replay
         lines.append("replay      \(replay.paused ? "paused" : "\(Int(replay.currentRate)) records/s now (\(replay.phase)), floor \(Int(replay.minRecordsPerSecond))/s, ceiling \(Int(replay.recordsPerSecond))/s")")
         if ledger.possiblyPersisted > 0 {

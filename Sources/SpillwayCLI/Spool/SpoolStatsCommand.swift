@@ -27,6 +27,9 @@ struct SpoolStatsCommand: ParsableCommand {
             ("dead letters", "\(plural(stats.deadCount, "record")), \(ByteCount.format(stats.deadBytes)) stored"),
             ("evicted (lifetime)", "\(plural(stats.evictedCount, "record")), \(ByteCount.format(stats.evictedBytes)) stored"),
         ]
+        if stats.escrowCount > 0 {
+            rows.append(("escrow copies", "\(plural(stats.escrowCount, "record")), \(ByteCount.format(stats.escrowBytes)) stored (sent at ack level kafka, not answered by Kafka; ready records at the next start)"))
+        }
         if let oldest = stats.oldestTimestamp, let newest = stats.newestTimestamp {
             rows.append(("oldest", "\(Clock.iso8601(oldest)) (\(Clock.age(from: oldest, to: now)) ago)"))
             rows.append(("newest", "\(Clock.iso8601(newest)) (\(Clock.age(from: newest, to: now)) ago)"))

@@ -33,6 +33,13 @@ public enum MetricHelp {
         "spillway_spool_evicted_total": "Records evicted from the spool to stay within its bounds, in this run.",
         "spillway_replay_rate_records_per_second": "Replay rate the replay controller allows right now, records per second (0 when not replaying).",
         "spillway_replay_phase": "1 for what the replay controller is doing now (ramping, holding, backing-off, at-ceiling, paused, waiting, idle), 0 for the others.",
+        // Acknowledgement levels.
+        "spillway_ack_accepted_total": "Records accepted by requests that asked for an acknowledgement level, by level (spool, kafka).",
+        "spillway_ack_answered_total": "Answers to requests at ack level spool or kafka, by level, outcome and reason.",
+        "spillway_ack_wait_seconds": "How long callers at ack level spool or kafka waited for their answer, by level.",
+        "spillway_ack_pending": "Records whose callers wait for an acknowledgement now.",
+        "spillway_ack_pending_bytes": "Payload bytes of the records whose callers wait for an acknowledgement now.",
+        "spillway_spool_escrow_records": "Escrow copies in the spool: records sent at ack level kafka that Kafka has not answered yet.",
         // Latency.
         "spillway_handover_latency_seconds": "Time the hand-over took for one ingest request.",
         "spillway_delivery_latency_seconds": "Time from hand-over to Kafka's acknowledgement, one report in eight.",

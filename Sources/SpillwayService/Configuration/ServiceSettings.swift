@@ -33,6 +33,11 @@ public struct ServiceSettings: Sendable {
     public var kafkaMock = false
     public var logLevel = "info"
 
+    /// The acknowledgement level of a request without `X-Spillway-Ack`, unless its
+    /// topic has one of its own in `ackTopics`.
+    public var ackDefault = AckLevel.memory
+    public var ackTopics: [String: AckLevel] = [:]
+
     /// The pipeline itself.
     public var pipeline: SpillwayConfiguration
 
@@ -59,5 +64,10 @@ public struct ServiceSettings: Sendable {
             // What the keys' own checks cannot know, such as librdkafka's verdict on a property.
             throw .pipeline(error.description)
         }
+    }
+
+    /// The level a request for `topic` gets when it names none.
+    public func ackLevel(forTopic topic: String) -> AckLevel {
+        ackTopics[topic] ?? ackDefault
     }
 }

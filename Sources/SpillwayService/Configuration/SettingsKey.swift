@@ -216,6 +216,45 @@ extension SettingsKey {
         )
     }
 
+    /// `topic=level` entries (comma-separated in the environment), each topic
+    /// valid and given once, held as a table.
+    static func levelsByTopic(_ name: String, _ path: Path<[String: AckLevel]>, _ help: String) -> SettingsKey {
+        let levels = AckLevel.allCases.map(\.rawValue).joined(separator: ", ")
+        return SettingsKey(
+            name: name, kind: .list, help: help, isSecret: false,
+            assign: { settings, value throws(ServiceSettingsError) in
+                let entries: [String]
+                switch value {
+                case .strings(let list): entries = list.map { $0.trimmingCharacters(in: .whitespaces) }
+                case .string(let text): entries = SettingsKey.Value.entries(of: text)
+                default: throw mismatch(name, .list)
+                }
+                var table: [String: AckLevel] = [:]
+                for entry in entries {
+                    let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard parts.count == 2, let level = AckLevel(rawValue: parts[1]) else {
+                        throw ServiceSettingsError(key: name, "\"\(entry)\" must be topic=level, with a level of \(levels)")
+                    }
+                    guard table.updateValue(level, forKey: parts[0]) == nil else {
+                        throw ServiceSettingsError(key: name, "topic \"\(parts[0])\" is given twice")
+                    }
+                }
+                settings[keyPath: path] = table
+            },
+            render: { settings in
+                let table = settings[keyPath: path]
+                return table.isEmpty ? "(none)" : table.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
+            },
+            problem: { settings in
+                for topic in settings[keyPath: path].keys.sorted() {
+                    if let problem = TopicName.problem(with: topic) { return "\"\(topic)\" is not a valid topic name: \(problem)" }
+                }
+                return nil
+            },
+            magnitude: nil
+        )
+    }
+
     /// A credential: unset by default, never shown.
     static func secret(_ name: String, _ path: Path<String?>, minimumLength: Int, _ help: String) -> SettingsKey {
         SettingsKey(

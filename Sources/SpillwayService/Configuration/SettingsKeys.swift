@@ -154,6 +154,25 @@ public enum SettingsKeys {
     static let shutdownDeadline = SettingsKey.milliseconds(
         "shutdown_deadline_ms", \.pipeline.shutdownDeadline, 0...600_000, "in-flight grace on shutdown; the rest is spooled"
     )
+    // MARK: Acknowledgement levels
+
+    static let ackDefault = SettingsKey.choice(
+        "ack.default", \.ackDefault, "the acknowledgement level of a request without X-Spillway-Ack (memory, spool or kafka)"
+    )
+    static let ackTopics = SettingsKey.levelsByTopic(
+        "ack.topics", \.ackTopics, "per-topic levels over the default one, topic=level entries (comma-separated in the environment)"
+    )
+    static let ackTimeout = SettingsKey.milliseconds(
+        "ack.timeout_ms", \.pipeline.ack.timeout, 1...600_000, "longest a spool or kafka request waits for its answer"
+    )
+    static let ackMaxPendingRecords = SettingsKey.integer(
+        "ack.max_pending_records", \.pipeline.ack.maxPendingRecords, 1...10_000_000,
+        "records whose callers wait at once; past it, a request is answered at once (reason ack_capacity)"
+    )
+    static let ackMaxPendingBytes = SettingsKey.integer(
+        "ack.max_pending_bytes", \.pipeline.ack.maxPendingBytes, 1...(1 << 34), "the same bound in payload bytes"
+    )
+
     static let recordIDHeader = SettingsKey.optionalText(
         "record_id_header", \.pipeline.recordIDHeader, unset: "(off)",
         "a header carrying an id unique to each record, so consumers can drop duplicates",
@@ -174,6 +193,7 @@ public enum SettingsKeys {
         breakerOpen, breakerMaxOpen, breakerBackoff, breakerJitter, breakerProbeInterval, breakerProbeMaxInterval,
         breakerHalfOpenTrialCalls, breakerHalfOpenIdle, breakerProbeTimeout, breakerConnectGrace,
         replayRecordsPerSecond, replayBytesPerSecond, replayMinRecordsPerSecond, replayBatchSize,
+        ackDefault, ackTopics, ackTimeout, ackMaxPendingRecords, ackMaxPendingBytes,
         ordering, shutdownDeadline, recordIDHeader, logLevel,
     ]
 

@@ -7,7 +7,9 @@ import Spillway
 import SpillwaySpool
 
 /// The ingest listener: native endpoints and Confluent REST Proxy v2 produce.
-/// Every accepted request is answered right after the hand-over, never after Kafka.
+/// A request is answered right after the hand-over (`memory`, the default), or,
+/// when it asks for `spool` or `kafka` (`X-Spillway-Ack`, or the topic's default),
+/// once its records have reached that level: only that request waits.
 struct IngestRoutes: Sendable {
     let buffer: SpillwayBuffer
     let settings: ServiceSettings
@@ -52,9 +54,23 @@ struct IngestRoutes: Sendable {
                 headers.append(RecordHeader(name: name, value: try Self.exactBytes(of: field)))
             }
         }
+        let level = try ackLevel(request, topic: topic)
+        if level != .memory {
+            let answer = await buffer.send(topic: topic, key: key, value: body, headers: headers, ack: level)
+            switch answer.disposition {
+            case .rejected(let rejection):
+                throw IngestError(status: .unprocessableContent, message: rejection.description, restProxyCode: 42202)
+            case .dropped(.shuttingDown):
+                return JSONResponse.make(.serviceUnavailable, AckReply(answer, asked: level))
+            case .delivered:
+                return JSONResponse.make(.ok, AckReply(answer, asked: level))
+            case .queued, .spooled, .dropped:
+                return JSONResponse.make(.accepted, AckReply(answer, asked: level))
+            }
+        }
         let disposition = timedSend { buffer.send(topic: topic, key: key, value: body, headers: headers) }
         switch disposition {
-        case .queued, .spooled:
+        case .delivered, .queued, .spooled:
             return JSONResponse.make(.accepted, ["disposition": disposition.name])
         case .dropped(let reason):
             let status: HTTPResponse.Status = reason == .shuttingDown ? .serviceUnavailable : .accepted
@@ -71,21 +87,30 @@ struct IngestRoutes: Sendable {
         if let contentType, !NativeBatch.contentTypes.contains(contentType) {
             throw IngestError.unsupportedMediaType(contentType, supported: NativeBatch.contentTypes)
         }
+        let level = try ackLevel(request, topic: topic)
         let items = try NativeBatch.decode(try await collect(request), topic: topic, mediaType: contentType)
-        let (dispositions, reasons) = send(items)
+        let (answers, reasons) = await send(items, at: level)
         var summary = BatchSummary()
-        for (index, disposition) in dispositions.enumerated() {
-            switch disposition {
-            case .queued: summary.queued += 1
-            case .spooled: summary.spooled += 1
-            case .dropped: summary.dropped += 1
-            case .rejected, nil: summary.rejections.append(.init(index: index, reason: reasons[index] ?? "rejected"))
+        var delivered = 0
+        for (index, answer) in answers.enumerated() {
+            switch answer?.disposition {
+            case .delivered?: delivered += 1
+            case .queued?: summary.queued += 1
+            case .spooled?: summary.spooled += 1
+            case .dropped?: summary.dropped += 1
+            case .rejected?, nil: summary.rejections.append(.init(index: index, reason: reasons[index] ?? "rejected"))
             }
         }
-        summary.accepted = summary.queued + summary.spooled
+        summary.accepted = delivered + summary.queued + summary.spooled
         summary.rejected = summary.rejections.count
-        let status: HTTPResponse.Status = summary.rejected == dispositions.count ? .unprocessableContent : .accepted
-        return JSONResponse.make(status, summary)
+        if level != .memory {
+            // What each record reached, in order (rejected ones: their reason is in `rejections`).
+            summary.ack = level.rawValue
+            summary.delivered = delivered
+            summary.results = answers.map { $0.map { AckReply($0, asked: level) } }
+        }
+        let status: HTTPResponse.Status = summary.rejected == answers.count ? .unprocessableContent : .accepted
+        return JSONResponse.make(status, json: summary.json())
     }
 
     /// `POST /topics/{topic}`: REST Proxy v2 produce.
@@ -94,15 +119,21 @@ struct IngestRoutes: Sendable {
             throw IngestError.unsupportedMediaType(request.headers[.contentType], supported: RestProxyProduce.contentTypes)
         }
         let topic = try checkedTopic(request, context)
+        let level = try ackLevel(request, topic: topic)
         let items = try RestProxyProduce.decode(try await collect(request), topic: topic, format: format)
-        let (dispositions, reasons) = send(items)
-        let offsets = dispositions.enumerated().map { index, disposition -> RestProxyProduce.Offset in
-            switch disposition {
-            case .queued, .spooled:
+        let (answers, reasons) = await send(items, at: level)
+        let offsets = answers.enumerated().map { index, answer -> RestProxyProduce.Offset in
+            switch answer?.disposition {
+            case .delivered?:
+                // Kafka's own answer, as Confluent's proxy gives it.
+                return .init(partition: answer?.partition, offset: answer?.offset, errorCode: nil, error: nil)
+            case .spooled? where answer?.reason == .deadLetter:
+                return .init(errorCode: 50002, error: "Kafka refused the record; Spillway keeps it in its dead-letter area")
+            case .queued?, .spooled?:
                 return .init()
-            case .dropped(let reason):
+            case .dropped(let reason)?:
                 return .init(errorCode: 50002, error: "record dropped: \(reason.rawValue)")
-            case .rejected, nil:
+            case .rejected?, nil:
                 return .init(errorCode: 42202, error: reasons[index] ?? "rejected")
             }
         }
@@ -110,6 +141,40 @@ struct IngestRoutes: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The level a request asks for: its `X-Spillway-Ack` header, else the topic's default.
+    private func ackLevel(_ request: Request, topic: String) throws(IngestError) -> AckLevel {
+        try AckHeader.level(in: request) ?? settings.ackLevel(forTopic: topic)
+    }
+
+    /// Hands the decodable items over in one batch at `level`, waiting for their
+    /// answers when it is not `memory`; items that failed decoding keep their reason.
+    private func send(_ items: [Result<OutgoingRecord, IngestRejection>], at level: AckLevel) async -> ([Acknowledgement?], [Int: String]) {
+        guard level != .memory else {
+            let (dispositions, reasons) = send(items)
+            return (dispositions.map { $0.map { Acknowledgement(disposition: $0, reached: $0.isAccepted ? .memory : nil) } }, reasons)
+        }
+        var records: [OutgoingRecord] = []
+        var positions: [Int] = []
+        var reasons: [Int: String] = [:]
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .success(let record):
+                records.append(record)
+                positions.append(index)
+            case .failure(let rejection):
+                reasons[index] = rejection.reason
+            }
+        }
+        buffer.countRejected("malformed_record", count: reasons.count)
+        var answers = [Acknowledgement?](repeating: nil, count: items.count)
+        let sent = await buffer.send(records, ack: level)
+        for (position, answer) in zip(positions, sent) {
+            answers[position] = answer
+            if case .rejected(let rejection) = answer.disposition { reasons[position] = rejection.description }
+        }
+        return (answers, reasons)
+    }
 
     /// Hands the decodable items over in one batch; items that failed decoding keep their reason.
     private func send(_ items: [Result<OutgoingRecord, IngestRejection>]) -> ([Disposition?], [Int: String]) {
@@ -203,9 +268,11 @@ struct IngestRoutes: Sendable {
     }
 }
 
-/// The reply to a native batch.
-struct BatchSummary: Encodable {
-    struct Rejection: Encodable {
+/// The reply to a native batch. Written by hand (`json()`): at level `spool` or
+/// `kafka` it holds one answer per record, which `JSONEncoder` would make the
+/// costliest part of the request.
+struct BatchSummary {
+    struct Rejection {
         var index: Int
         var reason: String
     }
@@ -216,6 +283,53 @@ struct BatchSummary: Encodable {
     var dropped = 0
     var rejected = 0
     var rejections: [Rejection] = []
+    /// At level `spool` or `kafka` only: the level asked, how many Kafka
+    /// acknowledged, and each record's answer in order (`null` for a rejected one).
+    var ack: String?
+    var delivered: Int?
+    var results: [AckReply?]?
+
+    /// The reply's JSON, keys sorted at every level, `nil` fields left out.
+    func json() -> [UInt8] {
+        var json = JSONText(capacity: 128 + (results?.count ?? 0) * 48)
+        json.beginObject()
+        json.field("accepted", accepted)
+        json.field("ack", ifPresent: ack)
+        json.field("delivered", ifPresent: delivered)
+        json.field("dropped", dropped)
+        json.field("queued", queued)
+        json.field("rejected", rejected)
+        json.beginArray("rejections")
+        for rejection in rejections {
+            json.beginObject()
+            json.field("index", rejection.index)
+            json.field("reason", rejection.reason)
+            json.endObject()
+        }
+        json.endArray()
+        if let results {
+            json.beginArray("results")
+            for result in results {
+                guard let result else {
+                    json.null()
+                    continue
+                }
+                // The level asked is the batch's `ack`; each answer says the rest.
+                json.beginObject()
+                json.field("ack_reason", ifPresent: result.ackReason)
+                json.field("disposition", result.disposition)
+                json.field("offset", ifPresent: result.offset)
+                json.field("partition", ifPresent: result.partition)
+                json.field("reached", ifPresent: result.reached)
+                json.field("reason", ifPresent: result.reason)
+                json.endObject()
+            }
+            json.endArray()
+        }
+        json.field("spooled", spooled)
+        json.endObject()
+        return json.bytes
+    }
 }
 
 /// REST Proxy's error body.
@@ -233,6 +347,7 @@ extension Disposition {
     /// `queued`, `spooled`, `dropped`, `rejected`.
     var name: String {
         switch self {
+        case .delivered: "delivered"
         case .queued: "queued"
         case .spooled: "spooled"
         case .dropped: "dropped"

@@ -11,8 +11,10 @@ package enum RestProxyProduce {
         case binary
     }
 
-    /// One entry of the response's `offsets`. Delivery is asynchronous, so a
-    /// taken record has no partition or offset yet: both are null, as the API allows.
+    /// One entry of the response's `offsets`. At ack level `kafka`, Kafka's own
+    /// partition and offset, as Confluent's proxy gives them; otherwise delivery is
+    /// asynchronous, so a taken record has no partition or offset yet: both are
+    /// null, as the API allows.
     struct Offset: Encodable {
         var partition: Int32?
         var offset: Int64?

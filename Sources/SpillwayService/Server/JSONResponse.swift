@@ -19,6 +19,13 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A reply whose JSON is already written (`JSONText`).
+    static func make(_ status: HTTPResponse.Status, json: [UInt8], contentType: String = "application/json") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         make(status, ["error": message])
     }

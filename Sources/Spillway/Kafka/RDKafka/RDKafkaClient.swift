@@ -120,7 +120,9 @@ package final class RDKafkaClient: @unchecked Sendable {
                     reports(DeliveryReport(
                         opaque: UInt(bitPattern: message.pointee._private),
                         error: failed ? code : nil,
-                        possiblyPersisted: failed && rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED
+                        possiblyPersisted: failed && rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED,
+                        partition: message.pointee.partition,
+                        offset: message.pointee.offset
                     ))
                 }
             case RD_KAFKA_EVENT_ERROR:

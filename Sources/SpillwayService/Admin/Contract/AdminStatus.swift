@@ -31,6 +31,20 @@ public struct AdminStatus: AdminDocument {
         public var deadLetters = 0
         public var deadLetterBytes = 0
         public var evictedLifetime = 0
+        /// Escrow copies of records sent at ack level `kafka`, not answered by Kafka yet.
+        public var escrowRecords = 0
+
+        public init() {}
+    }
+
+    /// Acknowledgement levels: records asked for at `spool` and `kafka`, their
+    /// answers by level, outcome and reason, and who waits now.
+    public struct Acks: AdminDocument {
+        public var pendingRecords = 0
+        public var pendingBytes = 0
+        public var acceptedSpool = 0
+        public var acceptedKafka = 0
+        public var answered: [AckCounts.Answered] = []
 
         public init() {}
     }
@@ -51,6 +65,7 @@ public struct AdminStatus: AdminDocument {
     public var imbalance = 0
     public var replay = Replay()
     public var spool = Spool()
+    public var acks = Acks()
     public var lastError: String?
     /// Set while the loaded librdkafka cannot speak to the broker at all.
     public var kafkaIncompatibility: String?
@@ -78,6 +93,12 @@ public struct AdminStatus: AdminDocument {
         spool.deadLetters = status.spool.deadCount
         spool.deadLetterBytes = status.spool.deadBytes
         spool.evictedLifetime = status.spool.evictedCount
+        spool.escrowRecords = status.spool.escrowCount
+        acks.pendingRecords = status.acks.pendingRecords
+        acks.pendingBytes = status.acks.pendingBytes
+        acks.acceptedSpool = status.acks.accepted(.spool)
+        acks.acceptedKafka = status.acks.accepted(.kafka)
+        acks.answered = status.acks.answered
         lastError = status.lastError
         kafkaIncompatibility = status.kafkaIncompatibility
         limits = configuration.map {

@@ -1,0 +1,148 @@
+import DequeModule
+import SpillwaySpool
+
+/// The escrow copies of records sent live at acknowledgement level `kafka`: which
+/// wait to be written, which are being written, which are committed, and what the
+/// spool loop must do with committed ones (release them once Kafka acknowledged
+/// the record, or settle them into the spool when the delivery failed). Pure, and
+/// O(1) per record: copies are found by intake id.
+///
+///     queued ──take──► writing ──wrote──► committed ──settle──► (a spool record)
+///        │                │  └──failed──► unwritten        └──release──► (deleted)
+///        └── release: skipped when taken; a copy released while being written is deleted once committed
+struct EscrowBook: Sendable {
+    enum Phase: Sendable, Equatable {
+        case queued
+        case writing
+        case committed
+        /// The write failed (or found no room): there is no copy; the record is only live.
+        case unwritten
+    }
+
+    private struct Entry: Sendable {
+        var phase: Phase
+        /// Nobody needs the copy any more (Kafka acknowledged the record, or it went
+        /// to the spool another way): delete it once written, or skip writing it.
+        var released = false
+    }
+
+    /// What the spool loop carries out for committed copies.
+    struct Bookkeeping: Sendable {
+        /// Delete: Kafka acknowledged the record, or the spool holds it another way.
+        var releases: [Int64] = []
+        /// Turn into ready records (the delivery failed), marked possibly persisted where said.
+        var toReady: [(key: Int64, possiblyPersisted: Bool)] = []
+        /// Turn into dead letters (Kafka refused the record), by reason.
+        var toDeadLetters: [(key: Int64, possiblyPersisted: Bool, reason: String)] = []
+
+        var isEmpty: Bool { releases.isEmpty && toReady.isEmpty && toDeadLetters.isEmpty }
+    }
+
+    private var entries: [UInt64: Entry] = [:]
+    /// Copies to write, oldest first (released ones stay until taken, then are skipped).
+    private var queue = Deque<PendingRecord>()
+    private(set) var queuedBytes = 0
+    private(set) var writingCount = 0
+    private var bookkeeping = Bookkeeping()
+
+    /// Copies waiting to be written (released ones included: they hold memory until taken).
+    var queuedCount: Int { queue.count }
+    /// Records with a copy in any phase.
+    var count: Int { entries.count }
+    /// Nothing to write, being written, or to carry out.
+    var isIdle: Bool { queue.isEmpty && writingCount == 0 && bookkeeping.isEmpty }
+
+    func phase(of id: UInt64) -> Phase? {
+        entries[id]?.phase
+    }
+
+    func isCommitted(_ id: UInt64) -> Bool {
+        entries[id]?.phase == .committed
+    }
+
+    /// A copy of a record about to go live.
+    mutating func enqueue(_ pending: PendingRecord) {
+        entries[pending.id] = Entry(phase: .queued)
+        queue.append(pending)
+        queuedBytes += pending.size
+    }
+
+    /// Up to `max` copies for the spool writer, oldest first; released ones are dropped here.
+    mutating func take(max: Int) -> [PendingRecord] {
+        var batch: [PendingRecord] = []
+        while batch.count < max, let pending = queue.popFirst() {
+            queuedBytes -= pending.size
+            guard let entry = entries[pending.id], !entry.released else {
+                entries[pending.id] = nil
+                continue
+            }
+            entries[pending.id]?.phase = .writing
+            batch.append(pending)
+        }
+        writingCount += batch.count
+        return batch
+    }
+
+    /// The spool committed the copies of `ids`.
+    mutating func wrote(_ ids: some Sequence<UInt64>) {
+        for id in ids {
+            writingCount -= 1
+            guard let entry = entries[id] else { continue }
+            if entry.released {
+                entries[id] = nil
+                bookkeeping.releases.append(Int64(bitPattern: id))
+            } else {
+                entries[id]?.phase = .committed
+            }
+        }
+    }
+
+    /// The spool did not write the copies of `ids` (an error, or no room).
+    mutating func failed(_ ids: some Sequence<UInt64>) {
+        for id in ids {
+            writingCount -= 1
+            guard let entry = entries[id] else { continue }
+            if entry.released {
+                entries[id] = nil
+            } else {
+                entries[id]?.phase = .unwritten
+            }
+        }
+    }
+
+    /// Nobody needs the copy of `id` any more.
+    mutating func release(_ id: UInt64) {
+        guard let entry = entries[id] else { return }
+        switch entry.phase {
+        case .queued, .writing:
+            entries[id]?.released = true
+        case .committed:
+            entries[id] = nil
+            bookkeeping.releases.append(Int64(bitPattern: id))
+        case .unwritten:
+            entries[id] = nil
+        }
+    }
+
+    /// The committed copy of `id` becomes the spool's record of it: ready (the
+    /// delivery failed) or a dead letter (Kafka refused it, `deadLetterReason`).
+    mutating func settle(_ id: UInt64, possiblyPersisted: Bool, deadLetterReason: String? = nil) {
+        precondition(isCommitted(id), "only a committed escrow copy can be settled")
+        entries[id] = nil
+        let key = Int64(bitPattern: id)
+        if let deadLetterReason {
+            bookkeeping.toDeadLetters.append((key, possiblyPersisted, deadLetterReason))
+        } else {
+            bookkeeping.toReady.append((key, possiblyPersisted))
+        }
+    }
+
+    /// What the spool loop will be given next, without taking it: for tests.
+    var pendingBookkeeping: Bookkeeping { bookkeeping }
+
+    /// What the spool loop must carry out, taken and cleared at once.
+    mutating func takeBookkeeping() -> Bookkeeping {
+        defer { bookkeeping = Bookkeeping() }
+        return bookkeeping
+    }
+}

@@ -1,0 +1,63 @@
+@testable import Spillway
+import SpillwaySpool
+import Testing
+
+@Suite struct EscrowBookTests {
+    static func pending(_ id: UInt64, size: Int = 10) -> PendingRecord {
+        PendingRecord(id: id, record: Record(topic: "t", value: Array("id-\(id)".utf8), timestamp: 0), ack: .kafka, size: size)
+    }
+
+    @Test func aCopyIsQueuedWrittenCommittedAndReleased() {
+        var book = EscrowBook()
+        book.enqueue(Self.pending(1))
+        book.enqueue(Self.pending(2))
+        #expect(book.queuedCount == 2 && book.queuedBytes == 20)
+        #expect(book.phase(of: 1) == .queued)
+        let batch = book.take(max: 10)
+        #expect(batch.map(\.id) == [1, 2])
+        #expect(book.phase(of: 1) == .writing && book.writingCount == 2 && book.queuedBytes == 0)
+        book.wrote([1])
+        book.failed([2])
+        #expect(book.isCommitted(1))
+        #expect(book.phase(of: 2) == .unwritten)
+        book.release(1)
+        book.release(2)
+        #expect(book.count == 0)
+        let bookkeeping = book.takeBookkeeping()
+        #expect(bookkeeping.releases == [1], "only a written copy has a row to delete")
+        #expect(book.isIdle)
+    }
+
+    /// Released before it was written: never written. Released while being written:
+    /// deleted once the write commits.
+    @Test func releasedCopiesAreSkippedOrDeletedOnceWritten() {
+        var book = EscrowBook()
+        for id in 1...3 { book.enqueue(Self.pending(UInt64(id))) }
+        book.release(1)
+        let batch = book.take(max: 1)
+        #expect(batch.map(\.id) == [2], "1 was released before it was taken")
+        book.release(2)
+        book.wrote([2])
+        #expect(book.takeBookkeeping().releases == [2])
+        #expect(book.take(max: 5).map(\.id) == [3])
+        book.release(3)
+        book.failed([3])
+        #expect(book.takeBookkeeping().isEmpty, "a copy that was never written needs no delete")
+        #expect(book.count == 0 && book.isIdle)
+    }
+
+    @Test func committedCopiesSettleIntoReadyRecordsOrDeadLetters() {
+        var book = EscrowBook()
+        for id in 1...2 { book.enqueue(Self.pending(UInt64(id))) }
+        _ = book.take(max: 5)
+        book.wrote([1, 2])
+        book.settle(1, possiblyPersisted: true)
+        book.settle(2, possiblyPersisted: false, deadLetterReason: "MSG_SIZE_TOO_LARGE")
+        #expect(!book.isCommitted(1) && !book.isCommitted(2))
+        #expect(!book.isIdle, "the spool loop has work")
+        let bookkeeping = book.takeBookkeeping()
+        #expect(bookkeeping.toReady.map(\.key) == [1] && bookkeeping.toReady.map(\.possiblyPersisted) == [true])
+        #expect(bookkeeping.toDeadLetters.map(\.reason) == ["MSG_SIZE_TOO_LARGE"])
+        #expect(book.isIdle && book.count == 0)
+    }
+}
