@@ -227,7 +227,6 @@ struct Rehearsal {
             "SPILLWAY_BREAKER_HALF_OPEN_IDLE_MS": "1000",
             "SPILLWAY_BREAKER_PROBE_TIMEOUT_MS": "1000",
             "SPILLWAY_REPLAY_RECORDS_PER_SECOND": "3000",
-            "SPILLWAY_REPLAY_RAMP_MS": "1000",
         ]
         instances += 1
         let service = try ServiceProcess(

@@ -33,6 +33,10 @@ final class ServiceProcess {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let (status, _) = try? await HTTP.get(admin + "/readyz"), status == 200 { return }
+            guard child.process.isRunning else {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                throw ChaosFailure("spillway serve exited before it was ready (status \(child.process.terminationStatus)): \(log.suffix(500))")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ChaosFailure("spillway serve did not become ready within \(timeout)")
