@@ -135,17 +135,29 @@ let package = Package(
             path: "tools/fault-proxy"
         ),
 
-        // The chaos harness: outages rehearsed against the real service, books checked.
-        .executableTarget(
-            name: "spillway-chaos",
+        // What the chaos harness and the outage benchmark share: a `spillway serve`
+        // child, HTTP load with unique ids, a reader following the topic.
+        .target(
+            name: "SpillwayRehearsal",
             dependencies: [
-                "SpillwaySpool",
                 "SpillwayTestKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "tools/rehearsal"
+        ),
+
+        // The chaos harness: outages rehearsed against the real service, books checked.
+        .executableTarget(
+            name: "spillway-chaos",
+            dependencies: [
+                "SpillwayRehearsal",
+                "SpillwaySpool",
+                "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "tools/chaos"
         ),

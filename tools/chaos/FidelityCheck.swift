@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayRehearsal
 import SpillwayTestKit
 
 /// A few records with every field set, sent once through the service and

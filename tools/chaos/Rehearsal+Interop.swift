@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayRehearsal
 import SpillwayTestKit
 
 /// The interop profile: a real, independent broker behind `spillway-fault-proxy`.

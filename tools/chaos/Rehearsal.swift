@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SpillwayRehearsal
 import SpillwaySpool
 import SpillwayTestKit
 

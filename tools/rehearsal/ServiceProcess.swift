@@ -5,22 +5,22 @@ import NIOHTTP1
 import SpillwayTestKit
 
 /// One `spillway serve` child: started, scraped, stopped or killed.
-final class ServiceProcess {
-    let child: ChildProcess
-    let ingest: String
-    let admin: String
+package final class ServiceProcess {
+    package let child: ChildProcess
+    package let ingest: String
+    package let admin: String
     /// The last `/metrics` reading, by metric name (labels summed).
-    private(set) var lastMetrics: [String: Double] = [:]
+    package private(set) var lastMetrics: [String: Double] = [:]
     /// The last reading of `spillway_dropped_total`, by its `reason` label.
-    private(set) var lastDroppedByReason: [String: Int] = [:]
+    package private(set) var lastDroppedByReason: [String: Int] = [:]
     /// Hand-overs slower than 10 ms (the histogram's top bucket) so far, by the
     /// service's own clock: tells a slow hand-over from a slow HTTP round trip.
-    private(set) var slowHandovers = 0
+    package private(set) var slowHandovers = 0
 
     /// Where its standard error goes.
-    let logPath: String
+    package let logPath: String
 
-    init(binary: String, kafka: String, spool: String, port: Int, adminPort: Int, environment extra: [String: String], logPath: String) throws {
+    package init(binary: String, kafka: String, spool: String, port: Int, adminPort: Int, environment extra: [String: String], logPath: String) throws {
         self.logPath = logPath
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
         for (key, value) in extra { environment[key] = value }
@@ -29,7 +29,7 @@ final class ServiceProcess {
         admin = "http://127.0.0.1:\(adminPort)"
     }
 
-    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+    package func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let (status, _) = try? await HTTP.get(admin + "/readyz"), status == 200 { return }
@@ -43,7 +43,7 @@ final class ServiceProcess {
     }
 
     @discardableResult
-    func scrape() async -> [String: Double] {
+    package func scrape() async -> [String: Double] {
         guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
         let metrics = PrometheusText(text)
         var dropped: [String: Int] = [:]
@@ -61,7 +61,7 @@ final class ServiceProcess {
 
     /// The dropped total once the service's once-a-second metrics report has
     /// caught up: two scrapes in a row, a report apart, that agree.
-    func settledDropped() async throws -> Int {
+    package func settledDropped() async throws -> Int {
         // No drop yet means no series yet: that is zero.
         var previous = await scrape()["spillway_dropped_total", default: 0]
         for _ in 0..<20 {
@@ -73,13 +73,13 @@ final class ServiceProcess {
         throw ChaosFailure("the service's dropped total did not settle while no load was sent")
     }
 
-    func setBreaker(_ mode: String) async throws {
+    package func setBreaker(_ mode: String) async throws {
         let (status, body) = try await HTTP.send("PUT", admin + "/v1/breaker", body: Data("{\"mode\": \"\(mode)\"}".utf8))
         guard status == 200 else { throw ChaosFailure("breaker \(mode): \(status) \(body)") }
     }
 
     /// SIGTERM, then the exit status and the shutdown line's figures.
-    func terminate() -> (status: Int32, stderr: String, stopLine: String) {
+    package func terminate() -> (status: Int32, stderr: String, stopLine: String) {
         child.kill(SIGTERM)
         let status = child.wait()
         let stderr = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -87,7 +87,7 @@ final class ServiceProcess {
         return (status, stderr, stopLine)
     }
 
-    func killHard() {
+    package func killHard() {
         child.kill(SIGKILL)
         child.wait()
     }
@@ -95,14 +95,14 @@ final class ServiceProcess {
 
 /// Small loopback HTTP helpers on AsyncHTTPClient, whose deadlines hold: a
 /// request to a service that is being killed must not hang the rehearsal.
-enum HTTP {
-    static let timeout: TimeAmount = .seconds(10)
+package enum HTTP {
+    package static let timeout: TimeAmount = .seconds(10)
 
-    static func get(_ url: String) async throws -> (Int, String) {
+    package static func get(_ url: String) async throws -> (Int, String) {
         try await send("GET", url, body: nil)
     }
 
-    static func send(_ method: String, _ url: String, body: Data?) async throws -> (Int, String) {
+    package static func send(_ method: String, _ url: String, body: Data?) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
@@ -112,7 +112,7 @@ enum HTTP {
     }
 }
 
-struct ChaosFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct ChaosFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -5,15 +5,15 @@ import SpillwayTestKit
 /// Reads the chaos topic from its first record while the rehearsal runs, on a
 /// thread of its own. Reading only at the end would miss records: librdkafka's
 /// mock broker keeps about 5 MiB per partition and silently drops the oldest.
-final class TopicFollower: Sendable {
-    struct Figures: Sendable {
+package final class TopicFollower: Sendable {
+    package struct Figures: Sendable {
         /// Times each `chaos-N` id was read.
-        var counts: [Int: Int] = [:]
-        var records = 0
+        package var counts: [Int: Int] = [:]
+        package var records = 0
         /// Records whose value starts with `fidelity-`, kept whole to compare field by field.
-        var samples: [ConsumedRecord] = []
+        package var samples: [ConsumedRecord] = []
         /// Records the broker dropped before they were read.
-        var missed = 0
+        package var missed = 0
         /// Set by `catchUp`: read until these offsets, then say so.
         var targets: [Int32: Int64]?
         var caughtUp = false
@@ -23,16 +23,16 @@ final class TopicFollower: Sendable {
 
     private let state = NIOLockedValueBox(Figures())
 
-    init(bootstrapServers: String, topic: String) throws {
+    package init(bootstrapServers: String, topic: String) throws {
         let consumer = try TopicConsumer(bootstrapServers: bootstrapServers, topic: topic)
         nonisolated(unsafe) let owned = consumer
         Thread.detachNewThread { [state] in Self.follow(owned, state: state) }
     }
 
-    var figures: Figures { state.withLockedValue { $0 } }
+    package var figures: Figures { state.withLockedValue { $0 } }
 
     /// Returns once everything the broker holds now has been read.
-    func catchUp(timeout: Duration) async throws {
+    package func catchUp(timeout: Duration) async throws {
         state.withLockedValue { $0.caughtUp = false; $0.targets = [:] }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -44,7 +44,7 @@ final class TopicFollower: Sendable {
         throw ChaosFailure("reading the topic back did not catch up within \(timeout) (\(figures.records) records read)")
     }
 
-    func stop() {
+    package func stop() {
         state.withLockedValue { $0.stopping = true }
     }
 

@@ -3,43 +3,43 @@ import NIOConcurrencyHelpers
 
 /// Sends records with unique ids (`chaos-N`) to whichever service is current,
 /// remembering which ones were acknowledged (202) and the slowest answer.
-final class LoadGenerator: Sendable {
-    struct Figures: Sendable {
-        var acknowledged = Set<Int>()
-        var refused = 0
-        var unreachable = 0
-        var slowest: Duration = .zero
+package final class LoadGenerator: Sendable {
+    package struct Figures: Sendable {
+        package var acknowledged = Set<Int>()
+        package var refused = 0
+        package var unreachable = 0
+        package var slowest: Duration = .zero
         /// When the slowest request was sent, to tell which phase it fell in.
-        var slowestSentAt: Date?
-        var nextID = 0
+        package var slowestSentAt: Date?
+        package var nextID = 0
     }
 
     private let state = NIOLockedValueBox(Figures())
     private let target = NIOLockedValueBox<String?>(nil)
-    let topic: String
-    let concurrency: Int
+    package let topic: String
+    package let concurrency: Int
     private let pause: NIOLockedValueBox<Duration>
 
-    init(topic: String, concurrency: Int, pause: Duration) {
+    package init(topic: String, concurrency: Int, pause: Duration) {
         self.topic = topic
         self.concurrency = concurrency
         self.pause = NIOLockedValueBox(pause)
     }
 
     /// Changes each sender's pause between requests: `.zero` for a burst at full speed.
-    func setPause(_ newPause: Duration) {
+    package func setPause(_ newPause: Duration) {
         pause.withLockedValue { $0 = newPause }
     }
 
     /// Where to send: the current service's ingest address, or `nil` while none is up.
-    func point(at ingest: String?) {
+    package func point(at ingest: String?) {
         target.withLockedValue { $0 = ingest }
     }
 
-    var figures: Figures { state.withLockedValue { $0 } }
+    package var figures: Figures { state.withLockedValue { $0 } }
 
     /// Runs the senders until the task is cancelled.
-    func run() async {
+    package func run() async {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask { await self.sender() }
