@@ -140,6 +140,8 @@ let package = Package(
         .target(
             name: "SpillwayRehearsal",
             dependencies: [
+                "SpillwayService",
+                "SpillwaySpool",
                 "SpillwayTestKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -223,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayToolsTests",
-            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
+            dependencies: ["SpillwayTestKit", "SpillwayRehearsal", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

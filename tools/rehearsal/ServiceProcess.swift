@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SpillwayService
 import SpillwayTestKit
 
 /// One `spillway serve` child: started, scraped, stopped or killed.
@@ -16,6 +17,9 @@ package final class ServiceProcess {
     /// Hand-overs slower than 10 ms (the histogram's top bucket) so far, by the
     /// service's own clock: tells a slow hand-over from a slow HTTP round trip.
     package private(set) var slowHandovers = 0
+    /// The last `/v1/status` reading (`status()`), for figures `/metrics` does not
+    /// carry, such as the records counted as possibly persisted.
+    package private(set) var lastStatus: AdminStatus?
 
     /// Where its standard error goes.
     package let logPath: String
@@ -42,8 +46,10 @@ package final class ServiceProcess {
         throw ChaosFailure("spillway serve did not become ready within \(timeout)")
     }
 
+    /// Reads `/metrics`, and `/v1/status` beside it (`lastStatus`); returns the metrics.
     @discardableResult
     package func scrape() async -> [String: Double] {
+        await status()
         guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
         let metrics = PrometheusText(text)
         var dropped: [String: Int] = [:]
@@ -57,6 +63,31 @@ package final class ServiceProcess {
             slowHandovers = Int(all - fast)
         }
         return lastMetrics
+    }
+
+    /// Reads `/v1/status` (nil when the service does not answer) and keeps it as `lastStatus`.
+    @discardableResult
+    package func status() async -> AdminStatus? {
+        guard let status = await Self.status(admin: admin) else { return nil }
+        lastStatus = status
+        return status
+    }
+
+    /// `/v1/status` of the service whose admin listener is at `admin` (from any task).
+    package static func status(admin: String) async -> AdminStatus? {
+        guard let (code, text) = try? await HTTP.get(admin + AdminContract.Route.status), code == 200 else { return nil }
+        return try? AdminContract.decode(AdminStatus.self, from: Data(text.utf8))
+    }
+
+    /// The process id, for `/proc`.
+    package var pid: Int32 { child.process.processIdentifier }
+
+    /// The peak resident set size so far (`VmHWM` in `/proc/PID/status`), in KiB;
+    /// nil once the process is gone.
+    package func peakResidentKiB() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
     }
 
     /// The dropped total once the service's once-a-second metrics report has

@@ -6,9 +6,38 @@ import SpillwayTestKit
 /// thread of its own. Reading only at the end would miss records: librdkafka's
 /// mock broker keeps about 5 MiB per partition and silently drops the oldest.
 package final class TopicFollower: Sendable {
+    /// One copy of a `chaos-N` record as the follower read it: what tells a
+    /// duplicate's cause (its marks) and a record's delivery latency.
+    package struct Copy: Sendable {
+        package var partition: Int32
+        package var offset: Int64
+        /// When the follower read it, in milliseconds since 1970.
+        package var readAtMs: Int64
+        /// The record's timestamp, set by Spillway when it took the record.
+        package var timestampMs: Int64?
+        /// The copy carries `spillway-possibly-persisted: 1`: Spillway sent it
+        /// again after a delivery that may have reached Kafka.
+        package var markedPossiblyPersisted: Bool
+        /// The value of the record id header, when there is one.
+        package var recordID: String?
+
+        package init(partition: Int32, offset: Int64, readAtMs: Int64, timestampMs: Int64?, markedPossiblyPersisted: Bool, recordID: String?) {
+            self.partition = partition
+            self.offset = offset
+            self.readAtMs = readAtMs
+            self.timestampMs = timestampMs
+            self.markedPossiblyPersisted = markedPossiblyPersisted
+            self.recordID = recordID
+        }
+    }
+
     package struct Figures: Sendable {
         /// Times each `chaos-N` id was read.
         package var counts: [Int: Int] = [:]
+        /// The first copy read of each `chaos-N` id.
+        package var firstCopies: [Int: Copy] = [:]
+        /// The copies after the first, for ids read more than once.
+        package var laterCopies: [Int: [Copy]] = [:]
         package var records = 0
         /// Records whose value starts with `fidelity-`, kept whole to compare field by field.
         package var samples: [ConsumedRecord] = []
@@ -23,10 +52,21 @@ package final class TopicFollower: Sendable {
 
     private let state = NIOLockedValueBox(Figures())
 
-    package init(bootstrapServers: String, topic: String) throws {
+    /// - Parameter recordIDHeader: the header the service stamps a record id in
+    ///   (`record_id_header`), kept with each copy.
+    package init(bootstrapServers: String, topic: String, recordIDHeader: String? = nil) throws {
         let consumer = try TopicConsumer(bootstrapServers: bootstrapServers, topic: topic)
         nonisolated(unsafe) let owned = consumer
-        Thread.detachNewThread { [state] in Self.follow(owned, state: state) }
+        Thread.detachNewThread { [state] in Self.follow(owned, recordIDHeader: recordIDHeader, state: state) }
+    }
+
+    /// Every copy of each id read more than once, first copy first.
+    package static func duplicates(in figures: Figures) -> [Int: [Copy]] {
+        var duplicates: [Int: [Copy]] = [:]
+        for (id, later) in figures.laterCopies {
+            duplicates[id] = (figures.firstCopies[id].map { [$0] } ?? []) + later
+        }
+        return duplicates
     }
 
     package var figures: Figures { state.withLockedValue { $0 } }
@@ -48,8 +88,13 @@ package final class TopicFollower: Sendable {
         state.withLockedValue { $0.stopping = true }
     }
 
-    private static func follow(_ consumer: TopicConsumer, state: NIOLockedValueBox<Figures>) {
-        var batch: [Int] = []
+    /// The header Spillway adds to a record it sends again after a delivery
+    /// that may have reached Kafka (with `record_id_header` set).
+    package static let possiblyPersistedHeader = "spillway-possibly-persisted"
+    static let possiblyPersistedValue = Array("1".utf8)
+
+    private static func follow(_ consumer: TopicConsumer, recordIDHeader: String?, state: NIOLockedValueBox<Figures>) {
+        var batch: [(id: Int, copy: Copy)] = []
         var samples: [ConsumedRecord] = []
         while !state.withLockedValue({ $0.stopping }) {
             batch.removeAll(keepingCapacity: true)
@@ -59,11 +104,25 @@ package final class TopicFollower: Sendable {
             while polled < 4096, case let .record(record) = consumer.poll(milliseconds: polled == 0 ? 100 : 0) {
                 polled += 1
                 let text = String(decoding: record.value, as: UTF8.self)
-                if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { batch.append(id) }
+                if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) {
+                    batch.append((id, Copy(
+                        partition: record.partition, offset: record.offset,
+                        readAtMs: Int64((Date().timeIntervalSince1970 * 1000).rounded()), timestampMs: record.timestamp,
+                        markedPossiblyPersisted: record.headers[Self.possiblyPersistedHeader] == Self.possiblyPersistedValue,
+                        recordID: recordIDHeader.flatMap { record.headers[$0] }.map { String(decoding: $0, as: UTF8.self) }
+                    )))
+                }
                 if text.hasPrefix("fidelity-") { samples.append(record) }
             }
             let wantsTargets = state.withLockedValue { figures in
-                for id in batch { figures.counts[id, default: 0] += 1 }
+                for (id, copy) in batch {
+                    figures.counts[id, default: 0] += 1
+                    if figures.firstCopies[id] == nil {
+                        figures.firstCopies[id] = copy
+                    } else {
+                        figures.laterCopies[id, default: []].append(copy)
+                    }
+                }
                 figures.samples += samples
                 figures.records += polled
                 figures.missed = consumer.missed
