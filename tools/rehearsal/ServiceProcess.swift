@@ -85,6 +85,11 @@ package final class ServiceProcess {
     /// The peak resident set size so far (`VmHWM` in `/proc/PID/status`), in KiB;
     /// nil once the process is gone.
     package func peakResidentKiB() -> Int? {
+        Self.peakResidentKiB(pid: pid)
+    }
+
+    /// `VmHWM` of any process, in KiB (from any task).
+    package static func peakResidentKiB(pid: Int32) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
@@ -133,9 +138,10 @@ package enum HTTP {
         try await send("GET", url, body: nil)
     }
 
-    package static func send(_ method: String, _ url: String, body: Data?) async throws -> (Int, String) {
+    package static func send(_ method: String, _ url: String, body: Data?, contentType: String? = nil) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 16 << 20)
