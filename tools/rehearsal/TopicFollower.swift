@@ -48,6 +48,8 @@ package final class TopicFollower: Sendable {
         var caughtUp = false
         var failure: String?
         var stopping = false
+
+        package init() {}
     }
 
     private let state = NIOLockedValueBox(Figures())
@@ -55,7 +57,7 @@ package final class TopicFollower: Sendable {
     /// - Parameter recordIDHeader: the header the service stamps a record id in
     ///   (`record_id_header`), kept with each copy.
     package init(bootstrapServers: String, topic: String, recordIDHeader: String? = nil) throws {
-        let consumer = try TopicConsumer(bootstrapServers: bootstrapServers, topic: topic)
+        let consumer = try TopicConsumer(bootstrapServers: bootstrapServers, topic: topic, properties: Self.promptReader)
         nonisolated(unsafe) let owned = consumer
         Thread.detachNewThread { [state] in Self.follow(owned, recordIDHeader: recordIDHeader, state: state) }
     }
@@ -68,6 +70,9 @@ package final class TopicFollower: Sendable {
         }
         return duplicates
     }
+
+    /// Records read so far, and distinct `chaos-N` ids among them, without copying the figures.
+    package var progress: (records: Int, ids: Int) { state.withLockedValue { ($0.records, $0.counts.count) } }
 
     package var figures: Figures { state.withLockedValue { $0 } }
 
@@ -87,6 +92,14 @@ package final class TopicFollower: Sendable {
     package func stop() {
         state.withLockedValue { $0.stopping = true }
     }
+
+    /// A record's arrival is timed when it is read: so read it as soon as the
+    /// broker has it (librdkafka's defaults let a fetch wait 500 ms for data, and
+    /// a reconnect back off up to 10 s after an outage).
+    static let promptReader = [
+        "fetch.wait.max.ms": "10", "fetch.error.backoff.ms": "10",
+        "reconnect.backoff.ms": "50", "reconnect.backoff.max.ms": "200",
+    ]
 
     /// The header Spillway adds to a record it sends again after a delivery
     /// that may have reached Kafka (with `record_id_header` set).
