@@ -202,6 +202,17 @@ let package = Package(
             path: "Benchmarks/PipelineBenchmark"
         ),
 
+        // Kafka outages rehearsed against spillway serve, recovery measured (issue 10; not in CI).
+        .executableTarget(
+            name: "outage-benchmark",
+            dependencies: [
+                "SpillwayRehearsal", "SpillwayService", "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Outage"
+        ),
+
         .testTarget(
             name: "SpillwaySpoolTests",
             dependencies: ["SpillwaySpool", "SpillwayTestKit", "CSQLite", "spool-writer"]
