@@ -30,6 +30,11 @@ struct OutageBenchmark: AsyncParsableCommand {
     @Option(help: "Records per second.") var rate = 10_000.0
     @Option(help: "Records per NDJSON request.") var batch = 100
     @Option(help: "Outage length, seconds.") var outageSeconds = 15
+    @Option(help: "How long to wait for the backlog once the load ended, seconds.") var drainTimeoutSeconds = 240
+    @Option(name: .customLong("env"), help: ArgumentHelp("A setting for the service, as its variable: SPILLWAY_BREAKER_PROBE_MAX_INTERVAL_MS=500 (repeatable; default: every default).", valueName: "SPILLWAY_NAME=VALUE"))
+    var settings: [String] = []
+    @Option(name: .customLong("kafka-property"), help: ArgumentHelp("A librdkafka property for the service, through a configuration file (repeatable).", valueName: "NAME=VALUE"))
+    var kafkaProperties: [String] = []
     @Option(help: "Work folder (default: a new temporary one).") var workdir: String?
     @Flag(help: "Keep the work folder (service logs, spool copies) afterwards.") var keep = false
 
@@ -44,20 +49,35 @@ struct OutageBenchmark: AsyncParsableCommand {
         options.recordsPerSecond = rate
         options.batchSize = batch
         options.outage = .seconds(outageSeconds)
+        options.drainTimeout = .seconds(drainTimeoutSeconds)
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0].hasPrefix("SPILLWAY_") else { throw ValidationError("--env \(setting): give SPILLWAY_NAME=VALUE") }
+            options.environment[parts[0]] = parts[1]
+        }
+        for property in kafkaProperties {
+            let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--kafka-property \(property): give NAME=VALUE") }
+            options.kafkaProperties[parts[0]] = parts[1]
+        }
         let chosen = scenarios.isEmpty ? OutageScenario.allCases : scenarios
         print("outage benchmark: \(records) records, NDJSON batches of \(batch), \(Int(rate)) records/s, outage \(outageSeconds) s from 1 s into the load; \(runs) run(s) of \(chosen.map(\.rawValue).joined(separator: ", "))")
         print("work folder \(directory)")
+        if !settings.isEmpty || !kafkaProperties.isEmpty {
+            print("service settings beyond the defaults: \((settings + kafkaProperties.map { "kafka.properties.\($0)" }).joined(separator: " "))")
+        }
         var results: [OutageFigures] = []
         for round in 1...runs {
             for scenario in chosen {
                 let started = ContinuousClock.now
+                let stallsBefore = MachineStalls.now
                 print("[\(Date().formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: false)))] run \(round): \(scenario.title)...", terminator: "")
                 fflush(nil)
                 let run = OutageRun(scenario: scenario, options: options, directory: "\(directory)/\(scenario.rawValue)-\(round)", tools: tools)
                 let figures = OutageFigures(try await run.run())
                 results.append(figures)
                 let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-                print(" \(ContinuousClock.now - started) (load average now \(load))")
+                print(" \(ContinuousClock.now - started) (load average now \(load); \(MachineStalls.now.since(stallsBefore)))")
                 OutageReport.printDetail(figures, run: round)
             }
         }

@@ -43,6 +43,8 @@ struct OutageFigures: Sendable {
     var replayRanMs: (from: Int64, to: Int64)?
     var peakResidentMiB = 0.0
     var slowestRequest: Duration = .zero
+    /// Seconds into the load the slowest request was sent.
+    var slowestRequestSentAfter: Double?
     var memoryBound = 0
     var inMemoryAtKill: Int?
     var drainTimedOut = false
@@ -66,6 +68,7 @@ struct OutageFigures: Sendable {
         droppedCounted = lastByInstance.values.reduce(0) { $0 + $1.dropped }
         peakResidentMiB = Double(observation.peakResidentKiB) / 1024
         slowestRequest = load.slowest
+        slowestRequestSentAfter = load.slowestSentAt.map { $0.timeIntervalSince1970 - Double(observation.loadStartMs) / 1000 }
         memoryBound = observation.memoryBound
         inMemoryAtKill = observation.inMemoryAtKill
         drainTimedOut = observation.drainTimedOut

@@ -28,6 +28,9 @@ enum OutageReport {
         }
         if let catchUp = figures.catchUpMs { lines.append("catch-up: last backlog record \(seconds(catchUp)) after the round trip was normal again") }
         if let inMemory = figures.inMemoryAtKill { lines.append("SIGKILL: \(inMemory) records in the killed instance's memory at its last status; bound \(figures.memoryBound)") }
+        if let sentAt = figures.slowestRequestSentAfter {
+            lines.append(String(format: "slowest request: %.3f s, sent %.1f s into the load", Double(figures.slowestRequest.components.seconds) + Double(figures.slowestRequest.components.attoseconds) / 1e18, sentAt))
+        }
         if figures.drainTimedOut { lines.append("the service still owed Kafka records when the drain timeout passed") }
         if figures.droppedCounted > 0 { lines.append("dropped and counted by the service: \(figures.droppedCounted)") }
         if figures.duplicates.ids > 0 { lines.append("duplicates: \(figures.duplicates.summary)") }

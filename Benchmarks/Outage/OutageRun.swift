@@ -15,6 +15,9 @@ struct OutageRun {
         var outage: Duration = .seconds(15)
         /// How long to wait for the backlog after the load ended.
         var drainTimeout: Duration = .seconds(240)
+        /// Settings for the service beyond its defaults: `SPILLWAY_*` variables, and librdkafka properties.
+        var environment: [String: String] = [:]
+        var kafkaProperties: [String: String] = [:]
     }
 
     let scenario: OutageScenario
@@ -187,10 +190,18 @@ struct OutageRun {
     /// `spillway serve` with its defaults, but for the record id header and the
     /// log level (info: every breaker and replay change is in the log).
     private func startService(kafka: String, spool: String, instance: Int) async throws -> ServiceProcess {
+        var environment = ["SPILLWAY_LOG_LEVEL": "info", "SPILLWAY_RECORD_ID_HEADER": Self.recordIDHeader]
+        environment.merge(options.environment) { $1 }
+        if !options.kafkaProperties.isEmpty {
+            // librdkafka properties come from a configuration file only.
+            let file = directory + "/spillway.json"
+            let json = try JSONSerialization.data(withJSONObject: ["kafka": ["properties": options.kafkaProperties]], options: [.sortedKeys])
+            try json.write(to: URL(fileURLWithPath: file))
+            environment["SPILLWAY_CONFIG"] = file
+        }
         let service = try ServiceProcess(
             binary: tools + "/spillway", kafka: kafka, spool: spool, port: freeLoopbackPort(), adminPort: freeLoopbackPort(),
-            environment: ["SPILLWAY_LOG_LEVEL": "info", "SPILLWAY_RECORD_ID_HEADER": Self.recordIDHeader],
-            logPath: "\(directory)/serve-\(instance).log"
+            environment: environment, logPath: "\(directory)/serve-\(instance).log"
         )
         try await service.waitUntilReady()
         return service
