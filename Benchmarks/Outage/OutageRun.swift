@@ -39,7 +39,7 @@ struct OutageRun {
         let bootstrap = String(first.dropFirst("bootstrap ".count))
         /// Sends a fault command; returns when it was sent (the broker changes within it).
         func fault(_ command: String) throws -> Int64 {
-            let at = Clock.nowMs
+            let at = WallTime.nowMs
             mock.write(command + "\n")
             guard let reply = mock.readLine(), reply.hasPrefix("ok") else { throw ChaosFailure("mock Kafka refused \(command)") }
             return at
@@ -59,11 +59,12 @@ struct OutageRun {
         var observation = OutageObservation(scenario: scenario, options: options)
         let load = LoadGenerator(topic: topic, concurrency: 8, batches: .init(size: options.batchSize, recordsPerSecond: options.recordsPerSecond, limit: options.records))
         load.point(at: service.ingest)
-        observation.loadStartMs = Clock.nowMs
+        observation.loadStartMs = WallTime.nowMs
         let loading = Task {
             await load.run()
-            return Clock.nowMs
+            return WallTime.nowMs
         }
+        defer { loading.cancel() }
         let started = ContinuousClock.now
         let faultAt = started + Self.faultAfter
         let recoverAt = faultAt + options.outage
@@ -86,14 +87,14 @@ struct OutageRun {
             load.point(at: nil)
             timeline.pause()
             timeline.notePeak(of: service, instance: instance)
-            observation.killedAtMs = Clock.nowMs
+            observation.killedAtMs = WallTime.nowMs
             service.killHard()
             let copy = directory + "/spool-at-kill.db"
             try SpoolContents.copy(spoolPath, to: copy)
             observation.spoolsAtKills.append(copy)
             instance += 1
             service = try await startService(kafka: bootstrap, spool: spoolPath, instance: instance)
-            observation.restartedAtMs = Clock.nowMs
+            observation.restartedAtMs = WallTime.nowMs
             timeline.follow(service, instance: instance)
             load.point(at: service.ingest)
             try await Task.sleep(until: recoverAt, clock: .continuous)

@@ -70,7 +70,7 @@ final class StatusTimeline: Sendable {
             if let current = target.withLockedValue({ $0 }) {
                 if let status = await ServiceProcess.status(admin: current.admin) {
                     let sample = Sample(
-                        atMs: Clock.nowMs, instance: current.instance,
+                        atMs: WallTime.nowMs, instance: current.instance,
                         breakerState: status.breaker.state.rawValue, replayPhase: status.replay.phase, replayRate: status.replay.currentRate,
                         spooled: status.ledger.spooled, queued: status.ledger.queued, inFlight: status.ledger.inFlight,
                         possiblyPersisted: status.ledger.possiblyPersisted, dropped: status.ledger.droppedTotal,
@@ -86,9 +86,4 @@ final class StatusTimeline: Sendable {
             try? await Task.sleep(until: next, clock: .continuous)
         }
     }
-}
-
-/// Wall-clock milliseconds, the clock record timestamps are in.
-enum Clock {
-    static var nowMs: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }
