@@ -145,17 +145,31 @@ let package = Package(
             path: "tools/fault-proxy"
         ),
 
-        // The chaos harness: outages rehearsed against the real service, books checked.
-        .executableTarget(
-            name: "spillway-chaos",
+        // What the chaos harness and the outage benchmark share: a `spillway serve`
+        // child, HTTP load with unique ids, a reader following the topic.
+        .target(
+            name: "SpillwayRehearsal",
             dependencies: [
+                "SpillwayService",
                 "SpillwaySpool",
                 "SpillwayTestKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "tools/rehearsal"
+        ),
+
+        // The chaos harness: outages rehearsed against the real service, books checked.
+        .executableTarget(
+            name: "spillway-chaos",
+            dependencies: [
+                "SpillwayRehearsal",
+                "SpillwaySpool",
+                "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "tools/chaos"
         ),
@@ -198,6 +212,17 @@ let package = Package(
             path: "Benchmarks/PipelineBenchmark"
         ),
 
+        // Kafka outages rehearsed against spillway serve, recovery measured (issue 10; not in CI).
+        .executableTarget(
+            name: "outage-benchmark",
+            dependencies: [
+                "SpillwayRehearsal", "SpillwayService", "SpillwayTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Outage"
+        ),
+
         .testTarget(
             name: "SpillwaySpoolTests",
             dependencies: ["SpillwaySpool", "SpillwayTestKit", "CSQLite", "spool-writer"]
@@ -221,7 +246,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayToolsTests",
-            dependencies: ["SpillwayTestKit", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
+            dependencies: ["SpillwayTestKit", "SpillwayRehearsal", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

@@ -20,14 +20,16 @@ package final class TopicConsumer {
     /// Records the consumer never saw: offsets skipped because the broker no longer had them.
     package private(set) var missed = 0
 
-    package init(bootstrapServers: String, topic: String) throws {
+    /// - Parameter properties: more librdkafka consumer properties, applied last
+    ///   (a reader that times arrivals wants short fetch waits and reconnects).
+    package init(bootstrapServers: String, topic: String, properties: [String: String] = [:]) throws {
         self.topic = topic
         let conf = rd_kafka_conf_new()
         var errorText = [CChar](repeating: 0, count: 512)
         for (key, value) in [
             ("bootstrap.servers", bootstrapServers), ("group.id", "spillway-test-reader"),
             ("enable.auto.commit", "false"), ("enable.partition.eof", "true"), ("log_level", "0"),
-        ] {
+        ] + properties.sorted(by: { $0.key < $1.key }) {
             rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
         }
         guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {

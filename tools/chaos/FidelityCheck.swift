@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayRehearsal
 import SpillwayTestKit
 
 /// A few records with every field set, sent once through the service and
@@ -51,7 +52,14 @@ struct FidelityCheck {
             if copies.isEmpty { problems.append("\(expected.value) never arrived") }
             for record in copies {
                 if record.key != expected.key { problems.append("\(expected.value): key \(record.key.map { "\($0)" } ?? "none"), sent \(expected.key.map { "\($0)" } ?? "none")") }
-                if record.headers != expected.headers { problems.append("\(expected.value): headers \(record.headers), sent \(expected.headers)") }
+                // Spillway adds the record id header (`record_id_header`) and, to a resend
+                // that may be a duplicate, the possibly-persisted mark: the rest is as sent.
+                var headers = record.headers
+                if headers.removeValue(forKey: Rehearsal.recordIDHeader)?.isEmpty != false {
+                    problems.append("\(expected.value): no \(Rehearsal.recordIDHeader) header with the record's id")
+                }
+                headers.removeValue(forKey: TopicFollower.possiblyPersistedHeader)
+                if headers != expected.headers { problems.append("\(expected.value): headers \(headers), sent \(expected.headers)") }
                 if let partition = expected.partition, record.partition != partition { problems.append("\(expected.value): partition \(record.partition), sent \(partition)") }
                 // One second of slack for clocks read a little apart.
                 if let timestamp = record.timestamp {

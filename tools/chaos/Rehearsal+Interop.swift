@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayRehearsal
 import SpillwayTestKit
 
 /// The interop profile: a real, independent broker behind `spillway-fault-proxy`.
@@ -32,7 +33,7 @@ extension Rehearsal {
             }
         }
 
-        let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic)
+        let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic, recordIDHeader: Self.recordIDHeader)
         defer { follower.stop() }
         // Half the mock profiles' senders: Tansu, the proxy and the reader share the two cores too.
         let load = LoadGenerator(topic: topic, concurrency: 4, pause: .milliseconds(2))

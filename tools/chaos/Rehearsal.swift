@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SpillwayRehearsal
 import SpillwaySpool
 import SpillwayTestKit
 
@@ -24,6 +25,8 @@ struct Rehearsal {
     let mountedDisk: Bool
     /// Memory bound of one service instance: what a SIGKILL may cost at most.
     let memoryBound = 2000 + 2000
+    /// The header the services stamp each record's id in, so duplicates can be told from resends.
+    static let recordIDHeader = "spillway-id"
     var log: [(date: Date, line: String)] = []
     var faults: [String] = []
     var droppedCounted = 0
@@ -32,6 +35,10 @@ struct Rehearsal {
     var killLossBound = 0
     /// Hand-overs over 10 ms, summed over the instances.
     var slowHandovers = 0
+    /// Records the services counted as possibly persisted, summed over the instances (each one's last status).
+    var possiblyPersisted = 0
+    /// For each SIGKILL, a copy of the spool as the killed instance left it: what a restart may replay twice.
+    var spoolsAtKills: [String] = []
     var violations: [String] = []
     var instances = 0
     /// Extra summary rows: what was tested against (interop).
@@ -89,7 +96,7 @@ struct Rehearsal {
         guard let first = mock.readLine(), first.hasPrefix("bootstrap ") else { throw ChaosFailure("the mock Kafka did not start") }
         let bootstrap = String(first.dropFirst("bootstrap ".count))
         say("mock Kafka at \(bootstrap); spool on a 48 MiB tmpfs at \(disk)")
-        let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic)
+        let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic, recordIDHeader: Self.recordIDHeader)
         defer { follower.stop() }
 
         let load = LoadGenerator(topic: topic, concurrency: 8, pause: .milliseconds(2))
@@ -132,6 +139,7 @@ struct Rehearsal {
             }
             droppedCounted += droppedAfter ?? droppedBefore
             droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
+            possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
             slowHandovers += service.slowHandovers
             service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
             load.point(at: service.ingest)
@@ -177,6 +185,7 @@ struct Rehearsal {
         }
         let finalScrape = await service.scrape()
         slowHandovers += service.slowHandovers
+        possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
         say("drained; stopping the service")
         let (finalStatus, finalStderr, finalStop) = service.terminate()
         droppedCounted += Self.figure("dropped", in: finalStop) ?? Int(finalScrape["spillway_dropped_total", default: 0])
@@ -202,10 +211,16 @@ struct Rehearsal {
         await service.scrape()
         droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
         droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
+        possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
         load.point(at: nil)
         slowHandovers += service.slowHandovers
         service.killHard()
         killLossBound += memoryBound
+        // What the killed instance left in its spool is replayed by the next one: if it had
+        // already delivered some of it (acknowledged, not yet deleted), those arrive twice.
+        let copy = "\(directory)/spool-at-kill-\(spoolsAtKills.count + 1).db"
+        try SpoolContents.copy(spoolPath, to: copy)
+        spoolsAtKills.append(copy)
         let next = try await startService(binary: binary, kafka: kafka)
         load.point(at: next.ingest)
         return next
@@ -228,6 +243,7 @@ struct Rehearsal {
             "SPILLWAY_BREAKER_PROBE_TIMEOUT_MS": "1000",
             "SPILLWAY_REPLAY_RECORDS_PER_SECOND": "3000",
             "SPILLWAY_REPLAY_MIN_RECORDS_PER_SECOND": "1000",
+            "SPILLWAY_RECORD_ID_HEADER": Self.recordIDHeader,
         ]
         instances += 1
         let service = try ServiceProcess(
@@ -253,28 +269,19 @@ struct Rehearsal {
         if read.missed > 0 {
             violations.append("the reader missed \(read.missed) records: the broker dropped them before they were read, so the books cannot be checked")
         }
-        let spool = try Spool.openForInspection(path: spoolPath)
-        var spooled = Set<Int>()
-        var deadLetters = 0
-        var after: Int64 = 0
-        while case let page = try spool.records(matching: SpoolQuery(area: .all), after: after, limit: 5000), let last = page.last {
-            for record in page {
-                let text = String(decoding: record.record.value, as: UTF8.self)
-                if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { spooled.insert(id) }
-                if record.isDeadLetter { deadLetters += 1 }
-            }
-            after = last.id
-        }
+        let (spooled, deadLetters) = try SpoolContents.ids(inSpoolAt: spoolPath)
         let delivered = Set(deliveredCount.keys)
         let missing = load.acknowledged.subtracting(delivered).subtracting(spooled)
-        let duplicates = deliveredCount.values.reduce(0) { $0 + max(0, $1 - 1) }
         let duplicateIDs = Set(deliveredCount.filter { $0.value > 1 }.keys)
-        let explained = explainedDuplicates(duplicateIDs)
-        if let explained, explained < duplicateIDs.count {
-            violations.append("\(duplicateIDs.count - explained) duplicated ids were never marked possibly persisted")
+        let attribution = try explainedDuplicates(in: read)
+        if !attribution.unexplained.isEmpty {
+            violations.append("\(attribution.unexplained.count) duplicated ids are neither marked possibly persisted nor replayed after a SIGKILL (list in duplicate-ids.txt), for example: "
+                + attribution.unexplained.prefix(3).map { "chaos-\($0.id): \($0.why)" }.joined(separator: "; "))
         }
         if !duplicateIDs.isEmpty {
-            try Self.ranges(of: duplicateIDs).joined(separator: "\n").write(toFile: directory + "/duplicate-ids.txt", atomically: true, encoding: .utf8)
+            let unexplained = attribution.unexplained.map { "unexplained chaos-\($0.id): \($0.why)" }
+            try (unexplained + ["duplicated ids:"] + Self.ranges(of: duplicateIDs)).joined(separator: "\n")
+                .write(toFile: directory + "/duplicate-ids.txt", atomically: true, encoding: .utf8)
         }
         let allowed = droppedCounted + killLossBound
         if missing.count > allowed {
@@ -299,7 +306,8 @@ struct Rehearsal {
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
             dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lost to SIGKILL       \(unexplained)  (bound: \(killLossBound), the memory queue and hand-off of \(killLossBound / max(memoryBound, 1)) killed instance(s))
-            duplicates            \(duplicates) extra copies of \(duplicateIDs.count) ids  (at-least-once replays and retries; attributed: \(explained.map { "\($0) explained" } ?? "not yet, nothing marks possibly persisted records"))
+            duplicates            \(attribution.summary)
+            possibly persisted    \(possiblyPersisted) records counted by the services (status ledger.possibly_persisted, each instance's last reading)
             slow hand-overs       \(slowHandovers) over 10 ms  (the services' own histogram: the hand-over itself, without HTTP)
             slowest request       \(load.slowest)  (bound \(maxLatency); \(phase(at: load.slowestSentAt)))
             verdict               \(violations.isEmpty ? "PASS" : "FAIL")
@@ -309,13 +317,12 @@ struct Rehearsal {
         return violations.isEmpty
     }
 
-    /// How many of the duplicated ids the service explains. Hook for the recovery
-    /// work: once records whose fate is unknown are marked *possibly persisted*
-    /// (DESIGN.md, breaker), read those marks here (metrics or the spool) and
-    /// return how many of `ids` they cover; `report` then fails on the rest.
-    /// Until then `nil`: duplicates are counted, not attributed.
-    func explainedDuplicates(_ ids: Set<Int>) -> Int? {
-        nil
+    /// Attributes every duplicate read back: to a copy marked possibly persisted
+    /// (the services stamp record ids, so their resends say so), or to a SIGKILL
+    /// whose spool still held the record; `report` fails on the rest.
+    func explainedDuplicates(in read: TopicFollower.Figures) throws -> DuplicateAttribution {
+        let spooledAtKills = try spoolsAtKills.map { try SpoolContents.ids(inSpoolAt: $0).ids }
+        return DuplicateAttribution(TopicFollower.duplicates(in: read), spooledAtKills: spooledAtKills)
     }
 
     /// "sent 12:00:03, during: fault: broker down", from the log of `say`.

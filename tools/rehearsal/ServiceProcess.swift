@@ -2,25 +2,29 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SpillwayService
 import SpillwayTestKit
 
 /// One `spillway serve` child: started, scraped, stopped or killed.
-final class ServiceProcess {
-    let child: ChildProcess
-    let ingest: String
-    let admin: String
+package final class ServiceProcess {
+    package let child: ChildProcess
+    package let ingest: String
+    package let admin: String
     /// The last `/metrics` reading, by metric name (labels summed).
-    private(set) var lastMetrics: [String: Double] = [:]
+    package private(set) var lastMetrics: [String: Double] = [:]
     /// The last reading of `spillway_dropped_total`, by its `reason` label.
-    private(set) var lastDroppedByReason: [String: Int] = [:]
+    package private(set) var lastDroppedByReason: [String: Int] = [:]
     /// Hand-overs slower than 10 ms (the histogram's top bucket) so far, by the
     /// service's own clock: tells a slow hand-over from a slow HTTP round trip.
-    private(set) var slowHandovers = 0
+    package private(set) var slowHandovers = 0
+    /// The last `/v1/status` reading (`status()`), for figures `/metrics` does not
+    /// carry, such as the records counted as possibly persisted.
+    package private(set) var lastStatus: AdminStatus?
 
     /// Where its standard error goes.
-    let logPath: String
+    package let logPath: String
 
-    init(binary: String, kafka: String, spool: String, port: Int, adminPort: Int, environment extra: [String: String], logPath: String) throws {
+    package init(binary: String, kafka: String, spool: String, port: Int, adminPort: Int, environment extra: [String: String], logPath: String) throws {
         self.logPath = logPath
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
         for (key, value) in extra { environment[key] = value }
@@ -29,17 +33,23 @@ final class ServiceProcess {
         admin = "http://127.0.0.1:\(adminPort)"
     }
 
-    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+    package func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let (status, _) = try? await HTTP.get(admin + "/readyz"), status == 200 { return }
+            guard child.process.isRunning else {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                throw ChaosFailure("spillway serve exited before it was ready (status \(child.process.terminationStatus)): \(log.suffix(500))")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ChaosFailure("spillway serve did not become ready within \(timeout)")
     }
 
+    /// Reads `/metrics`, and `/v1/status` beside it (`lastStatus`); returns the metrics.
     @discardableResult
-    func scrape() async -> [String: Double] {
+    package func scrape() async -> [String: Double] {
+        await status()
         guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
         let metrics = PrometheusText(text)
         var dropped: [String: Int] = [:]
@@ -55,9 +65,39 @@ final class ServiceProcess {
         return lastMetrics
     }
 
+    /// Reads `/v1/status` (nil when the service does not answer) and keeps it as `lastStatus`.
+    @discardableResult
+    package func status() async -> AdminStatus? {
+        guard let status = await Self.status(admin: admin) else { return nil }
+        lastStatus = status
+        return status
+    }
+
+    /// `/v1/status` of the service whose admin listener is at `admin` (from any task).
+    package static func status(admin: String) async -> AdminStatus? {
+        guard let (code, text) = try? await HTTP.get(admin + AdminContract.Route.status), code == 200 else { return nil }
+        return try? AdminContract.decode(AdminStatus.self, from: Data(text.utf8))
+    }
+
+    /// The process id, for `/proc`.
+    package var pid: Int32 { child.process.processIdentifier }
+
+    /// The peak resident set size so far (`VmHWM` in `/proc/PID/status`), in KiB;
+    /// nil once the process is gone.
+    package func peakResidentKiB() -> Int? {
+        Self.peakResidentKiB(pid: pid)
+    }
+
+    /// `VmHWM` of any process, in KiB (from any task).
+    package static func peakResidentKiB(pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    }
+
     /// The dropped total once the service's once-a-second metrics report has
     /// caught up: two scrapes in a row, a report apart, that agree.
-    func settledDropped() async throws -> Int {
+    package func settledDropped() async throws -> Int {
         // No drop yet means no series yet: that is zero.
         var previous = await scrape()["spillway_dropped_total", default: 0]
         for _ in 0..<20 {
@@ -69,13 +109,13 @@ final class ServiceProcess {
         throw ChaosFailure("the service's dropped total did not settle while no load was sent")
     }
 
-    func setBreaker(_ mode: String) async throws {
+    package func setBreaker(_ mode: String) async throws {
         let (status, body) = try await HTTP.send("PUT", admin + "/v1/breaker", body: Data("{\"mode\": \"\(mode)\"}".utf8))
         guard status == 200 else { throw ChaosFailure("breaker \(mode): \(status) \(body)") }
     }
 
     /// SIGTERM, then the exit status and the shutdown line's figures.
-    func terminate() -> (status: Int32, stderr: String, stopLine: String) {
+    package func terminate() -> (status: Int32, stderr: String, stopLine: String) {
         child.kill(SIGTERM)
         let status = child.wait()
         let stderr = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -83,7 +123,7 @@ final class ServiceProcess {
         return (status, stderr, stopLine)
     }
 
-    func killHard() {
+    package func killHard() {
         child.kill(SIGKILL)
         child.wait()
     }
@@ -91,16 +131,17 @@ final class ServiceProcess {
 
 /// Small loopback HTTP helpers on AsyncHTTPClient, whose deadlines hold: a
 /// request to a service that is being killed must not hang the rehearsal.
-enum HTTP {
-    static let timeout: TimeAmount = .seconds(10)
+package enum HTTP {
+    package static let timeout: TimeAmount = .seconds(10)
 
-    static func get(_ url: String) async throws -> (Int, String) {
+    package static func get(_ url: String) async throws -> (Int, String) {
         try await send("GET", url, body: nil)
     }
 
-    static func send(_ method: String, _ url: String, body: Data?, headers: [String: String] = [:]) async throws -> (Int, String) {
+    package static func send(_ method: String, _ url: String, body: Data?, contentType: String? = nil, headers: [String: String] = [:]) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
@@ -109,7 +150,7 @@ enum HTTP {
     }
 }
 
-struct ChaosFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct ChaosFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
