@@ -226,6 +226,10 @@ struct Rehearsal {
         return next
     }
 
+    /// `ack.timeout_ms` for the records that ask for `spool` or `kafka`: short, so a
+    /// fault shows up as answers at the deadline, not as requests the harness waits on.
+    static let ackTimeoutMilliseconds = 500
+
     mutating func startService(binary: String, kafka: String) async throws -> ServiceProcess {
         let environment = [
             "SPILLWAY_LOG_LEVEL": "notice",
@@ -244,6 +248,7 @@ struct Rehearsal {
             "SPILLWAY_REPLAY_RECORDS_PER_SECOND": "3000",
             "SPILLWAY_REPLAY_MIN_RECORDS_PER_SECOND": "1000",
             "SPILLWAY_RECORD_ID_HEADER": Self.recordIDHeader,
+            "SPILLWAY_ACK_TIMEOUT_MS": "\(Self.ackTimeoutMilliseconds)",
         ]
         instances += 1
         let service = try ServiceProcess(
@@ -283,6 +288,25 @@ struct Rehearsal {
             try (unexplained + ["duplicated ids:"] + Self.ranges(of: duplicateIDs)).joined(separator: "\n")
                 .write(toFile: directory + "/duplicate-ids.txt", atomically: true, encoding: .utf8)
         }
+        // Answered at spool or kafka: owed across every fault, SIGKILL included; only a
+        // counted eviction (the spool at its bound) may take one after its answer.
+        let durableMissing = load.durable.subtracting(delivered).subtracting(spooled)
+        let evicted = droppedByReason["spool_evicted", default: 0]
+        if durableMissing.count > evicted {
+            violations.append("\(durableMissing.count) records answered as on disk or in Kafka are missing (spool evictions counted: \(evicted)): \(Self.ranges(of: durableMissing).prefix(10).joined(separator: ", "))")
+        }
+        var idAtPosition: [String: Int] = [:]
+        for (id, copy) in read.firstCopies { idAtPosition["\(copy.partition)/\(copy.offset)"] = id }
+        for (id, copies) in read.laterCopies { for copy in copies { idAtPosition["\(copy.partition)/\(copy.offset)"] = id } }
+        let misplaced = load.kafkaPositions.filter { idAtPosition[$0.value] != $0.key }
+        if !misplaced.isEmpty {
+            let examples = misplaced.prefix(5).map { "chaos-\($0.key) at \($0.value) (found \(idAtPosition[$0.value].map { "chaos-\($0)" } ?? "nothing"))" }
+            violations.append("\(misplaced.count) of Kafka's answers name a partition and offset where the reader did not find the record: \(examples.joined(separator: "; "))")
+        }
+        let waitBound = Duration.milliseconds(Self.ackTimeoutMilliseconds) + maxLatency
+        if load.slowestWaiting > waitBound {
+            violations.append("a spool/kafka request waited \(load.slowestWaiting), over ack.timeout_ms + \(maxLatency)")
+        }
         let allowed = droppedCounted + killLossBound
         if missing.count > allowed {
             violations.append("\(missing.count) acknowledged records are neither delivered, spooled nor counted as dropped (counted drops \(droppedCounted), SIGKILL bound \(killLossBound))")
@@ -302,6 +326,7 @@ struct Rehearsal {
             duration              \(elapsed)
             \(contextRows)faults injected       \(faults.joined(separator: ", "))
             requests acknowledged \(load.acknowledged.count)  (refused \(load.refused), unreachable during restarts \(load.unreachable))
+            answered on disk/Kafka \(load.durable.count) of \(load.sentWaiting) sent at ack spool/kafka; missing \(durableMissing.count) (must be 0); \(load.kafkaPositions.count) offsets checked, \(misplaced.count) wrong
             delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(read.records) records read back)
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
             dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
@@ -309,7 +334,7 @@ struct Rehearsal {
             duplicates            \(attribution.summary)
             possibly persisted    \(possiblyPersisted) records counted by the services (status ledger.possibly_persisted, each instance's last reading)
             slow hand-overs       \(slowHandovers) over 10 ms  (the services' own histogram: the hand-over itself, without HTTP)
-            slowest request       \(load.slowest)  (bound \(maxLatency); \(phase(at: load.slowestSentAt)))
+            slowest request       \(load.slowest)  (bound \(maxLatency); \(phase(at: load.slowestSentAt))); at spool/kafka \(load.slowestWaiting)  (bound \(waitBound))
             verdict               \(violations.isEmpty ? "PASS" : "FAIL")
             """)
         for violation in violations { print("  violation: \(violation)") }

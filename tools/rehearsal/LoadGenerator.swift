@@ -2,9 +2,12 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// Sends records with unique ids (`chaos-N`) to whichever service is current,
-/// remembering which ones were acknowledged (202) and the slowest answer:
+/// remembering which ones were acknowledged (202, or 200 from Kafka) and the slowest answer:
 /// one record per request with a pause between (the chaos profiles), or NDJSON
 /// batches paced to a steady rate up to a number of records (the outage benchmark).
+/// One record per request: one in ten asks for ack level `spool`, one in ten for
+/// `kafka` (see `level(of:)`); those answered as on disk or in Kafka must never be
+/// missing, and Kafka's answers must be found at the partition and offset they name.
 package final class LoadGenerator: Sendable {
     /// Paced NDJSON batches (`POST /v1/topics/{topic}/records`): batch `k` is
     /// due `k × size / recordsPerSecond` after `run` starts, whatever happened to
@@ -24,6 +27,13 @@ package final class LoadGenerator: Sendable {
 
     package struct Figures: Sendable {
         package var acknowledged = Set<Int>()
+        /// Answered with `reached` `spool` or `kafka`: owed whatever happens (SIGKILL included).
+        package var durable = Set<Int>()
+        /// Kafka's answers: "partition/offset" by id.
+        package var kafkaPositions: [Int: String] = [:]
+        /// Requests sent at `spool`/`kafka`, and the slowest of their answers (bounded by `ack.timeout_ms`).
+        package var sentWaiting = 0
+        package var slowestWaiting: Duration = .zero
         package var refused = 0
         package var unreachable = 0
         package var slowest: Duration = .zero
@@ -70,6 +80,16 @@ package final class LoadGenerator: Sendable {
     }
 
     package var figures: Figures { state.withLockedValue { $0 } }
+
+    /// The acknowledgement level a single-record request asks for, by its id:
+    /// `nil` for the default (`memory`).
+    package static func level(of id: Int) -> String? {
+        switch id % 10 {
+        case 3: "spool"
+        case 7: "kafka"
+        default: nil
+        }
+    }
 
     /// Runs the senders until the task is cancelled (or, with batches, every id was sent).
     package func run() async {
@@ -139,12 +159,31 @@ package final class LoadGenerator: Sendable {
             }
             let started = ContinuousClock.now
             let sentAt = Date()
+            let level = Self.level(of: id)
             do {
-                let (status, _) = try await HTTP.send("POST", "\(ingest)/v1/topics/\(topic)", body: Data("chaos-\(id)".utf8))
+                let (status, body) = try await HTTP.send(
+                    "POST", "\(ingest)/v1/topics/\(topic)", body: Data("chaos-\(id)".utf8), headers: level.map { ["X-Spillway-Ack": $0] } ?? [:]
+                )
                 let elapsed = ContinuousClock.now - started
+                let reply = level == nil ? nil : (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
                 state.withLockedValue { figures in
-                    if elapsed > figures.slowest { figures.slowest = elapsed; figures.slowestSentAt = sentAt }
-                    if status == 202 { figures.acknowledged.insert(id) } else { figures.refused += 1 }
+                    if level == nil {
+                        if elapsed > figures.slowest { figures.slowest = elapsed; figures.slowestSentAt = sentAt }
+                    } else {
+                        figures.sentWaiting += 1
+                        figures.slowestWaiting = max(figures.slowestWaiting, elapsed)
+                    }
+                    guard status == 202 || status == 200 else {
+                        figures.refused += 1
+                        return
+                    }
+                    figures.acknowledged.insert(id)
+                    if let reply, let reached = reply["reached"] as? String, reached == "spool" || reached == "kafka" {
+                        figures.durable.insert(id)
+                        if let partition = reply["partition"] as? Int, let offset = reply["offset"] as? Int {
+                            figures.kafkaPositions[id] = "\(partition)/\(offset)"
+                        }
+                    }
                 }
             } catch {
                 // The service is restarting: not acknowledged, so not owed.

@@ -119,9 +119,12 @@ struct ReplayState: Sendable {
 
     var hasBookkeeping: Bool { !acks.isEmpty || !deadLetters.isEmpty || !failed.isEmpty || !possiblyPersisted.isEmpty }
 
-    /// The id to read from again, once nothing of the replay is in flight or waiting.
+    /// The id to read from again, once nothing of the replay is in flight, waiting
+    /// to be sent, or settled by Kafka and not yet carried out in the spool: a
+    /// record acknowledged but not yet deleted would be read and sent again, and
+    /// one whose possibly-persisted mark is not yet written would go out unmarked.
     mutating func takeRewind(replayInFlight: Int) -> Int64? {
-        guard replayInFlight == 0, outbox.isEmpty, let id = rewind else { return nil }
+        guard replayInFlight == 0, outbox.isEmpty, !hasBookkeeping, let id = rewind else { return nil }
         rewind = nil
         return id
     }
