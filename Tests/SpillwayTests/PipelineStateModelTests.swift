@@ -358,7 +358,7 @@ struct PipelineModel {
             replayInFlight.append(record.id)
             sent += 1
         }
-        state.replaySent(sent, deadLetters: [], unsentFrom: unsentFrom)
+        state.replaySent(taken: batch.count, sent: sent, deadLetters: [], unsentFrom: unsentFrom)
     }
 
     private mutating func doBookkeeping() {

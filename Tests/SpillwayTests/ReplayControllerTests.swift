@@ -10,8 +10,8 @@ import Testing
     static let healthyIdle = ReplayController.Context(backlog: false, paused: false, breakerAllows: true, breakerClosed: true)
 
     /// A controller that measured a healthy baseline of 5 ms before the backlog appeared.
-    func measuredController(baseline: Duration = .milliseconds(5)) -> (ReplayController, ContinuousClock.Instant) {
-        var controller = ReplayController(configuration: Self.configuration, now: start)
+    func measuredController(baseline: Duration = .milliseconds(5), loneRecordDelay: Duration = .zero) -> (ReplayController, ContinuousClock.Instant) {
+        var controller = ReplayController(configuration: Self.configuration, now: start, loneRecordDelay: loneRecordDelay)
         var now = start
         for _ in 0..<5 {
             for _ in 0..<20 { controller.delivered(latency: baseline) }
@@ -109,6 +109,53 @@ import Testing
         }
         #expect(controller.phase == .atCeiling)
         #expect(intervals <= 30, "back at the ceiling within 3 s (\(intervals) intervals)")
+    }
+
+    /// The outage benchmark's stalled `degraded` runs: the 500 ms round trip drove
+    /// the rate to the floor; once Kafka was healthy again, records replayed alone
+    /// took 20 ms (the whole linger of 5 ms and the client's wake-ups) against a
+    /// baseline of 5 ms measured under load, which the old rule read as congestion,
+    /// so the backlog stayed at the floor for minutes.
+    @Test func leavesTheFloorWhenLatencyIsSteadyAndNothingFails() {
+        var (controller, now) = measuredController(baseline: .milliseconds(5), loneRecordDelay: .milliseconds(5))
+        for _ in 0..<10 { interval(&controller, &now, latency: .milliseconds(500), count: 10) }
+        #expect(controller.rate == 100)
+        #expect(controller.phase == .backingOff)
+        var intervals = 0
+        while controller.rate < 10_000, intervals < 600 {
+            interval(&controller, &now, latency: .milliseconds(20), count: 10)
+            intervals += 1
+        }
+        #expect(controller.phase == .atCeiling, "steady 20 ms and no error is not congestion")
+        #expect(intervals <= 30, "at the ceiling within 3 s (\(intervals) intervals)")
+    }
+
+    /// Between "about the baseline" and congestion, the latency's trend decides:
+    /// steady or falling grows the rate by a quarter, growing holds it.
+    @Test func slowerThanTheBaselineGrowsWhileSteadyAndHoldsWhileGrowing() {
+        var (controller, now) = measuredController(baseline: .milliseconds(10))
+        for _ in 0..<3 { interval(&controller, &now, latency: .milliseconds(10)) }
+        let rate = controller.rate
+        interval(&controller, &now, latency: .milliseconds(16))
+        #expect(controller.phase == .holding)
+        #expect(controller.rate == rate)
+        interval(&controller, &now, latency: .milliseconds(16))
+        #expect(controller.phase == .ramping)
+        #expect(controller.rate == rate * 1.25 + 100)
+        interval(&controller, &now, latency: .milliseconds(15))
+        #expect(controller.rate == (rate * 1.25 + 100) * 1.25 + 100)
+    }
+
+    /// A lone record's linger is not congestion, but a round trip of 500 ms is,
+    /// whatever the allowance.
+    @Test func theLingerAllowanceDoesNotHideASlowCluster() {
+        var (controller, now) = measuredController(baseline: .milliseconds(5), loneRecordDelay: .milliseconds(5))
+        #expect(controller.congestionAllowance == .milliseconds(20))
+        for _ in 0..<4 { interval(&controller, &now, latency: .milliseconds(5)) }
+        let rate = controller.rate
+        interval(&controller, &now, latency: .milliseconds(26))
+        #expect(controller.phase == .backingOff)
+        #expect(controller.rate == rate / 2)
     }
 
     /// Nothing delivered in an interval: nothing learned, the rate holds.

@@ -27,7 +27,7 @@ final class DeliveryLoop {
         self.core = core
         let now = ContinuousClock.now
         breaker = BreakerDriver(core: core, now: now)
-        replayControl = ReplayController(configuration: core.configuration.replay, now: now)
+        replayControl = ReplayController(configuration: core.configuration.replay, now: now, loneRecordDelay: core.configuration.kafka.linger)
         warmUp = ConnectionWarmUp(startedAt: now, grace: core.configuration.breaker.connectGrace)
     }
 
@@ -174,7 +174,7 @@ final class DeliveryLoop {
             }
             if unsentFrom != nil { break }
         }
-        core.state.withLockedValue { $0.replaySent(sent, deadLetters: deadLetters, unsentFrom: unsentFrom) }
+        core.state.withLockedValue { $0.replaySent(taken: batch.count, sent: sent, deadLetters: deadLetters, unsentFrom: unsentFrom) }
         if !deadLetters.isEmpty || unsentFrom != nil { core.spoolWake.signal() }
         return sent
     }

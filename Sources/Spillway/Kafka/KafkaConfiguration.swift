@@ -135,11 +135,13 @@ public struct KafkaConfiguration: Sendable, Hashable {
     ///   which spools it (marked possibly persisted when its request was on the
     ///   wire) and replays it. A retry behind Spillway's back could duplicate a
     ///   record with nobody knowing; this way every duplicate is explained.
-    /// - Reconnect within a second: a probe can only see a recovered broker once
-    ///   librdkafka has reconnected, and its default backoff grows to 10 s.
+    /// - Reconnect within 200 ms: a probe can only see a recovered broker once
+    ///   librdkafka has reconnected, and its default backoff grows to 10 s. With
+    ///   1 s, detection after a 15 s outage took 1.0–1.7 s; with 200 ms, 1.0 s
+    ///   (BENCHMARKS.md, "Outage recovery").
     static let recoveryDefaults: [([String], String)] = [
         (["max.in.flight.requests.per.connection", "max.in.flight"], "5"),
         (["message.send.max.retries", "retries"], "0"),
-        (["reconnect.backoff.max.ms"], "1000"),
+        (["reconnect.backoff.max.ms"], "200"),
     ]
 }

@@ -375,9 +375,10 @@ struct PipelineState: Sendable {
         return replay.take(max: max)
     }
 
-    /// How a batch taken with `takeReplay` went: `sent` handed to librdkafka,
-    /// refused ones to the dead-letter area, and from `unsentFrom` on nothing sent.
-    mutating func replaySent(_ sent: Int, deadLetters: [(id: Int64, reason: String)], unsentFrom: Int64?) {
+    /// How a batch of `taken` records from `takeReplay` went: `sent` handed to
+    /// librdkafka, refused ones to the dead-letter area, and from `unsentFrom` on nothing sent.
+    mutating func replaySent(taken: Int, sent: Int, deadLetters: [(id: Int64, reason: String)], unsentFrom: Int64?) {
+        replay.handedOver(taken)
         ledger.replayInFlight += sent
         replay.settle(acks: [], deadLetters: deadLetters, failed: [], possiblyPersisted: [])
         if let unsentFrom { replay.unsent(from: unsentFrom) }

@@ -10,6 +10,16 @@
 /// pipeline measured while it was healthy and not replaying, before the outage;
 /// if there is none (the backlog was there at start), the fastest interval of
 /// this replay stands in for it.
+///
+/// The baseline is measured under load, where a record shares librdkafka's
+/// batches; a record replayed alone at the floor waits for the whole linger and
+/// the client's wake-ups, so it is slower on a healthy cluster. Latency counts as
+/// congestion only past twice the baseline and past an allowance for that
+/// (`loneRecordDelay`); between "about the baseline" and that, the rate grows
+/// gently while latency is steady or falling and holds while it grows (the
+/// latency's gradient, as delay-based TCP variants use it). Without that, a
+/// replay left alone at the floor after Kafka was slow read its own batching
+/// delay as congestion and stayed at the floor although Kafka was healthy.
 package struct ReplayController: Sendable {
     package typealias Instant = ContinuousClock.Instant
 
@@ -42,6 +52,9 @@ package struct ReplayController: Sendable {
     package private(set) var baseline: Duration?
     /// The last interval's 90th-percentile delivery latency, when it had deliveries.
     package private(set) var recentLatency: Duration?
+    /// How much longer than the baseline a healthy delivery may take before it
+    /// counts as congestion: 10 ms plus twice the client's linger.
+    package let congestionAllowance: Duration
     private var slowStart = true
     /// The fastest interval of the current replay, for when there is no baseline.
     private var fastestDuringReplay: Duration?
@@ -54,8 +67,11 @@ package struct ReplayController: Sendable {
 
     private static let maxSamples = 512
 
-    package init(configuration: ReplayConfiguration, now: Instant) {
+    /// - Parameter loneRecordDelay: how long the client holds a record sent alone
+    ///   before sending it (`kafka.linger`): a replay at the floor pays it in full.
+    package init(configuration: ReplayConfiguration, now: Instant, loneRecordDelay: Duration = .zero) {
         self.configuration = configuration
+        congestionAllowance = .milliseconds(10) + loneRecordDelay * 2
         rate = configuration.minRecordsPerSecond
         intervalStart = now
         samples.reserveCapacity(Self.maxSamples)
@@ -103,6 +119,7 @@ package struct ReplayController: Sendable {
         queueFulls = 0
         slowCalls = 0
         intervalStart = now
+        let previousLatency = recentLatency
         recentLatency = latency
 
         guard context.breakerAllows, !context.paused, context.backlog else {
@@ -124,8 +141,15 @@ package struct ReplayController: Sendable {
             slowStart = false
             phase = .backingOff
         } else if let latency, let reference, latency > reference * 1.25 + .milliseconds(2) {
-            // Slower than healthy, not yet alarmingly: keep the rate.
-            phase = .holding
+            if let previousLatency, latency > previousLatency * 1.1 {
+                // Slower than healthy and getting slower: keep the rate.
+                phase = .holding
+            } else {
+                // Slower than healthy but steady or falling: more does not hurt, grow gently.
+                slowStart = false
+                rate = clamp(rate * 1.25 + configuration.minRecordsPerSecond)
+                phase = rate >= configuration.recordsPerSecond ? .atCeiling : .ramping
+            }
         } else if latency != nil {
             rate = clamp(slowStart ? rate * 2 : rate * 1.25 + configuration.minRecordsPerSecond)
             phase = rate >= configuration.recordsPerSecond ? .atCeiling : .ramping
@@ -137,9 +161,10 @@ package struct ReplayController: Sendable {
     }
 
     /// Latency that says Kafka is taking more than it healthily can: twice the
-    /// baseline, and at least 10 ms above it (a fast baseline doubles on noise).
+    /// baseline, and more than `congestionAllowance` above it (a fast baseline
+    /// doubles on noise, and a lone record pays the whole linger).
     private func slowerThanHealthy(_ latency: Duration, baseline: Duration) -> Bool {
-        latency > max(baseline * 2, baseline + .milliseconds(10))
+        latency > max(baseline * 2, baseline + congestionAllowance)
     }
 
     private func clamp(_ rate: Double) -> Double {
@@ -164,7 +189,7 @@ public enum ReplayPhase: String, Sendable, Hashable, Codable, CaseIterable {
     case waiting
     /// Deliveries are as fast as the healthy baseline: the rate grows.
     case ramping
-    /// Deliveries are slower than the baseline, not alarmingly: the rate holds.
+    /// Deliveries are slower than the baseline, not alarmingly, and getting slower: the rate holds.
     case holding
     /// Deliveries slowed down or failed: the rate was halved.
     case backingOff = "backing-off"

@@ -12,6 +12,9 @@ struct ReplayState: Sendable {
     private(set) var breakerAllows = false
     /// Records read from the spool, waiting for the delivery loop.
     private(set) var outbox = Deque<SpooledRecord>()
+    /// Taken by the delivery loop and not yet handed to librdkafka: neither in
+    /// the outbox nor in flight, yet still in the spool, so not to be read again.
+    private(set) var beingSent = 0
     /// Acknowledged by Kafka: to delete from the spool.
     private(set) var acks: [Int64] = []
     /// Refused by Kafka for a reason about the record: to move to the dead-letter area.
@@ -77,7 +80,15 @@ struct ReplayState: Sendable {
         var batch: [SpooledRecord] = []
         batch.reserveCapacity(count)
         for _ in 0..<count { batch.append(outbox.removeFirst()) }
+        beingSent += count
         return batch
+    }
+
+    /// The delivery loop is done with `count` records it took: each was handed to
+    /// librdkafka (now in flight), refused, or given back with `unsent(from:)`.
+    mutating func handedOver(_ count: Int) {
+        precondition(count <= beingSent, "more records handed over than taken")
+        beingSent -= count
     }
 
     /// The delivery loop could not send from `id` on (queue full, a failure):
@@ -124,16 +135,16 @@ struct ReplayState: Sendable {
     /// record acknowledged but not yet deleted would be read and sent again, and
     /// one whose possibly-persisted mark is not yet written would go out unmarked.
     mutating func takeRewind(replayInFlight: Int) -> Int64? {
-        guard replayInFlight == 0, outbox.isEmpty, !hasBookkeeping, let id = rewind else { return nil }
+        guard replayInFlight == 0, beingSent == 0, outbox.isEmpty, !hasBookkeeping, let id = rewind else { return nil }
         rewind = nil
         return id
     }
 
     /// Whether replay may start again from the oldest record: nothing of it is in
-    /// flight, waiting to be sent, or acknowledged and not yet deleted (those
-    /// would be sent twice).
+    /// flight, being sent, waiting to be sent, or acknowledged and not yet deleted
+    /// (those would be sent twice).
     func mayReadFromOldest(replayInFlight: Int) -> Bool {
-        replayInFlight == 0 && outbox.isEmpty && !hasBookkeeping
+        replayInFlight == 0 && beingSent == 0 && outbox.isEmpty && !hasBookkeeping
     }
 
     private mutating func discardOutbox() {
