@@ -5,7 +5,7 @@ import Testing
     let start = ContinuousClock.now
 
     func breaker(_ configure: (inout CircuitBreakerConfiguration) -> Void = { _ in }) -> CircuitBreaker {
-        var configuration = CircuitBreakerConfiguration(windowSize: 10, minimumCalls: 5, failureRateThreshold: 0.5, slowCallDuration: .milliseconds(100), slowCallRateThreshold: 0.6, openDuration: .seconds(1), maxOpenDuration: .seconds(8), backoffMultiplier: 2, jitter: 0, halfOpenTrialCalls: 4, halfOpenIdleTimeout: .seconds(3))
+        var configuration = CircuitBreakerConfiguration(windowSize: 10, minimumCalls: 5, failureRateThreshold: 0.5, slowCallDuration: .milliseconds(100), slowCallRateThreshold: 0.6, openDuration: .seconds(1), maxOpenDuration: .seconds(8), backoffMultiplier: 2, jitter: 0, probeInterval: .milliseconds(500), probeMaxInterval: .seconds(1), halfOpenTrialCalls: 4, halfOpenIdleTimeout: .seconds(3))
         configure(&configuration)
         return CircuitBreaker(configuration: configuration)
     }
