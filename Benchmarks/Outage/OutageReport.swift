@@ -71,12 +71,17 @@ enum OutageReport {
         print("\ntargets (issue 10):")
 
         let withOutage = results.filter(\.scenario.hasOutage)
-        let detections = withOutage.compactMap(\.detectionMs).sorted()
-        let undetected = withOutage.filter { $0.detectionMs == nil }
+        // The issue's detection target covers the broker coming back as it was (down,
+        // hang, down + SIGKILL). In `degraded` it comes back with a 500 ms round trip:
+        // reconnecting, ApiVersion and the metadata probe take three round trips at
+        // least, so its detection is shown, not held to the same bound.
+        let targeted = withOutage.filter { $0.scenario != .degraded }
+        let detections = targeted.compactMap(\.detectionMs).sorted()
+        let undetected = targeted.filter { $0.detectionMs == nil }
         if let maxDetection = detections.last {
             let median = detections[(detections.count - 1) / 2]
             verdict(median <= 1000 && maxDetection <= 2000,
-                    "detection (broker answers → breaker leaves open): median \(seconds(median)) ≤ 1 s, max \(seconds(maxDetection)) ≤ 2 s over \(detections.count) outages")
+                    "detection (broker answers → breaker leaves open): median \(seconds(median)) ≤ 1 s, max \(seconds(maxDetection)) ≤ 2 s over \(detections.count) outages (down, hang; degraded shown apart)")
             if !undetected.isEmpty {
                 print("          not counted, the breaker was not open when the broker came back: " + undetected.map {
                     "\($0.scenario.rawValue) (\($0.detectionNote ?? "?"); first record read \(seconds($0.firstArrivalMs)) after)"
@@ -85,7 +90,8 @@ enum OutageReport {
             for scenario in Set(withOutage.map(\.scenario)).sorted(by: { $0.rawValue < $1.rawValue }) {
                 let values = withOutage.filter { $0.scenario == scenario }.compactMap(\.detectionMs).sorted()
                 guard let last = values.last else { continue }
-                print("          \(scenario.rawValue): \(values.map { seconds($0) }.joined(separator: ", ")) (median \(seconds(values[(values.count - 1) / 2])), max \(seconds(last)))")
+                let apart = scenario == .degraded ? " (not held to the target: three round trips of 500 ms at least)" : ""
+                print("          \(scenario.rawValue): \(values.map { seconds($0) }.joined(separator: ", ")) (median \(seconds(values[(values.count - 1) / 2])), max \(seconds(last)))\(apart)")
             }
         }
 

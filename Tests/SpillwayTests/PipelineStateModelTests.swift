@@ -166,7 +166,7 @@ struct PipelineModel {
     /// "level outcome reached reason" of every answer given, for the coverage check.
     var answerKinds: Set<String> {
         Set(answers.answers.compactMap { name, answer in
-            callers[name].map { "\($0.level) \(answer.disposition.outcome) \(answer.reached?.rawValue ?? "-") \(answer.reason?.rawValue ?? "-")" }
+            callers[name].map { "\($0.level) \(answer.disposition.name) \(answer.reached?.rawValue ?? "-") \(answer.reason?.rawValue ?? "-")" }
         })
     }
 
@@ -629,15 +629,3 @@ struct ModelRandom {
     }
 }
 
-extension Disposition {
-    /// The outcome's name, as counted.
-    var outcome: String {
-        switch self {
-        case .delivered: "delivered"
-        case .queued: "queued"
-        case .spooled: "spooled"
-        case .dropped: "dropped"
-        case .rejected: "rejected"
-        }
-    }
-}

@@ -13,6 +13,17 @@ public enum Disposition: Sendable, Hashable {
     /// Invalid input; nothing was accepted.
     case rejected(Rejection)
 
+    /// The name status pages, HTTP answers and metrics use for it.
+    package var name: String {
+        switch self {
+        case .delivered: "delivered"
+        case .queued: "queued"
+        case .spooled: "spooled"
+        case .dropped: "dropped"
+        case .rejected: "rejected"
+        }
+    }
+
     /// `true` for `delivered`, `queued` and `spooled`.
     public var isAccepted: Bool {
         switch self {

@@ -147,13 +147,9 @@ struct IngestRoutes: Sendable {
         try AckHeader.level(in: request) ?? settings.ackLevel(forTopic: topic)
     }
 
-    /// Hands the decodable items over in one batch at `level`, waiting for their
-    /// answers when it is not `memory`; items that failed decoding keep their reason.
-    private func send(_ items: [Result<OutgoingRecord, IngestRejection>], at level: AckLevel) async -> ([Acknowledgement?], [Int: String]) {
-        guard level != .memory else {
-            let (dispositions, reasons) = send(items)
-            return (dispositions.map { $0.map { Acknowledgement(disposition: $0, reached: $0.isAccepted ? .memory : nil) } }, reasons)
-        }
+    /// The items that decoded, with their positions in the batch, and the reasons
+    /// of those that did not (counted as `malformed_record`).
+    private func decodable(_ items: [Result<OutgoingRecord, IngestRejection>]) -> (records: [OutgoingRecord], positions: [Int], reasons: [Int: String]) {
         var records: [OutgoingRecord] = []
         var positions: [Int] = []
         var reasons: [Int: String] = [:]
@@ -167,6 +163,18 @@ struct IngestRoutes: Sendable {
             }
         }
         buffer.countRejected("malformed_record", count: reasons.count)
+        return (records, positions, reasons)
+    }
+
+    /// Hands the decodable items over in one batch at `level`, waiting for their
+    /// answers when it is not `memory`; items that failed decoding keep their reason.
+    private func send(_ items: [Result<OutgoingRecord, IngestRejection>], at level: AckLevel) async -> ([Acknowledgement?], [Int: String]) {
+        guard level != .memory else {
+            let (dispositions, reasons) = send(items)
+            return (dispositions.map { $0.map { Acknowledgement(disposition: $0, reached: $0.isAccepted ? .memory : nil) } }, reasons)
+        }
+        let (records, positions, decodingFailures) = decodable(items)
+        var reasons = decodingFailures
         var answers = [Acknowledgement?](repeating: nil, count: items.count)
         let sent = await buffer.send(records, ack: level)
         for (position, answer) in zip(positions, sent) {
@@ -178,19 +186,8 @@ struct IngestRoutes: Sendable {
 
     /// Hands the decodable items over in one batch; items that failed decoding keep their reason.
     private func send(_ items: [Result<OutgoingRecord, IngestRejection>]) -> ([Disposition?], [Int: String]) {
-        var records: [OutgoingRecord] = []
-        var positions: [Int] = []
-        var reasons: [Int: String] = [:]
-        for (index, item) in items.enumerated() {
-            switch item {
-            case .success(let record):
-                records.append(record)
-                positions.append(index)
-            case .failure(let rejection):
-                reasons[index] = rejection.reason
-            }
-        }
-        buffer.countRejected("malformed_record", count: reasons.count)
+        let (records, positions, decodingFailures) = decodable(items)
+        var reasons = decodingFailures
         var dispositions = [Disposition?](repeating: nil, count: items.count)
         let sent = timedSend { buffer.send(records) }
         for (position, disposition) in zip(positions, sent) {
@@ -343,18 +340,6 @@ struct RestProxyError: Encodable {
     }
 }
 
-extension Disposition {
-    /// `queued`, `spooled`, `dropped`, `rejected`.
-    var name: String {
-        switch self {
-        case .delivered: "delivered"
-        case .queued: "queued"
-        case .spooled: "spooled"
-        case .dropped: "dropped"
-        case .rejected: "rejected"
-        }
-    }
-}
 
 extension RestProxyProduce.Offset {
     init(errorCode: Int? = nil, error: String? = nil) {
