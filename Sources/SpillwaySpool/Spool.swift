@@ -22,6 +22,10 @@ public final class Spool {
     private let maxPageCount: Int
     private var statements: Statements?
     private var walWarnings = RepeatedLog()
+    /// When the write-ahead log's size was last looked at: at most every 10 ms, so
+    /// one-record transactions do not pay a `stat` each (the log grows by at most
+    /// a few MiB in that time, well inside `walBound`'s slack).
+    private var walCheckedAt: ContinuousClock.Instant?
 
     /// Bytes per record charged on top of its payload, for SQLite's row and page overhead.
     public static let rowOverhead = 40
@@ -426,6 +430,9 @@ public final class Spool {
     /// Past `walBound`, waits up to a second for readers to let go and resets
     /// the log: the disk bound holds whoever reads the spool.
     private func boundWriteAheadLog() {
+        let now = ContinuousClock.now
+        if let walCheckedAt, now - walCheckedAt < .milliseconds(10) { return }
+        walCheckedAt = now
         guard Self.fileSize(configuration.path + "-wal") > walBound else { return }
         _ = try? connection.execute("PRAGMA busy_timeout = 1000")
         // The first column is 1 when readers kept it from completing.
