@@ -124,7 +124,9 @@ import Testing
                 #expect(answer == Acknowledgement(disposition: .queued, reached: .memory, reason: .capacity), "id-\(id): \(answer)")
             }
             let waited = await waiting.value
-            #expect(waited.values.allSatisfy { $0.answer.reason == .timeout })
+            for (id, (answer, took)) in waited {
+                #expect(answer.reason == .timeout, "id-\(id): \(answer) after \(took)")
+            }
             let status = harness.buffer.status()
             #expect(status.acks.answered(.kafka, reason: .capacity) == 5)
             #expect(status.acks.accepted(.kafka) == 10)
