@@ -492,7 +492,9 @@ struct PipelineState: Sendable {
     /// spool answers for them with `spoolWrote`/`spoolFailed`.
     mutating func takeHandoff() -> (ready: HandoffQueue.Chunk?, dead: [DeadLetter]) {
         defer { checkInvariants() }
-        let dead = Array(deadHandoff)
+        // Mostly empty: `Array` of an empty deque writes its count into the shared
+        // empty-array storage, which ThreadSanitizer reports as a race between threads.
+        let dead = deadHandoff.isEmpty ? [] : Array(deadHandoff)
         deadHandoff.removeAll()
         let ready = handoff.popFirstChunk()
         writing.add(dead.count + (ready?.records.count ?? 0), bytes: dead.reduce(0) { $0 + $1.pending.size } + (ready?.bytes ?? 0))
