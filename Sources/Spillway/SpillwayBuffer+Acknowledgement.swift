@@ -49,20 +49,7 @@ extension SpillwayBuffer {
             return send(records).map { Acknowledgement(memory: $0) }
         }
         let started = ContinuousClock.now
-        let timestamp = WallClock.milliseconds()
-        var accepted: [(index: Int, record: Record, size: Int)] = []
-        accepted.reserveCapacity(records.count)
-        var rejections: [(index: Int, rejection: Rejection)] = []
-        for (index, outgoing) in records.enumerated() {
-            var record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
-            var size = record.payloadSize
-            if let rejection = rejection(topic: record.topic, size: size, partition: record.partition) {
-                rejections.append((index, rejection))
-            } else {
-                if let recordIDs { size += stampID(&record.headers, recordIDs) }
-                accepted.append((index, record, size))
-            }
-        }
+        let (accepted, rejections) = prepare(records)
         let acknowledgements = await withCheckedContinuation { (continuation: CheckedContinuation<[Acknowledgement], Never>) in
             let batch = AckBatch(count: records.count, continuation: continuation)
             let (immediate, wakeDelivery, wakeSpool) = core.state.withLockedValue { state in

@@ -58,24 +58,11 @@ public final class SpillwayBuffer: Service, Sendable {
 
     /// Hands a batch over under one lock; dispositions come back in order.
     public func send(_ records: [OutgoingRecord]) -> [Disposition] {
-        let timestamp = WallClock.milliseconds()
+        let (accepted, rejected) = prepare(records)
         var dispositions = [Disposition?](repeating: nil, count: records.count)
-        var accepted: [(index: Int, record: Record, size: Int)] = []
-        accepted.reserveCapacity(records.count)
-        var rejections: [String] = []
-        for (index, outgoing) in records.enumerated() {
-            var record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
-            var size = record.payloadSize
-            if let rejection = rejection(topic: record.topic, size: size, partition: record.partition) {
-                dispositions[index] = .rejected(rejection)
-                rejections.append(rejection.code)
-            } else {
-                if let recordIDs { size += stampID(&record.headers, recordIDs) }
-                accepted.append((index, record, size))
-            }
-        }
+        for (index, rejection) in rejected { dispositions[index] = .rejected(rejection) }
         let wake = core.state.withLockedValue { state in
-            for code in rejections { state.reject(code) }
+            for item in rejected { state.reject(item.rejection.code) }
             for item in accepted {
                 dispositions[item.index] = state.accept(item.record, size: item.size)
             }
@@ -83,6 +70,27 @@ public final class SpillwayBuffer: Service, Sendable {
         }
         if wake { core.client.wakeUp() }
         return dispositions.map { $0! }
+    }
+
+    /// A batch's records built and checked outside the lock, with one timestamp:
+    /// the valid ones with their sizes (the id header stamped), and the refused
+    /// ones, each by its position in the batch.
+    func prepare(_ records: [OutgoingRecord]) -> (accepted: [(index: Int, record: Record, size: Int)], rejected: [(index: Int, rejection: Rejection)]) {
+        let timestamp = WallClock.milliseconds()
+        var accepted: [(index: Int, record: Record, size: Int)] = []
+        accepted.reserveCapacity(records.count)
+        var rejected: [(index: Int, rejection: Rejection)] = []
+        for (index, outgoing) in records.enumerated() {
+            var record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
+            var size = record.payloadSize
+            if let rejection = rejection(topic: record.topic, size: size, partition: record.partition) {
+                rejected.append((index, rejection))
+            } else {
+                if let recordIDs { size += stampID(&record.headers, recordIDs) }
+                accepted.append((index, record, size))
+            }
+        }
+        return (accepted, rejected)
     }
 
     /// Adds the record id header; returns the bytes it adds to the record.

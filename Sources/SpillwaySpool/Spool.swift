@@ -90,13 +90,16 @@ public final class Spool {
     /// Appends, keeping each record's preferred id where it is above every id
     /// used so far (so imports round-trip), and a fresh id otherwise.
     package func append(_ records: [Record], as kind: SpoolKind, preferredIDs: [Int64]?) throws(SpoolError) -> SpoolAppendResult {
-        try append(records, to: kind == .ready ? .ready : .deadLetters(kind), preferredIDs: preferredIDs)
+        switch kind {
+        case .ready: try append(records, to: .ready, preferredIDs: preferredIDs)
+        case .deadLetter(let reason): try append(records, to: .deadLetters(reason: reason), preferredIDs: preferredIDs)
+        }
     }
 
     /// Which table a batch goes to.
     enum Destination {
         case ready
-        case deadLetters(SpoolKind)
+        case deadLetters(reason: String)
         /// Escrow copies, keyed by the pipeline's intake ids (one per record).
         case escrow(keys: [Int64])
     }
@@ -172,7 +175,7 @@ public final class Spool {
                 let id = max(preferredIDs?[index] ?? 0, totals.nextID)
                 firstID = firstID ?? id
                 totals.nextID = id + 1
-                if case .deadLetters(.deadLetter(let reason)) = destination {
+                if case .deadLetters(let reason) = destination {
                     try insert(records[index], id: id, cost: costs[index], reason: reason, using: statements.insertDead)
                 } else {
                     try insert(records[index], id: id, cost: costs[index], reason: nil, using: statements.insertReady)

@@ -140,19 +140,17 @@ package struct ReplayController: Sendable {
             rate = clamp(rate / 2)
             slowStart = false
             phase = .backingOff
-        } else if let latency, let reference, latency > reference * 1.25 + .milliseconds(2) {
-            if let previousLatency, latency > previousLatency * 1.1 {
+        } else if let latency {
+            let aboveBaseline = reference.map { latency > $0 * 1.25 + .milliseconds(2) } ?? false
+            if aboveBaseline, let previousLatency, latency > previousLatency * 1.1 {
                 // Slower than healthy and getting slower: keep the rate.
                 phase = .holding
             } else {
-                // Slower than healthy but steady or falling: more does not hurt, grow gently.
-                slowStart = false
-                rate = clamp(rate * 1.25 + configuration.minRecordsPerSecond)
+                // Slower than healthy but steady or falling: more does not hurt, but grow gently.
+                if aboveBaseline { slowStart = false }
+                rate = clamp(slowStart ? rate * 2 : rate * 1.25 + configuration.minRecordsPerSecond)
                 phase = rate >= configuration.recordsPerSecond ? .atCeiling : .ramping
             }
-        } else if latency != nil {
-            rate = clamp(slowStart ? rate * 2 : rate * 1.25 + configuration.minRecordsPerSecond)
-            phase = rate >= configuration.recordsPerSecond ? .atCeiling : .ramping
         } else if phase == .idle || phase == .paused || phase == .waiting {
             // Just started: nothing delivered yet to learn from.
             phase = .ramping

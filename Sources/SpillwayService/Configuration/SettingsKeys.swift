@@ -154,6 +154,7 @@ public enum SettingsKeys {
     static let shutdownDeadline = SettingsKey.milliseconds(
         "shutdown_deadline_ms", \.pipeline.shutdownDeadline, 0...600_000, "in-flight grace on shutdown; the rest is spooled"
     )
+
     // MARK: Acknowledgement levels
 
     static let ackDefault = SettingsKey.choice(
