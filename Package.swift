@@ -60,11 +60,19 @@ let package = Package(
             ]
         ),
 
+        // The admin API's wire format (status, breaker, backlog documents): Codable
+        // types the service encodes and the CLI decodes, apart from the HTTP server.
+        .target(
+            name: "SpillwayAdminContract",
+            dependencies: ["Spillway", "SpillwaySpool"]
+        ),
+
         // The HTTP service around the pipeline: ingest, REST Proxy v2, admin API.
         .target(
             name: "SpillwayService",
             dependencies: [
                 "Spillway",
+                "SpillwayAdminContract",
                 "SpillwaySpool",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -84,6 +92,7 @@ let package = Package(
         .executableTarget(
             name: "SpillwayCLI",
             dependencies: [
+                "SpillwayAdminContract",
                 "SpillwaySpool",
                 "SpillwayService",
                 "Spillway",
@@ -150,6 +159,7 @@ let package = Package(
         .target(
             name: "SpillwayRehearsal",
             dependencies: [
+                "SpillwayAdminContract",
                 "SpillwayService",
                 "SpillwaySpool",
                 "SpillwayTestKit",
@@ -237,7 +247,7 @@ let package = Package(
         .testTarget(
             name: "SpillwayServiceTests",
             dependencies: [
-                "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "SpillwayCLI",
+                "SpillwayAdminContract", "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "SpillwayCLI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -250,7 +260,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayCLITests",
-            dependencies: ["SpillwaySpool", "SpillwayTestKit", "SpillwayCLI", "SpillwayService", "Spillway"]
+            dependencies: ["SpillwayAdminContract", "SpillwaySpool", "SpillwayTestKit", "SpillwayCLI", "SpillwayService", "Spillway"]
         ),
     ]
 )

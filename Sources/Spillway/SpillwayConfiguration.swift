@@ -61,6 +61,20 @@ public struct SpillwayConfiguration: Sendable {
         self.ack = ack
     }
 
+    private static let maxRecordBytesRule = "maxRecordBytes must be between 1 and queue.maxBytes"
+
+    /// Settings that must not be above another: checked by `validate()`, and by the
+    /// service under its keys' names (the breaker's and replay's are in their own types).
+    package static let orders: [ConfigurationOrder<SpillwayConfiguration>] = [
+        ConfigurationOrder(\.maxRecordBytes, atMost: \.queue.maxBytes, { "\(maxRecordBytesRule) (\($0.queue.maxBytes))" }),
+    ]
+
+    /// What is wrong with `name` as the record id header's name, or `nil`: the one
+    /// rule, shared by `validate()` and the service's `record_id_header` key.
+    package static func recordIDHeaderProblem(_ name: String) -> String? {
+        name.isEmpty || name.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E }) ? "must be a non-empty header name of printable ASCII without spaces" : nil
+    }
+
     /// Names the first setting that makes no sense.
     public func validate() throws(SpillwayConfigurationError) {
         try breaker.validate()
@@ -75,17 +89,16 @@ public struct SpillwayConfiguration: Sendable {
         if spoolHandoff.maxRecords < 1 || spoolHandoff.maxBytes < 1 {
             throw SpillwayConfigurationError("spoolHandoff.maxRecords and spoolHandoff.maxBytes must be at least 1")
         }
-        if maxRecordBytes < 1 || maxRecordBytes > queue.maxBytes {
-            throw SpillwayConfigurationError("maxRecordBytes must be between 1 and queue.maxBytes (\(queue.maxBytes))")
-        }
+        if maxRecordBytes < 1 { throw SpillwayConfigurationError("\(Self.maxRecordBytesRule) (\(queue.maxBytes))") }
+        for order in Self.orders { try order.check(self) }
         if kafka.bootstrapServers.isEmpty && kafka.properties["bootstrap.servers"] == nil && kafka.properties["test.mock.num.brokers"] == nil {
             throw SpillwayConfigurationError("kafka.bootstrapServers must name at least one broker")
         }
         if kafka.messageTimeout < .milliseconds(1) { throw SpillwayConfigurationError("kafka.messageTimeout must be at least 1 ms") }
         if spoolBatchSize < 1 { throw SpillwayConfigurationError("spoolBatchSize must be at least 1") }
         if shutdownDeadline < .zero { throw SpillwayConfigurationError("shutdownDeadline must not be negative") }
-        if let recordIDHeader, recordIDHeader.isEmpty || recordIDHeader.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E }) {
-            throw SpillwayConfigurationError("recordIDHeader must be a non-empty header name of printable ASCII without spaces")
+        if let recordIDHeader, let problem = Self.recordIDHeaderProblem(recordIDHeader) {
+            throw SpillwayConfigurationError("recordIDHeader \(problem)")
         }
         try kafka.validateProperties(maxMessages: queue.maxRecords, maxBytes: queue.maxBytes)
     }

@@ -18,31 +18,48 @@ extension Spool {
         return (result.appendedCount, result.evictedCount - unwritten, result.evictedBytes - unwrittenBytes)
     }
 
+    /// Carries out one pass of escrow outcomes in one transaction: deletes the
+    /// copies in `releases` (Kafka acknowledged them, or the spool holds them
+    /// another way), turns those in `toReady` into ready records and those in
+    /// `toDeadLetters` into dead letters under their reasons, each with a fresh
+    /// spool id and marked possibly persisted where asked. All of it commits or
+    /// none of it does, so a failure never leaves a pass half applied (a copy
+    /// left in escrow becomes a ready record at the next open). Keys not present
+    /// are skipped. Returns how many copies were released and how many moved.
+    @discardableResult
+    package func applyEscrowOutcomes(
+        releases: some Collection<Int64>,
+        toReady: some Collection<(key: Int64, possiblyPersisted: Bool)>,
+        toDeadLetters: some Collection<(key: Int64, possiblyPersisted: Bool, reason: String)>
+    ) throws(SpoolError) -> (released: Int, moved: Int) {
+        guard !releases.isEmpty || !toReady.isEmpty || !toDeadLetters.isEmpty else { _ = try writable(); return (0, 0) }
+        return try writeTransaction { statements, totals in
+            var released = 0
+            for key in releases {
+                if let cost = try deleteEscrow(key, statements: statements) {
+                    released += 1
+                    totals.escrowCount -= 1
+                    totals.escrowBytes -= cost
+                }
+            }
+            var moved = 0
+            for entry in toReady where try settleEscrowCopy(entry.key, possiblyPersisted: entry.possiblyPersisted, as: .ready, statements: statements, totals: &totals) {
+                moved += 1
+            }
+            for entry in toDeadLetters where try settleEscrowCopy(
+                entry.key, possiblyPersisted: entry.possiblyPersisted, as: .deadLetter(reason: entry.reason), statements: statements, totals: &totals
+            ) {
+                moved += 1
+            }
+            return (released, moved)
+        }
+    }
+
     /// Deletes escrow copies Kafka has acknowledged (or that the pipeline no longer
     /// needs), in one transaction. Keys not present are skipped. Returns how many went.
     @discardableResult
     package func releaseEscrow(keys: some Collection<Int64>) throws(SpoolError) -> Int {
-        let statements = try writable()
-        guard !keys.isEmpty else { return 0 }
-        do {
-            var next = totals
-            let released = try connection.transaction {
-                var released = 0
-                for key in keys {
-                    if let cost = try deleteEscrow(key, statements: statements) {
-                        released += 1
-                        next.escrowCount -= 1
-                        next.escrowBytes -= cost
-                    }
-                }
-                try writeTotals(next, using: statements.updateTotals)
-                return released
-            }
-            totals = next
-            return released
-        } catch {
-            throw mapError(error)
-        }
+        try applyEscrowOutcomes(releases: keys, toReady: EmptyCollection(), toDeadLetters: EmptyCollection()).released
     }
 
     /// Turns escrow copies into spool records in one transaction: ready ones
@@ -51,17 +68,12 @@ extension Spool {
     /// Returns how many moved.
     @discardableResult
     package func settleEscrow(_ entries: [(key: Int64, possiblyPersisted: Bool)], as kind: SpoolKind) throws(SpoolError) -> Int {
-        let statements = try writable()
-        guard !entries.isEmpty else { return 0 }
-        do {
-            var next = totals
-            let moved = try connection.transaction {
-                try settleEscrowInTransaction(entries, as: kind, statements: statements, totals: &next)
-            }
-            totals = next
-            return moved
-        } catch {
-            throw mapError(error)
+        switch kind {
+        case .ready:
+            return try applyEscrowOutcomes(releases: EmptyCollection(), toReady: entries, toDeadLetters: EmptyCollection()).moved
+        case .deadLetter(let reason):
+            let entries = entries.map { (key: $0.key, possiblyPersisted: $0.possiblyPersisted, reason: reason) }
+            return try applyEscrowOutcomes(releases: EmptyCollection(), toReady: EmptyCollection(), toDeadLetters: entries).moved
         }
     }
 
@@ -71,56 +83,49 @@ extension Spool {
     func recoverEscrow() throws {
         let left = try connection.scalarInt("SELECT count(*) FROM escrow") ?? 0
         guard left > 0 else { return }
-        let statements = try writable()
         let select = try connection.prepare("SELECT intake_id FROM escrow ORDER BY intake_id")
         var keys: [Int64] = []
         while try select.step() { keys.append(select.int64(0)) }
-        var next = totals
-        let moved = try connection.transaction {
-            try settleEscrowInTransaction(keys.map { ($0, true) }, as: .ready, statements: statements, totals: &next)
-        }
-        totals = next
+        let moved = try settleEscrow(keys.map { ($0, true) }, as: .ready)
         logger.notice("escrow copies left by an earlier run are now ready records, marked possibly persisted", metadata: [
             "spool": "\(configuration.path)", "records": "\(moved)",
         ])
     }
 
-    private func settleEscrowInTransaction(
-        _ entries: [(key: Int64, possiblyPersisted: Bool)],
+    /// Moves one escrow copy to the ready records or the dead letters under the
+    /// next spool id; `false` when there was no such copy.
+    private func settleEscrowCopy(
+        _ key: Int64,
+        possiblyPersisted: Bool,
         as kind: SpoolKind,
         statements: Statements,
         totals: inout SpoolTotals
-    ) throws -> Int {
-        var moved = 0
-        for entry in entries {
-            let copy: SQLiteStatement
-            switch kind {
-            case .ready:
-                copy = statements.copyEscrowToReady
-            case .deadLetter(let reason):
-                copy = statements.copyEscrowToDead
-                copy.bind(reason, at: 4)
-            }
-            copy.bind(totals.nextID, at: 1)
-            copy.bind(Int64(entry.possiblyPersisted ? 1 : 0), at: 2)
-            copy.bind(entry.key, at: 3)
-            try copy.step()
-            copy.reset()
-            guard connection.changes == 1, let cost = try deleteEscrow(entry.key, statements: statements) else { continue }
-            totals.nextID += 1
-            totals.escrowCount -= 1
-            totals.escrowBytes -= cost
-            moved += 1
-            if kind == .ready {
-                totals.readyCount += 1
-                totals.readyBytes += cost
-            } else {
-                totals.deadCount += 1
-                totals.deadBytes += cost
-            }
+    ) throws -> Bool {
+        let copy: SQLiteStatement
+        switch kind {
+        case .ready:
+            copy = statements.copyEscrowToReady
+        case .deadLetter(let reason):
+            copy = statements.copyEscrowToDead
+            copy.bind(reason, at: 4)
         }
-        try writeTotals(totals, using: statements.updateTotals)
-        return moved
+        copy.bind(totals.nextID, at: 1)
+        copy.bind(Int64(possiblyPersisted ? 1 : 0), at: 2)
+        copy.bind(key, at: 3)
+        defer { copy.reset() }
+        try copy.step()
+        guard connection.changes == 1, let cost = try deleteEscrow(key, statements: statements) else { return false }
+        totals.nextID += 1
+        totals.escrowCount -= 1
+        totals.escrowBytes -= cost
+        if kind == .ready {
+            totals.readyCount += 1
+            totals.readyBytes += cost
+        } else {
+            totals.deadCount += 1
+            totals.deadBytes += cost
+        }
+        return true
     }
 
     /// Deletes one escrow copy; its cost, or `nil` when there was none.

@@ -3,38 +3,29 @@ extension Spool {
     /// records and bytes went.
     @discardableResult
     public func purge(matching query: SpoolQuery) throws(SpoolError) -> (count: Int, bytes: Int) {
-        let statements = try writable()
-        do {
-            var next = totals
-            let purged = try connection.transaction {
-                var count = 0
-                var bytes = 0
-                for table in query.tables {
-                    let statement = try connection.prepare("DELETE FROM \(table) WHERE \(SpoolQuery.filterSQL) RETURNING cost")
-                    query.bindFilter(statement)
-                    var tableCount = 0
-                    var tableBytes = 0
-                    while try statement.step() {
-                        tableCount += 1
-                        tableBytes += Int(statement.int64(0))
-                    }
-                    if table == "records" {
-                        next.readyCount -= tableCount
-                        next.readyBytes -= tableBytes
-                    } else {
-                        next.deadCount -= tableCount
-                        next.deadBytes -= tableBytes
-                    }
-                    count += tableCount
-                    bytes += tableBytes
+        try writeTransaction { _, totals in
+            var count = 0
+            var bytes = 0
+            for table in query.tables {
+                let statement = try connection.prepare("DELETE FROM \(table) WHERE \(SpoolQuery.filterSQL) RETURNING cost")
+                query.bindFilter(statement)
+                var tableCount = 0
+                var tableBytes = 0
+                while try statement.step() {
+                    tableCount += 1
+                    tableBytes += Int(statement.int64(0))
                 }
-                try writeTotals(next, using: statements.updateTotals)
-                return (count, bytes)
+                if table == "records" {
+                    totals.readyCount -= tableCount
+                    totals.readyBytes -= tableBytes
+                } else {
+                    totals.deadCount -= tableCount
+                    totals.deadBytes -= tableBytes
+                }
+                count += tableCount
+                bytes += tableBytes
             }
-            totals = next
-            return purged
-        } catch {
-            throw mapError(error)
+            return (count, bytes)
         }
     }
 

@@ -5,7 +5,8 @@ import Logging
 /// take yet, bounded in bytes and records, oldest evicted first.
 ///
 /// One owner: a `Spool` owns its SQLite connection and is used from one thread
-/// at a time, so it is not `Sendable`. Every mutating call is one transaction.
+/// at a time, so it is not `Sendable`. Every mutating call is one transaction,
+/// run by `writeTransaction` (which also keeps `spool_totals` and `totals`).
 public final class Spool {
     public let configuration: SpoolConfiguration
     /// Counts and sizes, read without touching the disk.
@@ -111,12 +112,9 @@ public final class Spool {
         let batchBytes = costs.reduce(0, +)
         while true {
             do {
-                var next = totals
-                let result = try connection.transaction {
-                    try appendInTransaction(records, costs: costs, destination: destination, preferredIDs: preferredIDs, statements: statements, totals: &next)
+                return try inWriteTransaction(statements) { statements, totals in
+                    try appendInTransaction(records, costs: costs, destination: destination, preferredIDs: preferredIDs, statements: statements, totals: &totals)
                 }
-                totals = next
-                return result
             } catch let error as SQLiteError where error.isFull {
                 // Our own page cap, with room left to learn from: shrink the budget and retry.
                 let step = max(pageSize, min(batchBytes, configuration.maxBytes / 32))
@@ -197,7 +195,6 @@ public final class Spool {
         }
         totals.evictedCount += evictedCount
         totals.evictedBytes += evictedBytes
-        try writeTotals(totals, using: statements.updateTotals)
         if evictedCount > 0 {
             logger.debug("spool evicted oldest records to stay within bounds", metadata: ["evicted": "\(evictedCount)", "bytes": "\(evictedBytes)"])
         }
@@ -282,32 +279,23 @@ public final class Spool {
     /// an acknowledged replay batch, are deleted as ranges.
     @discardableResult
     public func delete(ids: some Collection<Int64>) throws(SpoolError) -> Int {
-        let statements = try writable()
-        guard !ids.isEmpty else { return 0 }
+        guard !ids.isEmpty else { _ = try writable(); return 0 }
         let sorted = ids.sorted()
-        do {
-            var next = totals
-            let deleted = try connection.transaction {
-                var deleted = 0
-                var bytes = 0
-                var start = sorted.startIndex
-                while start < sorted.endIndex {
-                    var end = start + 1
-                    while end < sorted.endIndex, sorted[end] == sorted[end - 1] + 1 { end += 1 }
-                    let range = try deleteRange(sorted[start]...sorted[end - 1], statements: statements)
-                    deleted += range.count
-                    bytes += range.bytes
-                    start = end
-                }
-                next.readyCount -= deleted
-                next.readyBytes -= bytes
-                try writeTotals(next, using: statements.updateTotals)
-                return deleted
+        return try writeTransaction { statements, totals in
+            var deleted = 0
+            var bytes = 0
+            var start = sorted.startIndex
+            while start < sorted.endIndex {
+                var end = start + 1
+                while end < sorted.endIndex, sorted[end] == sorted[end - 1] + 1 { end += 1 }
+                let range = try deleteRange(sorted[start]...sorted[end - 1], statements: statements)
+                deleted += range.count
+                bytes += range.bytes
+                start = end
             }
-            totals = next
+            totals.readyCount -= deleted
+            totals.readyBytes -= bytes
             return deleted
-        } catch {
-            throw mapError(error)
         }
     }
 
@@ -332,21 +320,16 @@ public final class Spool {
     /// when it failed). Returns how many were not marked before.
     @discardableResult
     public func markPossiblyPersisted(ids: some Collection<Int64>) throws(SpoolError) -> Int {
-        let statements = try writable()
-        guard !ids.isEmpty else { return 0 }
-        do {
-            return try connection.transaction {
-                var marked = 0
-                for id in ids {
-                    statements.markPossiblyPersisted.bind(id, at: 1)
-                    defer { statements.markPossiblyPersisted.reset() }
-                    try statements.markPossiblyPersisted.step()
-                    marked += connection.changes
-                }
-                return marked
+        guard !ids.isEmpty else { _ = try writable(); return 0 }
+        return try writeTransaction { statements, _ in
+            var marked = 0
+            for id in ids {
+                statements.markPossiblyPersisted.bind(id, at: 1)
+                defer { statements.markPossiblyPersisted.reset() }
+                try statements.markPossiblyPersisted.step()
+                marked += connection.changes
             }
-        } catch {
-            throw mapError(error)
+            return marked
         }
     }
 
@@ -354,24 +337,19 @@ public final class Spool {
     /// them and Kafka did not take them), so `spool list` shows which records keep
     /// failing. One transaction; runs of consecutive ids are updated as ranges.
     public func countFailedAttempts(ids: some Collection<Int64>) throws(SpoolError) {
-        let statements = try writable()
-        guard !ids.isEmpty else { return }
+        guard !ids.isEmpty else { _ = try writable(); return }
         let sorted = ids.sorted()
-        do {
-            try connection.transaction {
-                var start = sorted.startIndex
-                while start < sorted.endIndex {
-                    var end = start + 1
-                    while end < sorted.endIndex, sorted[end] <= sorted[end - 1] + 1 { end += 1 }
-                    statements.countAttempts.bind(sorted[start], at: 1)
-                    statements.countAttempts.bind(sorted[end - 1], at: 2)
-                    defer { statements.countAttempts.reset() }
-                    try statements.countAttempts.step()
-                    start = end
-                }
+        try writeTransaction { statements, _ in
+            var start = sorted.startIndex
+            while start < sorted.endIndex {
+                var end = start + 1
+                while end < sorted.endIndex, sorted[end] <= sorted[end - 1] + 1 { end += 1 }
+                statements.countAttempts.bind(sorted[start], at: 1)
+                statements.countAttempts.bind(sorted[end - 1], at: 2)
+                defer { statements.countAttempts.reset() }
+                try statements.countAttempts.step()
+                start = end
             }
-        } catch {
-            throw mapError(error)
         }
     }
 
@@ -379,36 +357,27 @@ public final class Spool {
     /// reason about the record), in one transaction. Returns how many moved.
     @discardableResult
     public func moveToDeadLetters(ids: some Collection<Int64>, reason: String) throws(SpoolError) -> Int {
-        let statements = try writable()
-        guard !ids.isEmpty else { return 0 }
-        do {
-            var next = totals
-            let moved = try connection.transaction {
-                var moved = 0
-                for id in ids {
-                    statements.copyToDead.bind(reason, at: 1)
-                    statements.copyToDead.bind(id, at: 2)
-                    try statements.copyToDead.step()
-                    statements.copyToDead.reset()
-                    guard connection.changes == 1 else { continue }
-                    statements.deleteReadyReturningCost.bind(id, at: 1)
-                    defer { statements.deleteReadyReturningCost.reset() }
-                    if try statements.deleteReadyReturningCost.step() {
-                        let cost = Int(statements.deleteReadyReturningCost.int64(0))
-                        moved += 1
-                        next.readyBytes -= cost
-                        next.deadBytes += cost
-                    }
+        guard !ids.isEmpty else { _ = try writable(); return 0 }
+        return try writeTransaction { statements, totals in
+            var moved = 0
+            for id in ids {
+                statements.copyToDead.bind(reason, at: 1)
+                statements.copyToDead.bind(id, at: 2)
+                try statements.copyToDead.step()
+                statements.copyToDead.reset()
+                guard connection.changes == 1 else { continue }
+                statements.deleteReadyReturningCost.bind(id, at: 1)
+                defer { statements.deleteReadyReturningCost.reset() }
+                if try statements.deleteReadyReturningCost.step() {
+                    let cost = Int(statements.deleteReadyReturningCost.int64(0))
+                    moved += 1
+                    totals.readyBytes -= cost
+                    totals.deadBytes += cost
                 }
-                next.readyCount -= moved
-                next.deadCount += moved
-                try writeTotals(next, using: statements.updateTotals)
-                return moved
             }
-            totals = next
+            totals.readyCount -= moved
+            totals.deadCount += moved
             return moved
-        } catch {
-            throw mapError(error)
         }
     }
 
@@ -448,40 +417,6 @@ public final class Spool {
                 ])
             }
         }
-    }
-
-    func writeTotals(_ totals: SpoolTotals, using statement: SQLiteStatement) throws {
-        defer { statement.reset() }
-        statement.bind(totals.nextID, at: 1)
-        statement.bind(Int64(totals.readyCount), at: 2)
-        statement.bind(Int64(totals.readyBytes), at: 3)
-        statement.bind(Int64(totals.deadCount), at: 4)
-        statement.bind(Int64(totals.deadBytes), at: 5)
-        statement.bind(Int64(totals.evictedCount), at: 6)
-        statement.bind(Int64(totals.evictedBytes), at: 7)
-        statement.bind(Int64(totals.escrowCount), at: 8)
-        statement.bind(Int64(totals.escrowBytes), at: 9)
-        try statement.step()
-    }
-
-    static func readTotals(_ connection: SQLiteConnection) throws -> SpoolTotals {
-        let statement = try connection.prepare(
-            "SELECT next_id, ready_count, ready_bytes, dead_count, dead_bytes, evicted_count, evicted_bytes, escrow_count, escrow_bytes FROM spool_totals WHERE singleton = 1"
-        )
-        guard try statement.step() else {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "the spool_totals row is missing")
-        }
-        var totals = SpoolTotals()
-        totals.nextID = statement.int64(0)
-        totals.readyCount = Int(statement.int64(1))
-        totals.readyBytes = Int(statement.int64(2))
-        totals.deadCount = Int(statement.int64(3))
-        totals.deadBytes = Int(statement.int64(4))
-        totals.evictedCount = Int(statement.int64(5))
-        totals.evictedBytes = Int(statement.int64(6))
-        totals.escrowCount = Int(statement.int64(7))
-        totals.escrowBytes = Int(statement.int64(8))
-        return totals
     }
 
     /// Decodes a row in the column order of `Statements.recordColumns`.

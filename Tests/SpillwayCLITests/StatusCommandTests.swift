@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayAdminContract
 @testable import SpillwayCLI
 import SpillwayService
 import Testing

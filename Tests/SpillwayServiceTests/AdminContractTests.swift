@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Spillway
+import SpillwayAdminContract
 import SpillwayService
 import Testing
 

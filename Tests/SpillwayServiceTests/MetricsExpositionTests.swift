@@ -1,4 +1,5 @@
 import Foundation
+import Spillway
 import SpillwayService
 import SpillwayTestKit
 import Testing
@@ -42,8 +43,14 @@ extension MockKafkaSuites {
             })
             #expect(typed.count > 20, "metrics: \(typed.sorted())")
             #expect(typed.subtracting(helped).isEmpty, "no help text: \(typed.subtracting(helped).sorted())")
-            // Written for each metric, not the fallback that names the gap.
-            #expect(typed.subtracting(MetricHelp.catalog.keys).isEmpty, "not in MetricHelp.catalog: \(typed.subtracting(MetricHelp.catalog.keys).sorted())")
+            // Written for each metric, not the fallback that names the gap, and of the type the catalog says.
+            let cataloged = Set(MetricCatalog.all.map(\.name))
+            #expect(typed.subtracting(cataloged).isEmpty, "not in MetricCatalog: \(typed.subtracting(cataloged).sorted())")
+            for line in lines where line.hasPrefix("# TYPE ") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 4, let metric = MetricCatalog.named(String(parts[2])) else { continue }
+                #expect(metric.kind.rawValue == parts[3], "\(line): the catalog says \(metric.kind)")
+            }
         }
 
         @Test(.enabled(if: try Prerequisites.hasPromtool, "needs promtool (Debian's prometheus package; CI installs it)"))

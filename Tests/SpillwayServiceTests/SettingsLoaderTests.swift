@@ -127,6 +127,15 @@ import Testing
         try await expectRefused(environment: ["SPILLWAY_BREAKER_OPEN_MS": "60000", "SPILLWAY_BREAKER_MAX_OPEN_MS": "1000"], naming: "breaker.open_ms", "breaker.max_open_ms")
         try await expectRefused(environment: ["SPILLWAY_BREAKER_MINIMUM_CALLS": "50", "SPILLWAY_BREAKER_WINDOW_SIZE": "10"], naming: "breaker.minimum_calls", "breaker.window_size")
         try await expectRefused(environment: ["SPILLWAY_MAX_RECORD_BYTES": "2000000", "SPILLWAY_QUEUE_MAX_BYTES": "1000000"], naming: "max_record_bytes", "queue.max_bytes")
+        // Every rule between two settings the library states (ConfigurationOrder) is reported under the service's keys.
+        try await expectRefused(
+            environment: ["SPILLWAY_BREAKER_PROBE_INTERVAL_MS": "2000", "SPILLWAY_BREAKER_PROBE_MAX_INTERVAL_MS": "1000"],
+            naming: "breaker.probe_interval_ms", "breaker.probe_max_interval_ms"
+        )
+        try await expectRefused(
+            environment: ["SPILLWAY_REPLAY_MIN_RECORDS_PER_SECOND": "500", "SPILLWAY_REPLAY_RECORDS_PER_SECOND": "100"],
+            naming: "replay.min_records_per_second", "replay.records_per_second"
+        )
     }
 
     /// `ack.*`: the level of requests that name none, per topic, and the waiting bounds.

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import SpillwaySpool
 import SpillwayTestKit
@@ -35,6 +36,52 @@ import Testing
         #expect(dead.map(\.deadLetterReason) == ["MSG_SIZE_TOO_LARGE"])
         #expect(dead.first.flatMap { SpoolFixtures.index(of: $0.record) } == 13)
         #expect(spool.totals.readyCount == 4 && spool.totals.deadCount == 1)
+    }
+
+    /// A pass's outcomes (releases, copies to ready records, copies to dead letters
+    /// under several reasons) are one transaction: a failure in its last step
+    /// leaves the file and the totals as they were before the pass, and the same
+    /// pass applies whole once the failure is gone.
+    @Test func aPassOfEscrowOutcomesAppliesWholeOrNotAtAll() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = SpoolFixtures.configuration(directory)
+        let spool = try Spool.open(configuration)
+        defer { spool.close() }
+        try spool.append(SpoolFixtures.records(0..<1))
+        _ = try spool.escrow(SpoolFixtures.records(1..<6), keys: [1, 2, 3, 4, 5])
+        let before = spool.totals
+
+        // Dead letters under the second reason fail to go in, after everything else of the pass ran.
+        try SpoolOpeningTests.execute(configuration.path, """
+            CREATE TRIGGER fail_second_reason BEFORE INSERT ON dead_letters WHEN NEW.reason = 'RECORD_TOO_LARGE'
+            BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+            """)
+        let releases: [Int64] = [1]
+        let toReady: [(key: Int64, possiblyPersisted: Bool)] = [(2, true)]
+        let toDeadLetters: [(key: Int64, possiblyPersisted: Bool, reason: String)] = [
+            (3, false, "INVALID_RECORD"), (4, false, "RECORD_TOO_LARGE"),
+        ]
+        #expect(throws: SpoolError.self) {
+            try spool.applyEscrowOutcomes(releases: releases, toReady: toReady, toDeadLetters: toDeadLetters)
+        }
+        #expect(spool.totals == before, "the totals in memory are those before the pass")
+        #expect(try SpoolOpeningTests.query(configuration.path, "SELECT count(*) FROM escrow") == "5", "no copy released or moved")
+        #expect(try SpoolOpeningTests.query(configuration.path, "SELECT count(*) FROM records") == "1")
+        #expect(try SpoolOpeningTests.query(configuration.path, "SELECT count(*) FROM dead_letters") == "0")
+        #expect(
+            try SpoolOpeningTests.query(configuration.path, "SELECT escrow_count || ' ' || ready_count || ' ' || dead_count || ' ' || next_id FROM spool_totals")
+                == "5 1 0 \(before.nextID)",
+            "the totals in the file are those before the pass"
+        )
+
+        try SpoolOpeningTests.execute(configuration.path, "DROP TRIGGER fail_second_reason")
+        let applied = try spool.applyEscrowOutcomes(releases: releases, toReady: toReady, toDeadLetters: toDeadLetters)
+        #expect(applied.released == 1 && applied.moved == 3)
+        #expect(spool.totals.escrowCount == 1 && spool.totals.readyCount == 2 && spool.totals.deadCount == 2)
+        #expect(try spool.readOldest(limit: 10).map(\.record.possiblyPersisted) == [false, true])
+        let dead = try spool.records(matching: SpoolQuery(area: .deadLetters), limit: 10)
+        #expect(Set(dead.compactMap(\.deadLetterReason)) == ["INVALID_RECORD", "RECORD_TOO_LARGE"])
     }
 
     /// Copies a run did not settle (it crashed) become ready records at the next

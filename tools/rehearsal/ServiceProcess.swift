@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SpillwayAdminContract
 import SpillwayService
 import SpillwayTestKit
 

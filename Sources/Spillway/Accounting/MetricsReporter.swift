@@ -33,41 +33,41 @@ struct MetricsReporter {
                 _ = Counter(label: label, dimensions: dimensions)
             }
         }
-        count("spillway_accepted_total", ledger.accepted, last.accepted)
-        count("spillway_recovered_total", ledger.recovered, last.recovered)
-        count("spillway_delivered_total", ledger.delivered, last.delivered)
-        count("spillway_replayed_total", ledger.replayed, last.replayed)
-        count("spillway_spilled_total", ledger.spilled, last.spilled)
-        count("spillway_dead_lettered_total", ledger.deadLettered, last.deadLettered)
-        count("spillway_possibly_persisted_total", ledger.possiblyPersisted, last.possiblyPersisted)
+        count(MetricCatalog.accepted.name, ledger.accepted, last.accepted)
+        count(MetricCatalog.recovered.name, ledger.recovered, last.recovered)
+        count(MetricCatalog.delivered.name, ledger.delivered, last.delivered)
+        count(MetricCatalog.replayed.name, ledger.replayed, last.replayed)
+        count(MetricCatalog.spilled.name, ledger.spilled, last.spilled)
+        count(MetricCatalog.deadLettered.name, ledger.deadLettered, last.deadLettered)
+        count(MetricCatalog.possiblyPersisted.name, ledger.possiblyPersisted, last.possiblyPersisted)
         for reason in DropReason.allCases {
-            count("spillway_dropped_total", ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])
+            count(MetricCatalog.dropped.name, ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])
             unloggedDrops[reason, default: 0] += ledger.dropped(reason) - last.dropped(reason)
         }
         logDrops(total: ledger)
         for code in Set(ledger.rejected.keys).union(Self.rejectionCodes) {
-            count("spillway_rejected_total", ledger.rejected[code] ?? 0, last.rejected[code] ?? 0, [("reason", code)])
+            count(MetricCatalog.rejected.name, ledger.rejected[code] ?? 0, last.rejected[code] ?? 0, [("reason", code)])
         }
         if isFirst {
-            for kind in Self.automaticTransitions { _ = Counter(label: "spillway_breaker_transitions_total", dimensions: [("kind", kind)]) }
+            for kind in Self.automaticTransitions { _ = Counter(label: MetricCatalog.breakerTransitions.name, dimensions: [("kind", kind)]) }
         }
-        count("spillway_spool_evicted_total", spool.evictedCount, isFirst ? spool.evictedCount : lastEvicted)
+        count(MetricCatalog.spoolEvicted.name, spool.evictedCount, isFirst ? spool.evictedCount : lastEvicted)
         reportAcks(acks, ledger: ledger, count: count)
-        Gauge(label: "spillway_spool_escrow_records").record(spool.escrowCount)
-        Gauge(label: "spillway_queued").record(ledger.queued)
-        Gauge(label: "spillway_in_flight").record(ledger.inFlight)
-        Gauge(label: "spillway_spooled").record(ledger.spooled)
-        Gauge(label: "spillway_queued_bytes").record(ledger.liveQueuedBytes + ledger.handoffBytes)
-        Gauge(label: "spillway_in_flight_bytes").record(ledger.inFlightBytes)
-        Gauge(label: "spillway_replay_in_flight").record(ledger.replayInFlight)
-        Gauge(label: "spillway_spool_records").record(spool.count)
-        Gauge(label: "spillway_spool_bytes").record(spool.bytes)
-        Gauge(label: "spillway_spool_dead_letters").record(spool.deadCount)
+        Gauge(label: MetricCatalog.spoolEscrowRecords.name).record(spool.escrowCount)
+        Gauge(label: MetricCatalog.queued.name).record(ledger.queued)
+        Gauge(label: MetricCatalog.inFlight.name).record(ledger.inFlight)
+        Gauge(label: MetricCatalog.spooled.name).record(ledger.spooled)
+        Gauge(label: MetricCatalog.queuedBytes.name).record(ledger.liveQueuedBytes + ledger.handoffBytes)
+        Gauge(label: MetricCatalog.inFlightBytes.name).record(ledger.inFlightBytes)
+        Gauge(label: MetricCatalog.replayInFlight.name).record(ledger.replayInFlight)
+        Gauge(label: MetricCatalog.spoolRecords.name).record(spool.count)
+        Gauge(label: MetricCatalog.spoolBytes.name).record(spool.bytes)
+        Gauge(label: MetricCatalog.spoolDeadLetters.name).record(spool.deadCount)
         core.metrics.breakerState.record(breaker.mode == .forcedOpen ? 2 : (breaker.mode == .forcedClosed ? 0 : Self.stateValue(breaker.state)))
         core.metrics.breakerMode.record(Self.modeValue(breaker.mode))
         core.metrics.replayRate.record(replayRate)
         for phase in ReplayPhase.allCases {
-            Gauge(label: "spillway_replay_phase", dimensions: [("phase", phase.rawValue)]).record(phase == replayPhase ? 1 : 0)
+            Gauge(label: MetricCatalog.replayPhase.name, dimensions: [("phase", phase.rawValue)]).record(phase == replayPhase ? 1 : 0)
         }
         last = ledger
         lastAcks = acks
@@ -80,18 +80,18 @@ struct MetricsReporter {
     private func reportAcks(_ acks: AckCounts, ledger: Ledger, count: (String, Int, Int, [(String, String)]) -> Void) {
         let memory = ledger.accepted - acks.accepted(.spool) - acks.accepted(.kafka)
         let memoryBefore = last.accepted - lastAcks.accepted(.spool) - lastAcks.accepted(.kafka)
-        count("spillway_ack_accepted_total", memory, memoryBefore, [("level", "memory")])
+        count(MetricCatalog.ackAccepted.name, memory, memoryBefore, [("level", "memory")])
         for level in [AckLevel.spool, .kafka] {
-            count("spillway_ack_accepted_total", acks.accepted(level), lastAcks.accepted(level), [("level", level.rawValue)])
+            count(MetricCatalog.ackAccepted.name, acks.accepted(level), lastAcks.accepted(level), [("level", level.rawValue)])
         }
         let before = Dictionary(lastAcks.answered.map { (Self.key($0), $0.count) }, uniquingKeysWith: +)
         for answered in acks.answered {
-            count("spillway_ack_answered_total", answered.count, before[Self.key(answered)] ?? 0, [
+            count(MetricCatalog.ackAnswered.name, answered.count, before[Self.key(answered)] ?? 0, [
                 ("level", answered.level.rawValue), ("outcome", answered.outcome), ("reason", answered.reason?.rawValue ?? "none"),
             ])
         }
-        Gauge(label: "spillway_ack_pending").record(acks.pendingRecords)
-        Gauge(label: "spillway_ack_pending_bytes").record(acks.pendingBytes)
+        Gauge(label: MetricCatalog.ackPending.name).record(acks.pendingRecords)
+        Gauge(label: MetricCatalog.ackPendingBytes.name).record(acks.pendingBytes)
     }
 
     private static func key(_ answered: AckCounts.Answered) -> String {

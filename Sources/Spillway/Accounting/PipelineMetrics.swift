@@ -3,13 +3,13 @@ import Metrics
 /// swift-metrics handles for the pipeline. Counters are fed from ledger deltas
 /// once a second, so the hand-over path never touches a metrics backend.
 final class PipelineMetrics: Sendable {
-    let deliveryLatency = Metrics.Timer(label: "spillway_delivery_latency_seconds", preferredDisplayUnit: .seconds)
-    let breakerState = Gauge(label: "spillway_breaker_state")
-    let breakerMode = Gauge(label: "spillway_breaker_mode")
-    let replayRate = Gauge(label: "spillway_replay_rate_records_per_second")
+    let deliveryLatency = Metrics.Timer(label: MetricCatalog.deliveryLatency.name, preferredDisplayUnit: .seconds)
+    let breakerState = Gauge(label: MetricCatalog.breakerState.name)
+    let breakerMode = Gauge(label: MetricCatalog.breakerMode.name)
+    let replayRate = Gauge(label: MetricCatalog.replayRate.name)
     /// How long callers of `send(…, ack:)` waited for their answer, by level.
-    let ackWaitSpool = Metrics.Timer(label: "spillway_ack_wait_seconds", dimensions: [("level", "spool")], preferredDisplayUnit: .seconds)
-    let ackWaitKafka = Metrics.Timer(label: "spillway_ack_wait_seconds", dimensions: [("level", "kafka")], preferredDisplayUnit: .seconds)
+    let ackWaitSpool = Metrics.Timer(label: MetricCatalog.ackWait.name, dimensions: [("level", "spool")], preferredDisplayUnit: .seconds)
+    let ackWaitKafka = Metrics.Timer(label: MetricCatalog.ackWait.name, dimensions: [("level", "kafka")], preferredDisplayUnit: .seconds)
 
     /// Recorded by the caller that waited, after it was answered: never on a pipeline thread.
     func ackWaited(_ level: AckLevel, since start: ContinuousClock.Instant) {
@@ -22,10 +22,10 @@ final class PipelineMetrics: Sendable {
     }
 
     func transition(_ kind: String) {
-        Counter(label: "spillway_breaker_transitions_total", dimensions: [("kind", kind)]).increment()
+        Counter(label: MetricCatalog.breakerTransitions.name, dimensions: [("kind", kind)]).increment()
     }
 
     func kafkaError(_ name: String) {
-        Counter(label: "spillway_kafka_errors_total", dimensions: [("code", name)]).increment()
+        Counter(label: MetricCatalog.kafkaErrors.name, dimensions: [("code", name)]).increment()
     }
 }

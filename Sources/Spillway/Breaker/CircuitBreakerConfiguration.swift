@@ -69,22 +69,35 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable {
         self.connectGrace = connectGrace
     }
 
+    private static let minimumCallsRule = "breaker.minimumCalls must be between 1 and breaker.windowSize"
+    private static let openDurationRule = "breaker.openDuration must be positive and at most breaker.maxOpenDuration"
+    private static let probeIntervalRule = "breaker.probeInterval must be positive and at most breaker.probeMaxInterval"
+
+    /// Settings that must not be above another: checked by `validate()`, and by the
+    /// service under its keys' names.
+    package static let orders: [ConfigurationOrder<CircuitBreakerConfiguration>] = [
+        ConfigurationOrder(\.minimumCalls, atMost: \.windowSize, { _ in minimumCallsRule }),
+        ConfigurationOrder(\.openDuration, atMost: \.maxOpenDuration, { _ in openDurationRule }),
+        ConfigurationOrder(\.probeInterval, atMost: \.probeMaxInterval, { _ in probeIntervalRule }),
+    ]
+
     /// Names the first setting that makes no sense.
     public func validate() throws(SpillwayConfigurationError) {
         func check(_ condition: Bool, _ message: String) throws(SpillwayConfigurationError) {
             if !condition { throw SpillwayConfigurationError(message) }
         }
         try check(windowSize >= 1, "breaker.windowSize must be at least 1")
-        try check((1...windowSize).contains(minimumCalls), "breaker.minimumCalls must be between 1 and breaker.windowSize")
+        try check(minimumCalls >= 1, Self.minimumCallsRule)
         try check(failureRateThreshold > 0 && failureRateThreshold <= 1, "breaker.failureRateThreshold must be in (0, 1]")
         try check(slowCallRateThreshold > 0 && slowCallRateThreshold <= 1, "breaker.slowCallRateThreshold must be in (0, 1]")
         try check(slowCallDuration > .zero, "breaker.slowCallDuration must be positive")
-        try check(openDuration > .zero && maxOpenDuration >= openDuration, "breaker.openDuration must be positive and at most breaker.maxOpenDuration")
+        try check(openDuration > .zero, Self.openDurationRule)
         try check(backoffMultiplier >= 1 && backoffMultiplier.isFinite, "breaker.backoffMultiplier must be at least 1 and finite")
         try check(jitter >= 0 && jitter < 1, "breaker.jitter must be in [0, 1)")
-        try check(probeInterval > .zero && probeMaxInterval >= probeInterval, "breaker.probeInterval must be positive and at most breaker.probeMaxInterval")
+        try check(probeInterval > .zero, Self.probeIntervalRule)
         try check(halfOpenTrialCalls >= 1, "breaker.halfOpenTrialCalls must be at least 1")
         try check(probeTimeout > .zero, "breaker.probeTimeout must be positive")
         try check(connectGrace >= .zero, "breaker.connectGrace must not be negative")
+        for order in Self.orders { try order.check(self) }
     }
 }

@@ -31,13 +31,20 @@ public struct ReplayConfiguration: Sendable, Hashable {
         ReplayConfiguration(recordsPerSecond: recordsPerSecond, bytesPerSecond: bytesPerSecond, minRecordsPerSecond: recordsPerSecond, batchSize: batchSize)
     }
 
+    private static let floorRule = "replay.minRecordsPerSecond must be positive and at most replay.recordsPerSecond"
+
+    /// Settings that must not be above another: checked by `validate()`, and by the
+    /// service under its keys' names.
+    package static let orders: [ConfigurationOrder<ReplayConfiguration>] = [
+        ConfigurationOrder(\.minRecordsPerSecond, atMost: \.recordsPerSecond, { _ in floorRule }),
+    ]
+
     /// Names the first setting that makes no sense.
     public func validate() throws(SpillwayConfigurationError) {
         if !(recordsPerSecond > 0 && recordsPerSecond.isFinite) { throw SpillwayConfigurationError("replay.recordsPerSecond must be a positive number") }
         if !(bytesPerSecond > 0 && bytesPerSecond.isFinite) { throw SpillwayConfigurationError("replay.bytesPerSecond must be a positive number") }
-        if !(minRecordsPerSecond > 0 && minRecordsPerSecond <= recordsPerSecond) {
-            throw SpillwayConfigurationError("replay.minRecordsPerSecond must be positive and at most replay.recordsPerSecond")
-        }
+        if !(minRecordsPerSecond > 0) { throw SpillwayConfigurationError(Self.floorRule) }
+        for order in Self.orders { try order.check(self) }
         if batchSize < 1 { throw SpillwayConfigurationError("replay.batchSize must be at least 1") }
     }
 }

@@ -85,16 +85,12 @@ final class SpoolLoop {
     }
 
     /// Carries out what became of committed escrow copies: released once Kafka
-    /// acknowledged the record, or settled into the spool when its delivery failed.
-    /// On an error the copies stay in escrow, and the next start makes them ready records.
+    /// acknowledged the record, or settled into the spool when its delivery failed,
+    /// all in one transaction. On an error the copies stay in escrow, and the next start makes them ready records.
     private func settle(_ bookkeeping: EscrowBook.Bookkeeping) {
         guard !bookkeeping.isEmpty, let spool else { return }
         do {
-            try spool.releaseEscrow(keys: bookkeeping.releases)
-            try spool.settleEscrow(bookkeeping.toReady.map { ($0.key, $0.possiblyPersisted) }, as: .ready)
-            for (reason, group) in Dictionary(grouping: bookkeeping.toDeadLetters, by: \.reason) {
-                try spool.settleEscrow(group.map { ($0.key, $0.possiblyPersisted) }, as: .deadLetter(reason: reason))
-            }
+            try spool.applyEscrowOutcomes(releases: bookkeeping.releases, toReady: bookkeeping.toReady, toDeadLetters: bookkeeping.toDeadLetters)
         } catch {
             problems.occurred("escrow-settle") { suppressed in
                 core.logger.error("could not release or settle escrow copies; they become ready records at the next start", metadata: [

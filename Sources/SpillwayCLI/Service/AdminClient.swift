@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import SpillwayAdminContract
 #endif
 import SpillwayService
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpillwayAdminContract
 import SpillwayService
 
 /// `spillway backlog pause|resume|rate N`.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Spillway
-import SpillwayService
+import SpillwayAdminContract
 
 /// `spillway breaker open|close|auto`.
 struct BreakerCommand: AsyncParsableCommand {

@@ -1,10 +1,10 @@
 import Metrics
 import Prometheus
-import SpillwayService
+import Spillway
 
 /// swift-prometheus's factory, with each metric's `# HELP` line: swift-metrics
 /// has no place for a description, so every metric is registered through the
-/// registry with a `MetricNameDescriptor` carrying the text from `MetricHelp`.
+/// registry with a `MetricNameDescriptor` carrying the text from `MetricCatalog`.
 /// Buckets and destruction are the Prometheus factory's own.
 struct DocumentedMetricsFactory: MetricsFactory {
     let prometheus: PrometheusMetricsFactory
@@ -33,9 +33,11 @@ struct DocumentedMetricsFactory: MetricsFactory {
         return registry.makeDurationHistogram(descriptor: Self.describe(label), labels: dimensions, buckets: buckets)
     }
 
-    /// The metric's name as swift-metrics gave it (the unit is already part of it), with its help text.
+    /// The metric's name as swift-metrics gave it (the unit is already part of it), with its help text;
+    /// a metric missing from the catalog still gets a line, naming the gap.
     static func describe(_ label: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: label, unitName: "", helpText: MetricHelp.text(for: label))
+        let help = MetricCatalog.named(label)?.help ?? "\(label) (no description in MetricCatalog yet)"
+        return MetricNameDescriptor(metricName: label, unitName: "", helpText: help)
     }
 
     func destroyCounter(_ handler: any CounterHandler) { prometheus.destroyCounter(handler) }

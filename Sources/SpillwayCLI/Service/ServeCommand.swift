@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Metrics
 import Prometheus
+import Spillway
 import SpillwayService
 
 /// `spillway serve`: the sidecar service.
@@ -51,14 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["spillway_handover_latency_seconds"] = [
-            .nanoseconds(250), .nanoseconds(500), .microseconds(1), .microseconds(2), .microseconds(5),
-            .microseconds(10), .microseconds(50), .microseconds(100), .milliseconds(1), .milliseconds(10),
-        ]
-        factory.durationHistogramBuckets["spillway_delivery_latency_seconds"] = [
-            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
-            .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
-        ]
+        for metric in MetricCatalog.all where !metric.buckets.isEmpty {
+            factory.durationHistogramBuckets[metric.name] = metric.buckets
+        }
         MetricsSystem.bootstrap(DocumentedMetricsFactory(prometheus: factory))
 
         let server: SpillwayServer

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SpillwayService
+import SpillwayAdminContract
 
 /// `spillway status`: one look at a running service.
 struct StatusCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import Foundation
 import Spillway
-import SpillwayService
+import SpillwayAdminContract
 
 /// What `spillway top` shows, computed from the samples kept so far. Pure, so
 /// it can be tested from a recorded status stream without a terminal.

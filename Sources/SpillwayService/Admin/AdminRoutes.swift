@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import NIOPosix
 import Spillway
+import SpillwayAdminContract
 import SpillwaySpool
 
 /// The admin listener: status, breaker and backlog control, spool statistics, metrics.

@@ -90,6 +90,9 @@ public struct SettingsKey: Sendable, Hashable, Identifiable {
     let problem: @Sendable (ServiceSettings) -> String?
     /// The value as a number, for checks between keys.
     let magnitude: (@Sendable (ServiceSettings) -> Double)?
+    /// The field of `ServiceSettings` a numeric key sets: how the library's rules
+    /// between fields (`ConfigurationOrder`) find the keys to name.
+    var field: (AnyKeyPath & Sendable)? = nil
 
     public var id: String { name }
 
@@ -135,7 +138,8 @@ extension SettingsKey {
             },
             render: { "\($0[keyPath: path])" },
             problem: { range.contains($0[keyPath: path]) ? nil : kind.outside("\($0[keyPath: path])") },
-            magnitude: { Double($0[keyPath: path]) }
+            magnitude: { Double($0[keyPath: path]) },
+            field: path
         )
     }
 
@@ -154,7 +158,8 @@ extension SettingsKey {
                 guard duration < .milliseconds(range.lowerBound) || duration > .milliseconds(range.upperBound) else { return nil }
                 return kind.outside("\(duration.milliseconds)")
             },
-            magnitude: { Double($0[keyPath: path].milliseconds) }
+            magnitude: { Double($0[keyPath: path].milliseconds) },
+            field: path
         )
     }
 
@@ -171,7 +176,8 @@ extension SettingsKey {
             },
             render: { "\(Kind.plain($0[keyPath: path]))" },
             problem: { range.contains($0[keyPath: path]) ? nil : kind.outside("\($0[keyPath: path])") },
-            magnitude: { $0[keyPath: path] }
+            magnitude: { $0[keyPath: path] },
+            field: path
         )
     }
 

@@ -177,7 +177,7 @@ public enum SettingsKeys {
     static let recordIDHeader = SettingsKey.optionalText(
         "record_id_header", \.pipeline.recordIDHeader, unset: "(off)",
         "a header carrying an id unique to each record, so consumers can drop duplicates",
-        problem: { name in name.isEmpty || name.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E }) ? "must be a header name of printable ASCII without spaces" : nil }
+        problem: SpillwayConfiguration.recordIDHeaderProblem
     )
     static let logLevel = SettingsKey.choice(
         "log_level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], "least severe message logged"
@@ -198,14 +198,17 @@ public enum SettingsKeys {
         ordering, shutdownDeadline, recordIDHeader, logLevel,
     ]
 
-    /// Checks between keys, each naming both.
-    static let rules: [SettingsRule] = [
-        .atMost(breakerMinimumCalls, breakerWindowSize),
-        .atMost(breakerOpen, breakerMaxOpen),
-        .atMost(breakerProbeInterval, breakerProbeMaxInterval),
-        .atMost(replayMinRecordsPerSecond, replayRecordsPerSecond),
-        .atMost(maxRecordBytes, queueMaxBytes),
-    ]
+    /// Checks between keys, each naming both: the library's rules between fields
+    /// (`ConfigurationOrder`), under the names of the keys that set those fields.
+    static let rules: [SettingsRule] =
+        SettingsRule.orders(CircuitBreakerConfiguration.orders, at: \.pipeline.breaker)
+        + SettingsRule.orders(ReplayConfiguration.orders, at: \.pipeline.replay)
+        + SettingsRule.orders(SpillwayConfiguration.orders, at: \.pipeline)
+
+    /// The key that sets `field` of `ServiceSettings`, if there is one.
+    static func setting(_ field: AnyKeyPath) -> SettingsKey? {
+        all.first { $0.field.map { $0 as AnyKeyPath == field } ?? false }
+    }
 
     /// The key spelled `name`, if there is one.
     public static func named(_ name: String) -> SettingsKey? {

@@ -13,7 +13,7 @@ import SpillwaySpool
 struct IngestRoutes: Sendable {
     let buffer: SpillwayBuffer
     let settings: ServiceSettings
-    let handover = Metrics.Timer(label: "spillway_handover_latency_seconds", preferredDisplayUnit: .seconds)
+    let handover = Metrics.Timer(label: MetricCatalog.handoverLatency.name, preferredDisplayUnit: .seconds)
 
     static let keyHeader = HTTPField.Name("X-Spillway-Key")!
     static let headerPrefix = "x-spillway-header-"

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Spillway
+import SpillwayAdminContract
 
 /// `spillway serve`: the pipeline plus two HTTP listeners (ingest and admin),
 /// run as one `ServiceGroup`. On SIGTERM the listeners stop first, then the
