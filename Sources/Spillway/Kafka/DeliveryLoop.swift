@@ -1,4 +1,3 @@
-import CRDKafka
 import Logging
 import SpillwaySpool
 
@@ -214,11 +213,11 @@ final class DeliveryLoop {
                     if case .failure = outcome { replayControl.failed() }
                 }
             },
-            errors: { code, text in
+            errors: { error, text in
                 incompatible = incompatibility.observe(errorText: text) ?? incompatible
-                core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
+                core.metrics.kafkaError(error.name)
                 settlement.lastError = "Kafka: \(text)"
-                if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
+                if error.allBrokersDown {
                     outcomes.append(.failure(reason: "all brokers are down: \(text)"))
                 }
             },
