@@ -80,14 +80,17 @@ struct PipelineState: Sendable {
     /// `memory` and answered at once with reason `ack_capacity`.
     mutating func accept(_ record: consuming Record, size: Int, awaiting request: AckRequest? = nil) -> Acceptance {
         defer { checkInvariants() }
+        assert(request?.level != .memory, "at level memory nobody waits: no request")
         if let request { book.countAccepted(request.level) }
         guard lifecycle.acceptsRecords else {
             queues.acceptDropped(.shuttingDown)
             return answeredAtOnce(.dropped(.shuttingDown), request)
         }
-        let waits = request.map { book.hasRoom(for: $0.level, size: size) } ?? false
-        let disposition = queues.accept(record, size: size, ack: waits ? request!.level : .memory, keeper: &book)
-        let wakeDelivery = disposition == .queued && wakeUps.claimDeliveryWake(newWork: true)
+        // Past the waiting bounds, the record is taken in as at `memory`.
+        let level = request.flatMap { book.hasRoom(for: $0.level, size: size) ? $0.level : nil } ?? .memory
+        let waits = level != .memory
+        let disposition = queues.accept(record, size: size, ack: level, keeper: &book)
+        let wakeDelivery = disposition == .queued && wakeUps.claimDeliveryWake()
         guard let request else { return Acceptance(disposition: disposition, wakeDelivery: wakeDelivery) }
         guard waits else { return answeredAtOnce(disposition, request, reason: .capacity, wakeDelivery: wakeDelivery) }
         let id = queues.newestID

@@ -15,9 +15,9 @@ struct WakeUps: Sendable {
         deliveryLoopIdle = idle
     }
 
-    /// Whether whoever just gave the delivery loop work must wake it; claims the wake-up.
-    mutating func claimDeliveryWake(newWork: Bool) -> Bool {
-        guard deliveryLoopIdle, newWork else { return false }
+    /// Whether whoever just queued a live record must wake the delivery loop; claims the wake-up.
+    mutating func claimDeliveryWake() -> Bool {
+        guard deliveryLoopIdle else { return false }
         deliveryLoopIdle = false
         return true
     }
