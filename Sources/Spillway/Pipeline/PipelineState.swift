@@ -61,15 +61,27 @@ struct PipelineState: Sendable {
     struct Acceptance: Sendable {
         /// Where the record went: `send`'s answer at level `memory`.
         var disposition: Disposition
-        /// For a caller that waits: its answer when known at once; `nil` once it is registered.
+        var wakeDelivery = false
+    }
+
+    /// What `accept(_:size:awaiting:)` decided, and whom the caller must wake.
+    struct AwaitedAcceptance: Sendable {
+        /// The caller's answer when known at once; `nil` once it is registered.
         var answer: Acknowledgement?
         var wakeDelivery = false
         var wakeSpool = false
     }
 
-    /// Takes a record in, at every acknowledgement level: the one path of every
-    /// `send`. Where it goes is `RecordQueues.accept`'s rule; a caller that waits
-    /// (`request`) is registered in the `AckBook`:
+    /// Takes a record in at level `memory`: the hand-over of every `send`. Where
+    /// it goes is `RecordQueues.accept`'s rule, the one routing rule of every level.
+    mutating func accept(_ record: consuming Record, size: Int) -> Acceptance {
+        defer { checkInvariants() }
+        return admit(record, size: size, level: .memory)
+    }
+
+    /// Takes in a record whose caller waits (`request`, at `spool` or `kafka`): the
+    /// same hand-over as at `memory` (`admit`), and the caller registered in the
+    /// `AckBook`, or answered at once.
     ///
     /// - `spool`: to the hand-off, whatever the breaker does; answered once committed.
     /// - `kafka`: live when a `memory` record would be, with an escrow copy queued for
@@ -78,40 +90,46 @@ struct PipelineState: Sendable {
     ///
     /// Past the waiting bounds (or the escrow queue's), the record is taken in as at
     /// `memory` and answered at once with reason `ack_capacity`.
-    mutating func accept(_ record: consuming Record, size: Int, awaiting request: AckRequest? = nil) -> Acceptance {
+    mutating func accept(_ record: consuming Record, size: Int, awaiting request: AckRequest) -> AwaitedAcceptance {
         defer { checkInvariants() }
-        assert(request?.level != .memory, "at level memory nobody waits: no request")
-        if let request { book.countAccepted(request.level) }
-        guard lifecycle.acceptsRecords else {
-            queues.acceptDropped(.shuttingDown)
-            return answeredAtOnce(.dropped(.shuttingDown), request)
-        }
-        // Past the waiting bounds, the record is taken in as at `memory`.
-        let level = request.flatMap { book.hasRoom(for: $0.level, size: size) ? $0.level : nil } ?? .memory
-        let waits = level != .memory
-        let disposition = queues.accept(record, size: size, ack: level, keeper: &book)
-        let wakeDelivery = disposition == .queued && wakeUps.claimDeliveryWake()
-        guard let request else { return Acceptance(disposition: disposition, wakeDelivery: wakeDelivery) }
-        guard waits else { return answeredAtOnce(disposition, request, reason: .capacity, wakeDelivery: wakeDelivery) }
+        assert(request.level != .memory, "at level memory nobody waits: no request")
+        book.countAccepted(request.level)
+        let waits = book.hasRoom(for: request.level, size: size)
+        let admitted = admit(record, size: size, level: waits ? request.level : .memory)
         let id = queues.newestID
-        switch disposition {
-        case .queued:
+        switch (waits, admitted.disposition) {
+        case (true, .queued):
             // No spool to write a copy to: the record goes live without one.
             let copy = queues.spoolAvailable ? queues.newestLive : nil
             book.register(id, level: request.level, size: size, disposition: .queued, recipient: request.recipient, now: request.now, escrowCopy: copy)
-            return Acceptance(disposition: disposition, wakeDelivery: wakeDelivery, wakeSpool: queues.spoolAvailable && wakeUps.claimSpoolWake())
-        case .spooled:
+            return AwaitedAcceptance(wakeDelivery: admitted.wakeDelivery, wakeSpool: queues.spoolAvailable && wakeUps.claimSpoolWake())
+        case (true, .spooled):
             book.register(id, level: request.level, size: size, disposition: .spooled, recipient: request.recipient, now: request.now)
-            return Acceptance(disposition: disposition, wakeSpool: wakeUps.claimSpoolWake())
-        default:
-            return answeredAtOnce(disposition, request)
+            return AwaitedAcceptance(wakeSpool: wakeUps.claimSpoolWake())
+        case (_, .dropped(.shuttingDown)), (true, _):
+            return answeredAtOnce(admitted, request.level)
+        case (false, _):
+            return answeredAtOnce(admitted, request.level, reason: .capacity)
         }
     }
 
-    /// The record's fate is known at once; a caller that waits is answered with it (counted).
-    private mutating func answeredAtOnce(_ disposition: Disposition, _ request: AckRequest?, reason: AckReason? = nil, wakeDelivery: Bool = false) -> Acceptance {
-        let answer = request.map { book.answerNow($0.level, Acknowledgement(memory: disposition, reason: reason)) }
-        return Acceptance(disposition: disposition, answer: answer, wakeDelivery: wakeDelivery)
+    /// The hand-over itself, at the level the record is taken at: closed intake
+    /// drops it (counted), else `RecordQueues.accept` places it; a live record
+    /// claims the delivery loop's wake-up.
+    @inline(__always)
+    private mutating func admit(_ record: consuming Record, size: Int, level: AckLevel) -> Acceptance {
+        guard lifecycle.acceptsRecords else {
+            queues.acceptDropped(.shuttingDown)
+            return Acceptance(disposition: .dropped(.shuttingDown))
+        }
+        let disposition = queues.accept(record, size: size, ack: level, keeper: &book)
+        return Acceptance(disposition: disposition, wakeDelivery: disposition == .queued && wakeUps.claimDeliveryWake())
+    }
+
+    /// The record's fate is known at once: its caller is answered with it (counted).
+    private mutating func answeredAtOnce(_ admitted: Acceptance, _ level: AckLevel, reason: AckReason? = nil) -> AwaitedAcceptance {
+        let answer = book.answerNow(level, Acknowledgement(memory: admitted.disposition, reason: reason))
+        return AwaitedAcceptance(answer: answer, wakeDelivery: admitted.wakeDelivery)
     }
 
     /// Counts a refusal at intake (never accepted); a caller that waits at `level` is answered at once.

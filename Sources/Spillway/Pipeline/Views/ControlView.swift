@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// The operator's and the life cycle's view of the pipeline state: start and
 /// shut down, force the breaker, pause, resume and pace replay. Each is a command
 /// for a loop to carry out; the view wakes the loop that does.
-struct ControlView: Sendable {
+final class ControlView: Sendable {
     private let state: NIOLockedValueBox<PipelineState>
     private let client: RDKafkaClient
     private let spoolWake: DispatchSemaphore

@@ -9,7 +9,7 @@ import SpillwaySpool
 /// pages read, and drain at shutdown. Answers decided by a transition are
 /// delivered here, once the lock is released; the spool loop is woken when a
 /// transition gave it work.
-struct DeliveryLoopView: Sendable {
+final class DeliveryLoopView: Sendable {
     private let state: NIOLockedValueBox<PipelineState>
     private let spoolWake: DispatchSemaphore
 

@@ -6,7 +6,7 @@ import SpillwaySpool
 /// prepared records over, one O(1) transition each under the lock, count
 /// refusals, and wake whichever loop now has work. Nothing else of the state is
 /// within its reach.
-struct IntakeView: Sendable {
+final class IntakeView: Sendable {
     private let state: NIOLockedValueBox<PipelineState>
     private let client: RDKafkaClient
     private let spoolWake: DispatchSemaphore

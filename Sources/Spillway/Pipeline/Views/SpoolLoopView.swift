@@ -7,7 +7,7 @@ import SpillwaySpool
 /// Kafka's verdicts on replayed records, answer for each spool write, publish the
 /// spool's totals, feed the replay outbox, and finish at shutdown. Answers decided
 /// by a transition are delivered here, once the lock is released.
-struct SpoolLoopView: Sendable {
+final class SpoolLoopView: Sendable {
     private let state: NIOLockedValueBox<PipelineState>
     /// Signalled when the spool loop has work it should not wait for.
     let wake: DispatchSemaphore

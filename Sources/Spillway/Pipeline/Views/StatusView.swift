@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 
 /// The status pages' and metrics' view of the pipeline state: one consistent
 /// snapshot, copied under the lock (the ledger balances in it), nothing to change.
-struct StatusView: Sendable {
+final class StatusView: Sendable {
     private let state: NIOLockedValueBox<PipelineState>
 
     init(_ state: NIOLockedValueBox<PipelineState>) {
