@@ -337,8 +337,8 @@ struct PipelineModel {
         state.settle(settlement)
         // The delivery loop's view signals the spool loop when the settlement gives it work.
         if settlement.concernsTheSpool { spoolAsleep = false }
-        if settlement.lastError != nil, state.status.lastError != (incompatibility ?? settlement.lastError) {
-            statusViolation = "last error \(state.status.lastError ?? "none") after a Kafka error, incompatibility \(incompatibility ?? "none")"
+        if settlement.lastError != nil, SpillwayStatus(state).lastError != (incompatibility ?? settlement.lastError) {
+            statusViolation = "last error \(SpillwayStatus(state).lastError ?? "none") after a Kafka error, incompatibility \(incompatibility ?? "none")"
         }
     }
 
@@ -560,7 +560,7 @@ struct PipelineModel {
             return "a caller's record (\(Self.identity(awaited.record))) waits in the hand-off while the spool loop sleeps, never woken"
         }
         if let statusViolation { return statusViolation }
-        let status = state.status
+        let status = SpillwayStatus(state)
         if status.ledger.imbalance != 0 { return "status snapshot out of balance: \(status.ledger)" }
         if status.kafkaIncompatibility != incompatibility { return "status says incompatibility \(status.kafkaIncompatibility ?? "none"), model \(incompatibility ?? "none")" }
         if status.spoolAvailable != spoolOpen { return "status says the spool is \(status.spoolAvailable ? "open" : "closed"), model \(spoolOpen)" }

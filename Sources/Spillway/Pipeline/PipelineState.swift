@@ -459,24 +459,6 @@ struct PipelineState: Sendable {
 
     // MARK: Status
 
-    /// One consistent picture: the ledger balances in it.
-    var status: SpillwayStatus {
-        SpillwayStatus(
-            ledger: queues.ledger,
-            breaker: statusCache.breaker,
-            spool: statusCache.spoolTotals,
-            spoolAvailable: statusCache.spoolOpen,
-            replayPaused: replay.paused,
-            replayRate: replay.phase.isReplaying ? replay.rate : 0,
-            replayPhase: replay.phase,
-            replayConfiguration: replay.configuration,
-            lastError: statusCache.lastError,
-            running: lifecycle.phase == .running,
-            acks: book.figures,
-            kafkaIncompatibility: statusCache.kafkaIncompatibility
-        )
-    }
-
     /// The spool's totals: for status pages, and for `fifo` ordering (a backlog goes first).
     mutating func publishSpoolTotals(_ totals: SpoolTotals) {
         statusCache.publishSpoolTotals(totals)

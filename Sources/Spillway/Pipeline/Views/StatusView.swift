@@ -10,7 +10,7 @@ final class StatusView: Sendable {
     }
 
     func snapshot() -> SpillwayStatus {
-        state.withLockedValue { $0.status }
+        state.withLockedValue { SpillwayStatus($0) }
     }
 
     var ledger: Ledger {
