@@ -22,23 +22,30 @@ extension SpillwayBuffer {
             return Acknowledgement(memory: send(topic: topic, key: key, value: value, headers: headers, partition: partition))
         }
         let started = ContinuousClock.now
-        var size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
-        if let rejection = rejection(topic: topic, size: size, partition: partition) {
-            core.state.withLockedValue { $0.reject(rejection.code, awaiting: ack, rejection: rejection) }
-            return Acknowledgement(disposition: .rejected(rejection), reached: nil)
-        }
-        var headers = headers
-        if let recordIDs { size += stampID(&headers, recordIDs) }
-        let record = Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: WallClock.milliseconds())
         let acknowledgement = await withCheckedContinuation { (continuation: CheckedContinuation<Acknowledgement, Never>) in
-            let acceptance = core.state.withLockedValue { state in
-                state.accept(record, size: size, awaiting: ack, recipient: .single(continuation), now: started)
+            let recipient = AckRecipient.single(continuation)
+            if let answer = handOver(topic: topic, key: key, value: value, headers: headers, partition: partition, ack: ack, to: recipient, at: started) {
+                recipient.deliver(answer)
             }
-            if let answer = acceptance.answer { continuation.resume(returning: answer) }
-            wake(delivery: acceptance.wakeDelivery, spool: acceptance.wakeSpool)
         }
         core.metrics.ackWaited(ack, since: started)
         return acknowledgement
+    }
+
+    /// Hands one record over for `recipient`, who waits at `ack` (`spool` or
+    /// `kafka`): its answer when known at once (refused, dropped, past the waiting
+    /// bounds), else `nil`, and `recipient` is told later, once.
+    func handOver(
+        topic: String, key: [UInt8]?, value: [UInt8], headers: [RecordHeader], partition: Int32?,
+        ack: AckLevel, to recipient: AckRecipient, at started: ContinuousClock.Instant
+    ) -> Acknowledgement? {
+        switch preparer.prepare(topic: topic, key: key, value: value, headers: headers, partition: partition) {
+        case .accepted(let record, let size):
+            return core.intake.accept(record, size: size, awaiting: AckRequest(level: ack, recipient: recipient, now: started))
+        case .rejected(let rejection):
+            core.intake.reject(rejection.code, awaiting: ack, rejection: rejection)
+            return Acknowledgement(disposition: .rejected(rejection), reached: nil)
+        }
     }
 
     /// Hands a batch over under one lock and waits until every record has reached
@@ -49,34 +56,13 @@ extension SpillwayBuffer {
             return send(records).map { Acknowledgement(memory: $0) }
         }
         let started = ContinuousClock.now
-        let (accepted, rejections) = prepare(records)
+        let prepared = preparer.prepare(records)
         let acknowledgements = await withCheckedContinuation { (continuation: CheckedContinuation<[Acknowledgement], Never>) in
             let batch = AckBatch(count: records.count, continuation: continuation)
-            let (immediate, wakeDelivery, wakeSpool) = core.state.withLockedValue { state in
-                var immediate: [(index: Int, answer: Acknowledgement)] = []
-                var wakeDelivery = false
-                var wakeSpool = false
-                for (index, rejection) in rejections {
-                    state.reject(rejection.code, awaiting: ack, rejection: rejection)
-                    immediate.append((index, Acknowledgement(disposition: .rejected(rejection), reached: nil)))
-                }
-                for item in accepted {
-                    let acceptance = state.accept(item.record, size: item.size, awaiting: ack, recipient: .batch(batch, index: item.index), now: started)
-                    if let answer = acceptance.answer { immediate.append((item.index, answer)) }
-                    wakeDelivery = wakeDelivery || acceptance.wakeDelivery
-                    wakeSpool = wakeSpool || acceptance.wakeSpool
-                }
-                return (immediate, wakeDelivery, wakeSpool)
-            }
-            for (index, answer) in immediate { batch.fill(index, with: answer) }
-            wake(delivery: wakeDelivery, spool: wakeSpool)
+            let immediate = core.intake.accept(prepared, awaiting: ack, now: started) { .batch(batch, index: $0) }
+            if !immediate.isEmpty { batch.fill(immediate.map { ($0.index, $0.answer) }) }
         }
         core.metrics.ackWaited(ack, since: started)
         return acknowledgements
-    }
-
-    private func wake(delivery: Bool, spool: Bool) {
-        if delivery { core.client.wakeUp() }
-        if spool { core.spoolWake.signal() }
     }
 }

@@ -14,14 +14,14 @@ public final class SpillwayBuffer: Service, Sendable {
     public let configuration: SpillwayConfiguration
     let core: PipelineCore
     private let stop = ShutdownSignal()
-    /// Set when records carry an id header.
-    let recordIDs: (header: String, ids: RecordIDs)?
+    /// Builds, checks, stamps and sizes every record handed over.
+    let preparer: RecordPreparer
 
     /// Checks the configuration and builds the Kafka producer (no network yet).
     public init(configuration: SpillwayConfiguration, logger: Logger = Logger(label: "spillway")) throws(SpillwayConfigurationError) {
         self.configuration = configuration
         core = try PipelineCore(configuration: configuration, logger: logger)
-        recordIDs = configuration.recordIDHeader.map { ($0, RecordIDs()) }
+        preparer = RecordPreparer(maxRecordBytes: configuration.maxRecordBytes, recordIDs: configuration.recordIDHeader.map { ($0, RecordIDs()) })
     }
 
     // MARK: The hand-over
@@ -36,72 +36,18 @@ public final class SpillwayBuffer: Service, Sendable {
         headers: [RecordHeader] = [],
         partition: Int32? = nil
     ) -> Disposition {
-        var size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
-        if let rejection = rejection(topic: topic, size: size, partition: partition) {
-            core.state.withLockedValue { $0.reject(rejection.code) }
+        switch preparer.prepare(topic: topic, key: key, value: value, headers: headers, partition: partition) {
+        case .accepted(let record, let size):
+            return core.intake.accept(record, size: size)
+        case .rejected(let rejection):
+            core.intake.reject(rejection.code)
             return .rejected(rejection)
         }
-        var headers = headers
-        if let recordIDs { size += stampID(&headers, recordIDs) }
-        let timestamp = WallClock.milliseconds()
-        let (disposition, wake) = core.state.withLockedValue { state in
-            // Built under the lock and moved into the queue: one copy of the caller's buffers' references.
-            let disposition = state.accept(
-                Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: timestamp),
-                size: size
-            )
-            return (disposition, disposition == .queued && state.claimWakeUp())
-        }
-        if wake { core.client.wakeUp() }
-        return disposition
     }
 
     /// Hands a batch over under one lock; dispositions come back in order.
     public func send(_ records: [OutgoingRecord]) -> [Disposition] {
-        let (accepted, rejected) = prepare(records)
-        var dispositions = [Disposition?](repeating: nil, count: records.count)
-        for (index, rejection) in rejected { dispositions[index] = .rejected(rejection) }
-        let wake = core.state.withLockedValue { state in
-            for item in rejected { state.reject(item.rejection.code) }
-            for item in accepted {
-                dispositions[item.index] = state.accept(item.record, size: item.size)
-            }
-            return state.claimWakeUp()
-        }
-        if wake { core.client.wakeUp() }
-        return dispositions.map { $0! }
-    }
-
-    /// A batch's records built and checked outside the lock, with one timestamp:
-    /// the valid ones with their sizes (the id header stamped), and the refused
-    /// ones, each by its position in the batch.
-    func prepare(_ records: [OutgoingRecord]) -> (accepted: [(index: Int, record: Record, size: Int)], rejected: [(index: Int, rejection: Rejection)]) {
-        let timestamp = WallClock.milliseconds()
-        var accepted: [(index: Int, record: Record, size: Int)] = []
-        accepted.reserveCapacity(records.count)
-        var rejected: [(index: Int, rejection: Rejection)] = []
-        for (index, outgoing) in records.enumerated() {
-            var record = Record(topic: outgoing.topic, key: outgoing.key, value: outgoing.value, headers: outgoing.headers, partition: outgoing.partition, timestamp: timestamp)
-            var size = record.payloadSize
-            if let rejection = rejection(topic: record.topic, size: size, partition: record.partition) {
-                rejected.append((index, rejection))
-            } else {
-                if let recordIDs { size += stampID(&record.headers, recordIDs) }
-                accepted.append((index, record, size))
-            }
-        }
-        return (accepted, rejected)
-    }
-
-    /// Adds the record id header; returns the bytes it adds to the record.
-    func stampID(_ headers: inout [RecordHeader], _ recordIDs: (header: String, ids: RecordIDs)) -> Int {
-        let header = RecordHeader(name: recordIDs.header, value: recordIDs.ids.next())
-        headers.append(header)
-        return header.name.utf8.count + header.value.count
-    }
-
-    func rejection(topic: String, size: Int, partition: Int32?) -> Rejection? {
-        Rejection.check(topic: topic, payloadSize: size, partition: partition, maxRecordBytes: configuration.maxRecordBytes)
+        core.intake.accept(preparer.prepare(records))
     }
 
     /// Counts input refused before `send` (by the HTTP ingest: a topic in the path
@@ -109,7 +55,7 @@ public final class SpillwayBuffer: Service, Sendable {
     /// `rejected` covers every refusal, not only those `send` made itself.
     package func countRejected(_ code: String, count: Int = 1) {
         guard count > 0 else { return }
-        core.state.withLockedValue { $0.reject(code, count: count) }
+        core.intake.reject(code, count: count)
     }
 
     // MARK: Operator controls
@@ -117,41 +63,30 @@ public final class SpillwayBuffer: Service, Sendable {
     /// Forces the breaker open or closed, or returns it to automatic control.
     /// Takes effect within milliseconds; a forced mode holds until changed.
     public func setBreakerMode(_ mode: BreakerMode) {
-        core.state.withLockedValue { $0.requestBreakerMode(mode) }
-        core.client.wakeUp()
+        core.controls.setBreakerMode(mode)
     }
 
     /// Stops replaying the spool (live traffic is unaffected) until `resumeReplay`.
     public func pauseReplay() {
-        core.state.withLockedValue { $0.pauseReplay() }
+        core.controls.pauseReplay()
     }
 
     /// Lets replay run again whenever the breaker allows it.
     public func resumeReplay() {
-        core.state.withLockedValue { $0.resumeReplay() }
-        core.spoolWake.signal()
+        core.controls.resumeReplay()
     }
 
     /// Changes the replay's ceilings or floor while running; they take effect at
     /// once. A ceiling below the floor lowers the floor with it: the operator's
     /// limit wins over the adaptive rate.
     public func setReplayRate(recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, minRecordsPerSecond: Double? = nil) throws(SpillwayConfigurationError) {
-        // Read, checked and set under one lock, so two operators' changes never mix.
-        let refusal = core.state.withLockedValue { state -> SpillwayConfigurationError? in
-            var replay = state.replay.configuration
+        let refusal = core.controls.changeReplayConfiguration { replay in
             if let recordsPerSecond {
                 replay.recordsPerSecond = recordsPerSecond
                 if minRecordsPerSecond == nil { replay.minRecordsPerSecond = min(replay.minRecordsPerSecond, recordsPerSecond) }
             }
             if let bytesPerSecond { replay.bytesPerSecond = bytesPerSecond }
             if let minRecordsPerSecond { replay.minRecordsPerSecond = minRecordsPerSecond }
-            do throws(SpillwayConfigurationError) {
-                try replay.validate()
-            } catch {
-                return error
-            }
-            state.setReplayConfiguration(replay)
-            return nil
         }
         if let refusal { throw refusal }
     }
@@ -160,22 +95,7 @@ public final class SpillwayBuffer: Service, Sendable {
 
     /// One consistent snapshot: the ledger balances in it.
     public func status() -> SpillwayStatus {
-        core.state.withLockedValue { state in
-            SpillwayStatus(
-                ledger: state.ledger,
-                breaker: state.breaker,
-                spool: state.spoolTotals,
-                spoolAvailable: state.spoolOpen,
-                replayPaused: state.replay.paused,
-                replayRate: state.replay.phase.isReplaying ? state.replay.rate : 0,
-                replayPhase: state.replay.phase,
-                replayConfiguration: state.replay.configuration,
-                lastError: state.lastError,
-                running: state.lifecycle.phase == .running,
-                acks: state.ackFigures,
-                kafkaIncompatibility: state.kafkaIncompatibility
-            )
-        }
+        core.status.snapshot()
     }
 
     /// The in-process mock cluster's address, when `test.mock.num.brokers` is set (dev mode).
@@ -194,7 +114,7 @@ public final class SpillwayBuffer: Service, Sendable {
     /// cancellation), then stops intake, gives in-flight records their deadline,
     /// spools the rest and closes the spool.
     public func run() async throws {
-        guard core.state.withLockedValue({ $0.start() }) == .startLoops else {
+        guard core.controls.start() == .startLoops else {
             throw SpillwayConfigurationError("this SpillwayBuffer has already run; make a new one")
         }
         let core = core
@@ -224,14 +144,14 @@ public final class SpillwayBuffer: Service, Sendable {
         }
 
         core.logger.info("spillway shutting down: intake closed, draining")
-        if core.state.withLockedValue({ $0.shutdown() }) == .wakeDeliveryLoop { core.client.wakeUp() }
+        core.controls.shutdown()
         await delivering
-        core.spoolWake.signal()
+        core.spooling.wake.signal()
         await spooling
         reporting.cancel()
         _ = await reporting.value
         core.events.finish()
-        let ledger = core.state.withLockedValue { $0.ledger }
+        let ledger = core.status.ledger
         core.logger.notice("spillway stopped", metadata: [
             "delivered": "\(ledger.delivered)", "spooled": "\(ledger.spooled)", "dropped": "\(ledger.droppedTotal)", "imbalance": "\(ledger.imbalance)",
         ])

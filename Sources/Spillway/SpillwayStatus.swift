@@ -25,3 +25,23 @@ public struct SpillwayStatus: Sendable {
     /// holds: a deployment mistake no retry fixes, so `/readyz` reports it.
     public var kafkaIncompatibility: String? = nil
 }
+
+extension SpillwayStatus {
+    /// The picture of `state`, taken under its lock (`StatusView`): the ledger balances in it.
+    init(_ state: PipelineState) {
+        self.init(
+            ledger: state.ledger,
+            breaker: state.statusCache.breaker,
+            spool: state.statusCache.spoolTotals,
+            spoolAvailable: state.statusCache.spoolOpen,
+            replayPaused: state.replay.paused,
+            replayRate: state.replay.phase.isReplaying ? state.replay.rate : 0,
+            replayPhase: state.replay.phase,
+            replayConfiguration: state.replay.configuration,
+            lastError: state.statusCache.lastError,
+            running: state.lifecycle.phase == .running,
+            acks: state.book.figures,
+            kafkaIncompatibility: state.statusCache.kafkaIncompatibility
+        )
+    }
+}

@@ -58,15 +58,14 @@ import Testing
     /// on the pipeline's thread, so a test executor busy with other tests does
     /// not count against the pipeline.
     static func sendTimedByThePipeline(_ harness: PipelineHarness, _ id: Int, at level: AckLevel) async -> (answer: Acknowledgement, took: Duration) {
-        let record = Record(topic: harness.topic, key: Array("k\(id)".utf8), value: Array("id-\(id)".utf8), timestamp: WallClock.milliseconds())
         let started = ContinuousClock.now
-        let core = harness.buffer.core
         return await withCheckedContinuation { continuation in
             let recipient = AckRecipient.callback { answer in continuation.resume(returning: (answer, ContinuousClock.now - started)) }
-            let acceptance = core.state.withLockedValue { $0.accept(record, size: record.payloadSize, awaiting: level, recipient: recipient, now: started) }
-            if let answer = acceptance.answer { continuation.resume(returning: (answer, ContinuousClock.now - started)) }
-            if acceptance.wakeDelivery { core.client.wakeUp() }
-            if acceptance.wakeSpool { core.spoolWake.signal() }
+            let immediate = harness.buffer.handOver(
+                topic: harness.topic, key: Array("k\(id)".utf8), value: Array("id-\(id)".utf8), headers: [], partition: nil,
+                ack: level, to: recipient, at: started
+            )
+            if let immediate { recipient.deliver(immediate) }
         }
     }
 

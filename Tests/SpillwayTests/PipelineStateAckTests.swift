@@ -33,7 +33,7 @@ import Testing
     /// Accepts a record a caller waits for at `level`, named `name` in `log`.
     @discardableResult
     static func accept(_ state: inout PipelineState, _ name: String, _ level: AckLevel, log: AnswerLog, at offset: Duration = .zero) -> Acknowledgement? {
-        let acceptance = state.accept(record(name.hashValue & 0xFFFF), size: 10, awaiting: level, recipient: log.recipient(name), now: start + offset)
+        let acceptance = state.accept(record(name.hashValue & 0xFFFF), size: 10, awaiting: AckRequest(level: level, recipient: log.recipient(name), now: start + offset))
         state.takeAnswers().deliver()
         return acceptance.answer
     }
@@ -66,8 +66,8 @@ import Testing
         state.spoolWrote(1, bytes: 10, evicted: 0, totals: SpoolTotals(), written: [awaited])
         state.takeAnswers().deliver()
         #expect(log.answers == ["s": Self.committed()])
-        #expect(state.ackFigures.pendingRecords == 0)
-        #expect(state.ackFigures.accepted(.spool) == 1)
+        #expect(state.book.figures.pendingRecords == 0)
+        #expect(state.book.figures.accepted(.spool) == 1)
         #expect(state.ledger.spooled == 1 && state.ledger.imbalance == 0)
     }
 
@@ -76,7 +76,7 @@ import Testing
         let log = AnswerLog()
         Self.accept(&state, "k", .kafka, log: log)
         #expect(state.ledger.liveQueued == 1, "sent live")
-        #expect(state.escrow.queuedCount == 1, "with an escrow copy on its way to the spool")
+        #expect(state.book.escrow.queuedCount == 1, "with an escrow copy on its way to the spool")
         let copies = Self.commitEscrow(&state)
         let batch = state.takeLive(10)
         var settlement = Settlement()
@@ -140,7 +140,7 @@ import Testing
         #expect(state.takeEscrow(max: 10).isEmpty, "the copy is no longer needed")
         Self.writeHandoff(&state)
         #expect(log.answers == ["k": Self.committed(.kafkaUnavailable)])
-        #expect(state.escrow.count == 0 && state.ledger.imbalance == 0)
+        #expect(state.book.escrow.count == 0 && state.ledger.imbalance == 0)
     }
 
     /// When Kafka is not sending, a `kafka` record goes to the spool like a `spool` one.
@@ -149,7 +149,7 @@ import Testing
         state.setBreakerGates(sending: false, replay: false)
         let log = AnswerLog()
         Self.accept(&state, "k", .kafka, log: log)
-        #expect(state.ledger.handoffQueued == 1 && state.escrow.queuedCount == 0)
+        #expect(state.ledger.handoffQueued == 1 && state.book.escrow.queuedCount == 0)
         Self.writeHandoff(&state)
         #expect(log.answers == ["k": Self.committed(.kafkaUnavailable)])
     }
@@ -180,7 +180,7 @@ import Testing
         state.settle(settlement)
         #expect(state.takeAnswers().isEmpty)
         #expect(state.ledger.delivered == 2)
-        #expect(state.ackFigures.answered(.kafka, reason: .timeout) == 2)
+        #expect(state.book.figures.answered(.kafka, reason: .timeout) == 2)
     }
 
     /// Past the waiting bound a request is answered at once, as at `memory`.
@@ -190,10 +190,10 @@ import Testing
         #expect(Self.accept(&state, "a", .spool, log: log) == nil)
         #expect(Self.accept(&state, "b", .kafka, log: log) == nil)
         #expect(Self.accept(&state, "c", .kafka, log: log) == Acknowledgement(disposition: .queued, reached: .memory, reason: .capacity))
-        #expect(state.escrow.queuedCount == 1, "no copy for a record nobody waits on")
-        #expect(state.ackFigures.pendingRecords == 2)
-        #expect(state.ackFigures.accepted(.kafka) == 2)
-        #expect(state.ackFigures.answered(.kafka, reason: .capacity) == 1)
+        #expect(state.book.escrow.queuedCount == 1, "no copy for a record nobody waits on")
+        #expect(state.book.figures.pendingRecords == 2)
+        #expect(state.book.figures.accepted(.kafka) == 2)
+        #expect(state.book.figures.answered(.kafka, reason: .capacity) == 1)
         #expect(state.ledger.accepted == 3)
     }
 

@@ -10,6 +10,11 @@ import Testing
 /// accepted record must be in exactly one place (or counted as dropped), the
 /// ledger must agree with the places, and memory must stay within its bounds.
 ///
+/// Every part of the state is covered: the queues and the ledger (above), the
+/// acknowledgement book, the wake-up flags (a loop that marked itself idle is
+/// woken by whoever gives it work: no record waits for a loop asleep), the
+/// status cache (what it publishes agrees with the world) and replay.
+///
 /// Records asked for at `spool` and `kafka` are part of it: their callers must each
 /// be answered exactly once, by their deadline at the latest, with an answer the
 /// world bears out (`reached: .spool` only when the spool file holds the record or
@@ -90,6 +95,13 @@ struct PipelineModel {
     private var nextOffset: Int64 = 0
     private var droppedQueues: [[PendingRecord]] = []
 
+    // Wake-up flags and the status cache.
+    /// The delivery loop marked itself idle and nobody has woken it since.
+    private var deliveryAsleep = false
+    /// The spool loop marked itself idle and nobody has woken it since.
+    private var spoolAsleep = false
+    private var incompatibility: String?
+
     init(seed: UInt64) {
         random = ModelRandom(seed: seed)
         let queue = QueueLimits(maxRecords: random.int(1...12), maxBytes: random.int(8...120))
@@ -128,30 +140,66 @@ struct PipelineModel {
 
     private mutating func act() {
         now += .milliseconds(random.int(0...150))
-        switch random.int(0...21) {
+        switch random.int(0...24) {
         case 0, 1, 2: acceptSome()
         case 3: state.reject("invalid_topic", count: random.int(1...3))
-        case 4: takeLive()
-        case 5, 6: settleSome()
-        case 7: state.setBreakerGates(sending: random.bool(), replay: random.bool())
-        case 8: takeHandoff()
-        case 9: answerWriting()
-        case 10: openOrLoseSpool()
-        case 11: readForReplay()
-        case 12: sendReplay()
-        case 13: doBookkeeping()
+        case 4: deliveryLoop { $0.takeLive() }
+        case 5, 6: deliveryLoop { $0.settleSome() }
+        case 7:
+            // The breaker driver moves the gates and signals the spool loop.
+            deliveryLoop { $0.state.setBreakerGates(sending: $0.random.bool(), replay: $0.random.bool()) }
+            spoolAsleep = false
+        case 8: spoolLoop { $0.takeHandoff() }
+        case 9: spoolLoop { $0.answerWriting() }
+        case 10: spoolLoop { $0.openOrLoseSpool() }
+        case 11: spoolLoop { $0.readForReplay() }
+        case 12: deliveryLoop { $0.sendReplay() }
+        case 13: spoolLoop { $0.doBookkeeping() }
         case 14: random.bool() ? state.pauseReplay() : state.resumeReplay()
         case 15, 16: acceptAwaitingSome()
-        case 17: takeEscrow()
-        case 18: answerEscrowWriting()
+        case 17: spoolLoop { $0.takeEscrow() }
+        case 18: spoolLoop { $0.answerEscrowWriting() }
         case 19:
-            doEscrowBookkeeping()
-            scanDropped()
+            spoolLoop {
+                $0.doEscrowBookkeeping()
+                $0.scanDropped()
+            }
         case 20: expireWaiters()
+        case 21: deliveryLoop { $0.deliveryLoopSleeps() }
+        case 22: spoolLoop { $0.spoolLoopSleeps() }
+        case 23: deliveryLoop { $0.kafkaIncompatibilityChanges() }
         default:
             if random.chance(0.15) { shutdownAndFlush() } else { _ = state.start() }
         }
         deliverAnswers()
+    }
+
+    /// A step of the delivery loop: it is awake (its poll times out every few milliseconds anyway).
+    private mutating func deliveryLoop(_ step: (inout PipelineModel) -> Void) {
+        deliveryAsleep = false
+        step(&self)
+    }
+
+    /// A step of the spool loop: it is awake (its wait times out every 10 ms anyway).
+    private mutating func spoolLoop(_ step: (inout PipelineModel) -> Void) {
+        spoolAsleep = false
+        step(&self)
+    }
+
+    /// The delivery loop found nothing to send and sleeps in librdkafka's poll.
+    private mutating func deliveryLoopSleeps() {
+        if state.markIdleIfNothingToSend() { deliveryAsleep = true }
+    }
+
+    /// The spool loop found nothing to write and waits on its semaphore.
+    private mutating func spoolLoopSleeps() {
+        if state.markSpoolLoopIdle() { spoolAsleep = true }
+    }
+
+    /// The delivery loop finds the broker incompatible with the loaded librdkafka, or compatible again.
+    private mutating func kafkaIncompatibilityChanges() {
+        incompatibility = random.bool() ? "librdkafka cannot speak to this broker" : nil
+        state.setKafkaIncompatibility(incompatibility)
     }
 
     /// Delivers the answers the state decided, and checks each against the world
@@ -174,7 +222,8 @@ struct PipelineModel {
         for _ in 0..<random.int(1...4) {
             accepted += 1
             let record = Record(topic: "t", value: Array(identity().utf8), timestamp: 0)
-            _ = state.accept(record, size: random.int(1...8))
+            let acceptance = state.accept(record, size: random.int(1...8))
+            if acceptance.wakeDelivery { deliveryAsleep = false }
         }
     }
 
@@ -186,8 +235,10 @@ struct PipelineModel {
             let level: AckLevel = random.bool() ? .spool : .kafka
             callers[name] = (level, now + timeout)
             let record = Record(topic: "t", value: Array(name.utf8), timestamp: 0)
-            let acceptance = state.accept(record, size: random.int(1...8), awaiting: level, recipient: answers.recipient(name), now: now)
+            let acceptance = state.accept(record, size: random.int(1...8), awaiting: AckRequest(level: level, recipient: answers.recipient(name), now: now))
             if let answer = acceptance.answer { answers.recipient(name).deliver(answer) }
+            if acceptance.wakeDelivery { deliveryAsleep = false }
+            if acceptance.wakeSpool { spoolAsleep = false }
         }
     }
 
@@ -282,8 +333,16 @@ struct PipelineModel {
             }
         }
         replayInFlight = replayRemaining
+        if random.chance(0.1) { settlement.lastError = "Kafka: all brokers down" }
         state.settle(settlement)
+        // The delivery loop's view signals the spool loop when the settlement gives it work.
+        if settlement.concernsTheSpool { spoolAsleep = false }
+        if settlement.lastError != nil, SpillwayStatus(state).lastError != (incompatibility ?? settlement.lastError) {
+            statusViolation = "last error \(SpillwayStatus(state).lastError ?? "none") after a Kafka error, incompatibility \(incompatibility ?? "none")"
+        }
     }
+
+    private var statusViolation: String?
 
     private mutating func takeHandoff() {
         let (ready, dead) = state.takeHandoff()
@@ -343,6 +402,8 @@ struct PipelineModel {
         }
         replayCursor = last.id
         state.offerReplay(read)
+        // The replay reader wakes the delivery loop for what it read.
+        deliveryAsleep = false
     }
 
     private mutating func sendReplay() {
@@ -359,6 +420,7 @@ struct PipelineModel {
             sent += 1
         }
         state.replaySent(taken: batch.count, sent: sent, deadLetters: [], unsentFrom: unsentFrom)
+        if unsentFrom != nil { spoolAsleep = false }
     }
 
     private mutating func doBookkeeping() {
@@ -376,6 +438,8 @@ struct PipelineModel {
     private mutating func shutdownAndFlush() {
         guard !shutDown, state.lifecycle.phase == .running else { return }
         shutDown = true
+        deliveryAsleep = false
+        spoolAsleep = false
         _ = state.shutdown()
         state.beginDrain()
         settleSome()
@@ -414,17 +478,19 @@ struct PipelineModel {
 
     private mutating func check() -> String? {
         if let violation = checkAnswers() { return violation }
+        if let violation = checkWakeUpsAndStatus() { return violation }
         let ledger = state.ledger
         if ledger.imbalance != 0 { return "ledger out of balance: \(ledger)" }
         if ledger.accepted != accepted { return "accepted \(ledger.accepted), model \(accepted)" }
         if ledger.recovered != (spoolOpen ? recovered : 0) { return "recovered \(ledger.recovered), model \(recovered)" }
 
         // The places agree with the ledger.
-        let handoffRecords = state.handoff.allRecords
+        let handoffRecords = state.queues.handoff.allRecords
         let writing = writingReady.flatMap(\.records) + writingDead.flatMap { $0.map(\.pending) }
-        let dead = state.deadHandoff.map(\.pending)
-        if ledger.liveQueued != state.live.count || ledger.liveQueuedBytes != state.live.reduce(0, { $0 + $1.size }) {
-            return "live queue \(state.live.count) records, ledger \(ledger.liveQueued)"
+        let dead = state.queues.deadHandoff.map(\.pending)
+        let live = state.queues.live
+        if ledger.liveQueued != live.count || ledger.liveQueuedBytes != live.reduce(0, { $0 + $1.size }) {
+            return "live queue \(live.count) records, ledger \(ledger.liveQueued)"
         }
         if ledger.inFlight != inFlight.count || ledger.inFlightBytes != inFlight.reduce(0, { $0 + $1.size }) {
             return "in flight \(inFlight.count), ledger \(ledger.inFlight)"
@@ -435,13 +501,13 @@ struct PipelineModel {
         }
         if ledger.queued != ledger.liveQueued + ledger.handoffQueued { return "queued \(ledger.queued) is not live + hand-off" }
         if ledger.replayInFlight != replayInFlight.count { return "replay in flight \(replayInFlight.count), ledger \(ledger.replayInFlight)" }
-        let settlingCount = state.escrow.pendingBookkeeping.toReady.count + state.escrow.pendingBookkeeping.toDeadLetters.count
+        let settlingCount = state.book.escrow.pendingBookkeeping.toReady.count + state.book.escrow.pendingBookkeeping.toDeadLetters.count
         if spoolOpen, ledger.spooled != spool.count + settlingCount {
             return "spooled \(ledger.spooled), spool holds \(spool.count) and \(settlingCount) settled escrow copies"
         }
 
         // Bounds.
-        let limits = (state.queueLimits, state.handoffLimits)
+        let limits = (state.queues.queueLimits, state.queues.handoffLimits)
         if ledger.liveQueued + ledger.inFlight > limits.0.maxRecords { return "live bound exceeded: \(ledger)" }
         if ledger.liveQueuedBytes + ledger.inFlightBytes > limits.0.maxBytes { return "live bytes bound exceeded: \(ledger)" }
         if ledger.queued + ledger.inFlight > limits.0.maxRecords + limits.1.maxRecords { return "memory bound exceeded: \(ledger)" }
@@ -451,10 +517,10 @@ struct PipelineModel {
 
         // Every accepted record is in exactly one place, or counted as dropped.
         var places: [String: Int] = [:]
-        for pending in state.live + inFlight + handoffAll { places[Self.identity(pending.record), default: 0] += 1 }
+        for pending in live + inFlight + handoffAll { places[Self.identity(pending.record), default: 0] += 1 }
         for identity in (spoolOpen ? spool.identities : []) + delivered { places[identity, default: 0] += 1 }
         // Escrow copies the state settled into the spool, not yet moved by the spool loop.
-        let settling = state.escrow.pendingBookkeeping
+        let settling = state.book.escrow.pendingBookkeeping
         for key in settling.toReady.map(\.key) + settling.toDeadLetters.map(\.key) {
             guard let identity = spool.escrowRows[key] else { return "escrow copy \(key) settled but not on disk" }
             places[identity, default: 0] += 1
@@ -472,10 +538,37 @@ struct PipelineModel {
         let given = answers.answers
         if finished {
             if let waiting = callers.keys.first(where: { given[$0] == nil }) { return "caller of \(waiting) never answered" }
-            if state.escrow.count != 0 { return "\(state.escrow.count) escrow copies left at the end" }
+            if state.book.escrow.count != 0 { return "\(state.book.escrow.count) escrow copies left at the end" }
             if spoolOpen, !spool.escrowRows.isEmpty { return "\(spool.escrowRows.count) escrow rows left on disk at the end" }
         }
-        if state.ackFigures.pendingRecords != callers.count - given.count { return "\(state.ackFigures.pendingRecords) callers pending, model \(callers.count - given.count)" }
+        let pending = state.book.figures.pendingRecords
+        if pending != callers.count - given.count { return "\(pending) callers pending, model \(callers.count - given.count)" }
+        return nil
+    }
+
+    /// No record waits for a loop asleep that nobody woke, and the status cache
+    /// agrees with the world: the spool's totals and backlog, whether it is open,
+    /// the broker's incompatibility, and a snapshot in which the ledger balances.
+    private func checkWakeUpsAndStatus() -> String? {
+        if deliveryAsleep, !state.queues.live.isEmpty {
+            return "\(state.queues.live.count) live records wait while the delivery loop sleeps, never woken"
+        }
+        if spoolAsleep, state.book.escrow.queuedCount > 0 {
+            return "\(state.book.escrow.queuedCount) escrow copies wait while the spool loop sleeps, never woken"
+        }
+        if spoolAsleep, let awaited = state.queues.handoff.allRecords.first(where: { $0.ack != .memory }) {
+            return "a caller's record (\(Self.identity(awaited.record))) waits in the hand-off while the spool loop sleeps, never woken"
+        }
+        if let statusViolation { return statusViolation }
+        let status = SpillwayStatus(state)
+        if status.ledger.imbalance != 0 { return "status snapshot out of balance: \(status.ledger)" }
+        if status.kafkaIncompatibility != incompatibility { return "status says incompatibility \(status.kafkaIncompatibility ?? "none"), model \(incompatibility ?? "none")" }
+        if status.spoolAvailable != spoolOpen { return "status says the spool is \(status.spoolAvailable ? "open" : "closed"), model \(spoolOpen)" }
+        if spoolOpen {
+            if status.spool != spool.totals { return "status spool totals \(status.spool), spool \(spool.totals)" }
+            if state.queues.spoolBacklog != (spool.totals.readyCount > 0) { return "backlog \(state.queues.spoolBacklog) with \(spool.totals.readyCount) ready records" }
+        }
+        if status.acks.pendingRecords != state.book.figures.pendingRecords { return "status acks differ from the book's" }
         return nil
     }
 

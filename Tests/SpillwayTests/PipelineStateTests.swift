@@ -28,7 +28,7 @@ import Testing
     @Test func spillingTheQueueUsesItsRoomAndMemoryStaysWithinBothBounds() {
         var state = Self.state()
         state.setBreakerGates(sending: true, replay: true)
-        for id in 0..<10 { #expect(state.accept(Self.record(id), size: 10) == .queued) }
+        for id in 0..<10 { #expect(state.accept(Self.record(id), size: 10).disposition == .queued) }
         let inFlight = state.takeLive(10)
         #expect(state.ledger.inFlight == 10)
 
@@ -41,10 +41,10 @@ import Testing
         #expect(state.ledger.droppedTotal == 0, "moving records between two bounded areas drops nothing")
 
         // New records fill what is left of both bounds (15), then push out the oldest.
-        for id in 10..<20 { #expect(state.accept(Self.record(id), size: 10) == .spooled) }
+        for id in 10..<20 { #expect(state.accept(Self.record(id), size: 10).disposition == .spooled) }
         #expect(state.ledger.handoffQueued == 15)
         #expect(state.ledger.dropped(.memoryFull) == 5)
-        #expect(Self.value(state.handoff.first) == "id-5")
+        #expect(Self.value(state.queues.handoff.first) == "id-5")
         #expect(state.ledger.imbalance == 0)
     }
 
@@ -54,7 +54,7 @@ import Testing
         state.setBreakerGates(sending: true, replay: true)
         for id in 0..<10 { _ = state.accept(Self.record(id), size: 10) }
         let inFlight = state.takeLive(10)
-        for id in 10..<20 { #expect(state.accept(Self.record(id), size: 10) == .spooled) }
+        for id in 10..<20 { #expect(state.accept(Self.record(id), size: 10).disposition == .spooled) }
         #expect(state.ledger.inFlight == inFlight.count)
         #expect(state.ledger.handoffQueued == 5)
         #expect(state.ledger.dropped(.memoryFull) == 5)
@@ -67,11 +67,11 @@ import Testing
     @Test func openingTheBreakerMovesTheQueueWholeAndInOrder() {
         var state = Self.state(queue: 100, handoff: 100)
         state.setBreakerGates(sending: false, replay: false)
-        for id in 0..<3 { #expect(state.accept(Self.record(id), size: 10) == .spooled) }
+        for id in 0..<3 { #expect(state.accept(Self.record(id), size: 10).disposition == .spooled) }
         state.setBreakerGates(sending: true, replay: true)
-        for id in 3..<53 { #expect(state.accept(Self.record(id), size: 10) == .queued) }
+        for id in 3..<53 { #expect(state.accept(Self.record(id), size: 10).disposition == .queued) }
         state.setBreakerGates(sending: false, replay: false)
-        #expect(state.live.isEmpty)
+        #expect(state.queues.live.isEmpty)
         #expect(state.ledger.liveQueued == 0 && state.ledger.liveQueuedBytes == 0)
         #expect(state.ledger.handoffQueued == 53 && state.ledger.handoffBytes == 530)
         var order: [String] = []
@@ -97,9 +97,9 @@ import Testing
         )
         _ = state.start()
         state.setBreakerGates(sending: true, replay: true)
-        #expect(state.accept(Self.record(0), size: 100) == .queued, "fills the live bound")
-        #expect(state.accept(Self.record(1), size: 60) == .dropped(.memoryFull))
-        #expect(state.accept(Self.record(2), size: 40) == .spooled)
+        #expect(state.accept(Self.record(0), size: 100).disposition == .queued, "fills the live bound")
+        #expect(state.accept(Self.record(1), size: 60).disposition == .dropped(.memoryFull))
+        #expect(state.accept(Self.record(2), size: 40).disposition == .spooled)
         #expect(state.ledger.imbalance == 0)
     }
 
@@ -113,12 +113,12 @@ import Testing
             divertWhileBacklog: false
         )
         #expect(state.shutdown() == .none, "not running yet")
-        #expect(state.accept(Self.record(0), size: 10) == .queued, "accepted into memory while starting: the breaker starts closed")
+        #expect(state.accept(Self.record(0), size: 10).disposition == .queued, "accepted into memory while starting: the breaker starts closed")
         #expect(state.start() == .startLoops)
         #expect(state.start() == .refuse)
         #expect(state.shutdown() == .wakeDeliveryLoop)
         #expect(state.shutdown() == .none)
-        #expect(state.accept(Self.record(1), size: 10) == .dropped(.shuttingDown))
+        #expect(state.accept(Self.record(1), size: 10).disposition == .dropped(.shuttingDown))
         #expect(!state.spoolLoopMayFinish, "the delivery loop has not finished yet")
         state.deliveryLoopFinished(unreported: Settlement())
         let (ready, _) = state.takeHandoff()

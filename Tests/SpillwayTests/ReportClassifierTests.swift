@@ -79,8 +79,9 @@ import Testing
     @Test(arguments: cases)
     func everyErrorClassHasItsPlaceAndItsBreakerOutcome(_ testCase: Case) {
         #expect(KafkaErrorKind(testCase.error) == testCase.kind)
-        let live = ReportClassifier.classify(.live(Self.pending), error: testCase.error, latency: .milliseconds(1))
-        let replayed = ReportClassifier.classify(.replay(id: 9), error: testCase.error, latency: .milliseconds(1))
+        #expect(KafkaError(testCase.error).kind == testCase.kind)
+        let live = ReportClassifier.classify(.live(Self.pending), error: KafkaError(testCase.error), latency: .milliseconds(1))
+        let replayed = ReportClassifier.classify(.replay(id: 9), error: KafkaError(testCase.error), latency: .milliseconds(1))
         switch testCase.kind {
         case .transient:
             #expect(Self.place(live.move) == .spill)

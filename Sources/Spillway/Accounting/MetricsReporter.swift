@@ -20,9 +20,8 @@ struct MetricsReporter {
     }
 
     mutating func report() {
-        let (ledger, breaker, spool, replayRate, replayPhase, acks) = core.state.withLockedValue {
-            ($0.ledger, $0.breaker, $0.spoolTotals, $0.replay.phase.isReplaying ? $0.replay.rate : 0, $0.replay.phase, $0.ackFigures)
-        }
+        let status = core.status.snapshot()
+        let (ledger, breaker, spool, replayRate, replayPhase, acks) = (status.ledger, status.breaker, status.spool, status.replayRate, status.replayPhase, status.acks)
         // The first report creates every series at zero: a sum over a series that
         // does not exist yet is "no data" in Prometheus, not 0.
         let isFirst = first

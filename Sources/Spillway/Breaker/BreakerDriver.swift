@@ -10,6 +10,8 @@ import SpillwaySpool
 struct BreakerDriver {
     private(set) var breaker: CircuitBreaker
     private let core: PipelineCore
+    /// The delivery loop's view of the pipeline state: the driver runs on its thread.
+    private let state: DeliveryLoopView
     private var lastPublished: ContinuousClock.Instant
     /// Probes run every second or so while Kafka is down: their failures are
     /// logged at once, then at most every 10 s with a count.
@@ -17,14 +19,14 @@ struct BreakerDriver {
 
     init(core: PipelineCore, now: ContinuousClock.Instant) {
         self.core = core
+        state = core.delivery
         breaker = CircuitBreaker(configuration: core.configuration.breaker, seed: UInt64.random(in: 1...UInt64.max))
         lastPublished = now
     }
 
     /// Opens the pipeline's gates as the breaker stands now, and publishes it.
     mutating func start(at now: ContinuousClock.Instant) {
-        let breaker = breaker
-        core.state.withLockedValue { $0.setBreakerGates(sending: breaker.isSending, replay: breaker.allowsReplay) }
+        state.setBreakerGates(sending: breaker.isSending, replay: breaker.allowsReplay)
         publish(at: now, force: true)
     }
 
@@ -52,7 +54,7 @@ struct BreakerDriver {
         guard force || now - lastPublished >= .milliseconds(100) else { return }
         lastPublished = now
         let snapshot = breaker.snapshot(at: now)
-        core.state.withLockedValue { $0.publishBreaker(snapshot) }
+        state.publishBreaker(snapshot)
     }
 
     // MARK: Actions
@@ -87,26 +89,22 @@ struct BreakerDriver {
             // Take back what librdkafka holds; the purge's reports send it to the spool.
             core.client.purge()
         }
-        let breaker = breaker
-        core.state.withLockedValue { $0.setBreakerGates(sending: breaker.isSending, replay: breaker.allowsReplay) }
+        state.setBreakerGates(sending: breaker.isSending, replay: breaker.allowsReplay)
         core.events.publish(BreakerEvent(transition: transition, date: Date()))
-        core.spoolWake.signal()
+        state.wakeSpoolLoop()
         publish(at: now, force: true)
     }
 
     /// A metadata request blocks for up to the probe timeout: never on the delivery loop's thread.
     private func startProbe() {
-        let core = core
+        let (client, state) = (core.client, state)
         let timeout = core.configuration.breaker.probeTimeout
         Thread.detachNewThread {
-            let result = core.client.probe(timeout: timeout)
-            core.state.withLockedValue { state in
-                switch result {
-                case .success(let detail): state.probeFinished(succeeded: true, detail: detail)
-                case .failure(let failure): state.probeFinished(succeeded: false, detail: failure.description)
-                }
+            switch client.probe(timeout: timeout) {
+            case .success(let detail): state.probeFinished(succeeded: true, detail: detail)
+            case .failure(let failure): state.probeFinished(succeeded: false, detail: failure.description)
             }
-            core.client.wakeUp()
+            client.wakeUp()
         }
     }
 }

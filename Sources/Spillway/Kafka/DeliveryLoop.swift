@@ -1,4 +1,3 @@
-import CRDKafka
 import Logging
 import SpillwaySpool
 
@@ -10,6 +9,8 @@ import SpillwaySpool
 /// too long as slow, and lets the replay controller decide the replay rate.
 final class DeliveryLoop {
     private let core: PipelineCore
+    /// All the delivery loop may do to the pipeline state.
+    private let state: DeliveryLoopView
     private var breaker: BreakerDriver
     private var replayControl: ReplayController
     private var replayControlLog = RepeatedLog()
@@ -25,6 +26,7 @@ final class DeliveryLoop {
 
     init(core: PipelineCore) {
         self.core = core
+        state = core.delivery
         let now = ContinuousClock.now
         breaker = BreakerDriver(core: core, now: now)
         replayControl = ReplayController(configuration: core.configuration.replay, now: now, loneRecordDelay: core.configuration.kafka.linger)
@@ -38,11 +40,7 @@ final class DeliveryLoop {
             let now = ContinuousClock.now
             // Callers past their deadline are answered from here too, so a stuck disk
             // (which holds up the spool loop) never holds them up.
-            let (round, answers) = core.state.withLockedValue { state in
-                state.expireAckWaiters(now: now)
-                return (state.startDeliveryRound(), state.takeAnswers())
-            }
-            answers.deliver()
+            let round = state.startRound(now: now)
             guard round.running else { break }
             breaker.handle(round.commands, at: now)
             backPressured = false
@@ -68,7 +66,7 @@ final class DeliveryLoop {
         let before = replayControl.phase
         guard replayControl.tick(at: now, context) else { return }
         let (rate, phase) = (replayControl.rate, replayControl.phase)
-        core.state.withLockedValue { $0.publishReplayControl(rate: rate, phase: phase) }
+        state.publishReplayControl(rate: rate, phase: phase)
         guard phase != before else { return }
         let metadata: Logger.Metadata = [
             "rate": "\(Int(rate))/s", "latency": "\(replayControl.recentLatency.map { "\($0.milliseconds) ms" } ?? "none")",
@@ -101,7 +99,7 @@ final class DeliveryLoop {
         if backPressured { return 1 }
         if sent >= batchSize { return 0 }
         if now - lastSent < .milliseconds(50) { return 1 }
-        let idle = core.state.withLockedValue { $0.markIdleIfNothingToSend() }
+        let idle = state.markIdleIfNothingToSend()
         return idle ? 10 : 1
     }
 
@@ -109,7 +107,7 @@ final class DeliveryLoop {
     private func sendLive() -> Int {
         let permitted = breaker.permits(batchSize)
         guard permitted > 0 else { return 0 }
-        let batch = core.state.withLockedValue { $0.takeLive(permitted) }
+        let batch = state.takeLive(permitted)
         breaker.returnPermits(permitted - batch.count)
         guard !batch.isEmpty else { return 0 }
         let now = ContinuousClock.now
@@ -124,7 +122,7 @@ final class DeliveryLoop {
                 // Back-pressure: the rest waits for the next round, in order.
                 backPressured = true
                 replayControl.queueFull()
-                core.state.withLockedValue { $0.returnToLive(batch[index...]) }
+                state.returnToLive(batch[index...])
                 sent = index
             case .failed(let code):
                 // Refused on the spot (unknown topic or partition, …): settled like a report.
@@ -144,7 +142,7 @@ final class DeliveryLoop {
     private func sendReplay() -> Int {
         let permitted = breaker.permits(batchSize)
         guard permitted > 0 else { return 0 }
-        let batch = core.state.withLockedValue { $0.takeReplay(max: permitted) }
+        let batch = state.takeReplay(max: permitted)
         breaker.returnPermits(permitted - batch.count)
         guard !batch.isEmpty else { return 0 }
         let now = ContinuousClock.now
@@ -174,8 +172,7 @@ final class DeliveryLoop {
             }
             if unsentFrom != nil { break }
         }
-        core.state.withLockedValue { $0.replaySent(taken: batch.count, sent: sent, deadLetters: deadLetters, unsentFrom: unsentFrom) }
-        if !deadLetters.isEmpty || unsentFrom != nil { core.spoolWake.signal() }
+        state.replaySent(taken: batch.count, sent: sent, deadLetters: deadLetters, unsentFrom: unsentFrom)
         return sent
     }
 
@@ -214,11 +211,11 @@ final class DeliveryLoop {
                     if case .failure = outcome { replayControl.failed() }
                 }
             },
-            errors: { code, text in
+            errors: { error, text in
                 incompatible = incompatibility.observe(errorText: text) ?? incompatible
-                core.metrics.kafkaError(String(cString: rd_kafka_err2name(code)))
+                core.metrics.kafkaError(error.name)
                 settlement.lastError = "Kafka: \(text)"
-                if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
+                if error.allBrokersDown {
                     outcomes.append(.failure(reason: "all brokers are down: \(text)"))
                 }
             },
@@ -232,7 +229,7 @@ final class DeliveryLoop {
         }
         if incompatible != nil || wasIncompatible != (incompatibility.finding != nil) {
             let explanation = incompatibility.finding?.explanation
-            core.state.withLockedValue { $0.setKafkaIncompatibility(explanation) }
+            state.setKafkaIncompatibility(explanation)
         }
         apply(settlement, outcomes: outcomes, at: now)
     }
@@ -242,15 +239,7 @@ final class DeliveryLoop {
     }
 
     private func apply(_ settlement: Settlement, outcomes: [CallOutcome], at now: ContinuousClock.Instant) {
-        if !settlement.isEmpty {
-            let wakeSpool = settlement.concernsTheSpool
-            let answers = core.state.withLockedValue { state in
-                state.settle(settlement)
-                return state.takeAnswers()
-            }
-            answers.deliver()
-            if wakeSpool { core.spoolWake.signal() }
-        }
+        state.settle(settlement)
         for outcome in outcomes { breaker.record(outcome, at: now) }
     }
 
@@ -269,8 +258,7 @@ final class DeliveryLoop {
 
     /// Intake is closed: give in-flight records their deadline, then spool the rest.
     private func drain() {
-        core.state.withLockedValue { $0.beginDrain() }
-        core.spoolWake.signal()
+        state.beginDrain()
         let deadline = ContinuousClock.now + core.configuration.shutdownDeadline
         while !inFlight.isEmpty, ContinuousClock.now < deadline {
             pollAndSettle(timeoutMilliseconds: 10)
@@ -289,12 +277,8 @@ final class DeliveryLoop {
         for entry in inFlight.removeAll() {
             if case .live(let pending) = entry.origin { unreported.add(ReportVerdict(move: .spill(pending))) }
         }
-        let answers = core.state.withLockedValue { state in
-            state.deliveryLoopFinished(unreported: unreported)
-            return state.takeAnswers()
-        }
-        answers.deliver()
+        state.finish(unreported: unreported)
         breaker.publish(at: .now, force: true)
-        core.spoolWake.signal()
+        state.wakeSpoolLoop()
     }
 }

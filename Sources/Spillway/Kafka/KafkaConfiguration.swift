@@ -1,4 +1,3 @@
-import CRDKafka
 import Foundation
 
 /// The Kafka cluster and producer settings. Typed fields for the common ones;
@@ -81,27 +80,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
     /// Checks every property with librdkafka itself, so a misspelt or invalid
     /// one is named by `config check`, not only when the producer is built.
     func validateProperties(maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
-        rd_kafka_conf_destroy(try makeConf(maxMessages: maxMessages, maxBytes: maxBytes))
-    }
-
-    /// A librdkafka configuration with every property set; the caller owns it.
-    /// Names the first property librdkafka refuses.
-    func makeConf(maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) -> OpaquePointer {
-        let conf = rd_kafka_conf_new()!
-        var errorText = [CChar](repeating: 0, count: 512)
-        for (key, value) in librdkafkaProperties(maxMessages: maxMessages, maxBytes: maxBytes).sorted(by: { $0.key < $1.key }) {
-            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
-                rd_kafka_conf_destroy(conf)
-                let shown = Self.isSecretProperty(key) ? "(secret)" : value
-                throw SpillwayConfigurationError("kafka property \(key)=\(shown): \(maskingSecrets(in: Self.text(errorText)))")
-            }
-        }
-        return conf
-    }
-
-    /// librdkafka's NUL-terminated error buffer as a string.
-    static func text(_ buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        try RDKafkaConfig.check(self, maxMessages: maxMessages, maxBytes: maxBytes)
     }
 
     /// The librdkafka properties for a producer whose own queue may hold

@@ -1,5 +1,3 @@
-import CRDKafka
-
 /// Decides what a delivery report means: where the record goes next and what
 /// the breaker learns. Pure, so every error class has a test.
 ///
@@ -22,7 +20,7 @@ enum ReportClassifier {
     ///   - partition, offset: where Kafka stored an acknowledged record.
     static func classify(
         _ origin: InFlightRecord.Origin,
-        error: rd_kafka_resp_err_t?,
+        error: KafkaError?,
         latency: Duration?,
         possiblyPersisted: Bool = false,
         partition: Int32 = -1,
@@ -35,9 +33,9 @@ enum ReportClassifier {
             case .replay(let id): return ReportVerdict(move: .replayAcknowledged(id: id), outcome: outcome)
             }
         }
-        let kind = KafkaErrorKind(error)
-        let description = describe(error)
-        let name = kind == .purged ? nil : String(cString: rd_kafka_err2name(error))
+        let kind = error.kind
+        let description = error.description
+        let name = kind == .purged ? nil : error.name
         let outcome: CallOutcome? = kind == .transient ? .failure(reason: description) : nil
         let move: ReportVerdict.Move
         switch (origin, kind) {

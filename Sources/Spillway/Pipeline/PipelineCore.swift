@@ -4,17 +4,24 @@ import NIOConcurrencyHelpers
 
 /// What the hand-over, the delivery loop and the spool loop share: the state
 /// under its lock, the librdkafka client, and the ways to wake each other.
+///
+/// The state itself is out of reach: each thread gets a view of what it may do
+/// (`intake` for callers, `delivery` for the delivery loop, `spooling` for the
+/// spool loop, `controls` for operators and the life cycle, `status` for status
+/// pages and metrics), and every lock site is in those views.
 final class PipelineCore: Sendable {
     let configuration: SpillwayConfiguration
-    /// A pthread-based lock (visible to ThreadSanitizer), held only for in-memory work.
-    let state: NIOLockedValueBox<PipelineState>
     /// The one owner of the librdkafka handle; only the delivery loop sends and polls.
     let client: RDKafkaClient
     let events = BreakerEventBroadcaster()
     let metrics: PipelineMetrics
-    /// Signalled when the spool loop has work it should not wait for.
-    let spoolWake = DispatchSemaphore(value: 0)
     let logger: Logger
+
+    let intake: IntakeView
+    let delivery: DeliveryLoopView
+    let spooling: SpoolLoopView
+    let controls: ControlView
+    let status: StatusView
 
     init(configuration: SpillwayConfiguration, logger: Logger) throws(SpillwayConfigurationError) {
         try configuration.validate()
@@ -26,7 +33,8 @@ final class PipelineCore: Sendable {
             maxMessages: configuration.queue.maxRecords + configuration.replay.batchSize,
             maxBytes: configuration.queue.maxBytes + configuration.replay.batchSize * configuration.maxRecordBytes
         )
-        state = NIOLockedValueBox(PipelineState(
+        // A pthread-based lock (visible to ThreadSanitizer), held only for in-memory work.
+        let state = NIOLockedValueBox(PipelineState(
             queueLimits: configuration.queue,
             handoffLimits: configuration.spoolHandoff,
             replay: configuration.replay,
@@ -34,6 +42,13 @@ final class PipelineCore: Sendable {
             spoolBatchSize: configuration.spoolBatchSize,
             ack: configuration.ack
         ))
+        // Signalled when the spool loop has work it should not wait for.
+        let spoolWake = DispatchSemaphore(value: 0)
+        intake = IntakeView(state, client: client, spoolWake: spoolWake)
+        delivery = DeliveryLoopView(state, spoolWake: spoolWake)
+        spooling = SpoolLoopView(state, wake: spoolWake)
+        controls = ControlView(state, client: client, spoolWake: spoolWake)
+        status = StatusView(state)
         metrics = PipelineMetrics()
     }
 }

@@ -8,6 +8,8 @@ import SpillwaySpool
 /// spool loop's thread; whether replay may run at all is `ReplayState`'s rule.
 struct ReplayReader {
     private let core: PipelineCore
+    /// The spool loop's view of the pipeline state: the reader runs on its thread.
+    private let state: SpoolLoopView
     /// Reads records with ids above this.
     private var cursor: Int64 = 0
     private var throttle: ReplayThrottle
@@ -16,6 +18,7 @@ struct ReplayReader {
 
     init(core: PipelineCore) {
         self.core = core
+        state = core.spooling
         let replay = core.configuration.replay
         throttle = ReplayThrottle(recordsPerSecond: replay.minRecordsPerSecond, bytesPerSecond: replay.bytesPerSecond, batchSize: replay.batchSize, now: .now)
     }
@@ -34,7 +37,7 @@ struct ReplayReader {
         if !bookkeeping.possiblyPersisted.isEmpty {
             do {
                 let marked = try spool.markPossiblyPersisted(ids: bookkeeping.possiblyPersisted)
-                core.state.withLockedValue { $0.spoolMarkedPossiblyPersisted(marked) }
+                state.spoolMarkedPossiblyPersisted(marked)
             } catch {
                 logProblem("mark", "could not mark replayed records as possibly persisted in the spool", error)
             }
@@ -43,7 +46,7 @@ struct ReplayReader {
             do {
                 let deleted = try spool.delete(ids: acks)
                 let totals = spool.totals
-                core.state.withLockedValue { $0.spoolDeleted(deleted, totals: totals) }
+                state.spoolDeleted(deleted, totals: totals)
             } catch {
                 // They stay in the spool and will be replayed again: at least once.
                 logProblem("delete", "could not delete replayed records from the spool", error)
@@ -53,7 +56,7 @@ struct ReplayReader {
             do {
                 let moved = try spool.moveToDeadLetters(ids: group.map(\.id), reason: reason)
                 let totals = spool.totals
-                core.state.withLockedValue { $0.spoolMovedToDeadLetters(moved, totals: totals) }
+                state.spoolMovedToDeadLetters(moved, totals: totals)
             } catch {
                 logProblem("move", "could not move records to the dead-letter area", error)
             }
@@ -73,15 +76,14 @@ struct ReplayReader {
     mutating func replay(from spool: Spool?) {
         guard let spool else { return }
         let now = ContinuousClock.now
-        let (wanted, outboxCount, inFlight, rewind, configuration, rate) = core.state.withLockedValue { state in
-            (state.replay.wanted, state.replay.outbox.count, state.ledger.replayInFlight, state.takeReplayRewind(), state.replay.configuration, state.replay.rate)
-        }
-        guard wanted else {
+        let reading = state.startReplayReading()
+        let (outboxCount, inFlight, rewind, configuration) = (reading.outboxCount, reading.inFlight, reading.rewind, reading.configuration)
+        guard reading.wanted else {
             replaying = false
             if let rewind { cursor = min(cursor, rewind - 1) }
             return
         }
-        throttle.setRate(recordsPerSecond: max(rate, configuration.minRecordsPerSecond), bytesPerSecond: configuration.bytesPerSecond)
+        throttle.setRate(recordsPerSecond: max(reading.rate, configuration.minRecordsPerSecond), bytesPerSecond: configuration.bytesPerSecond)
         if !replaying {
             replaying = true
             throttle.restart(at: now)
@@ -98,12 +100,12 @@ struct ReplayReader {
             guard let last = records.last else {
                 // Past the newest record, yet some remain behind the cursor (a delete that
                 // failed, say): once nothing is in flight or unsettled, start again from the oldest.
-                if core.state.withLockedValue({ $0.mayReadReplayFromOldest }) { cursor = 0 }
+                if state.mayReadReplayFromOldest { cursor = 0 }
                 return
             }
             throttle.consume(records: records.count, bytes: records.reduce(0) { $0 + $1.record.payloadSize })
             cursor = last.id
-            core.state.withLockedValue { $0.offerReplay(records) }
+            state.offerReplay(records)
             core.client.wakeUp()
         } catch {
             logProblem("read", "could not read the spool for replay", error)

@@ -1,11 +1,9 @@
-import CRDKafka
-
 /// librdkafka's verdict on one record, copied out of the event before it is freed.
 package struct DeliveryReport: Sendable {
     /// The opaque id the record was produced with.
     package var opaque: UInt
     /// `nil` on success.
-    package var error: rd_kafka_resp_err_t?
+    package var error: KafkaError?
     /// A failed record whose request was on the wire: the broker may have stored
     /// it (librdkafka's `RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED`).
     package var possiblyPersisted = false
@@ -14,7 +12,7 @@ package struct DeliveryReport: Sendable {
     package var partition: Int32 = -1
     package var offset: Int64 = -1
 
-    package init(opaque: UInt, error: rd_kafka_resp_err_t?, possiblyPersisted: Bool = false, partition: Int32 = -1, offset: Int64 = -1) {
+    package init(opaque: UInt, error: KafkaError?, possiblyPersisted: Bool = false, partition: Int32 = -1, offset: Int64 = -1) {
         self.opaque = opaque
         self.error = error
         self.possiblyPersisted = possiblyPersisted

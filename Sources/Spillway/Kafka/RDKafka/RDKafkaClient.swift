@@ -8,14 +8,14 @@ import SpillwaySpool
 ///
 /// `@unchecked Sendable`: the handle and queue are set once in `init` and freed
 /// in `deinit`; librdkafka makes produce, poll, purge, metadata and yield safe
-/// from any thread. The dispatcher thread is the only caller of `produce` and `poll`.
+/// from any thread. The delivery loop's thread is the only caller of `produce` and `poll`.
 package final class RDKafkaClient: @unchecked Sendable {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
 
     /// Builds the producer; librdkafka's message queue is capped at `maxMessages`/`maxBytes`.
     package init(_ configuration: KafkaConfiguration, maxMessages: Int, maxBytes: Int) throws(SpillwayConfigurationError) {
-        let conf = try configuration.makeConf(maxMessages: maxMessages, maxBytes: maxBytes)
+        let conf = try RDKafkaConfig.make(configuration, maxMessages: maxMessages, maxBytes: maxBytes)
         var errorText = [CChar](repeating: 0, count: 512)
         // librdkafka's log lines join the event queue instead of going to standard error.
         rd_kafka_conf_set(conf, "log.queue", "true", &errorText, errorText.count)
@@ -23,7 +23,7 @@ package final class RDKafkaClient: @unchecked Sendable {
         guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
             // librdkafka takes the configuration only on success.
             rd_kafka_conf_destroy(conf)
-            throw SpillwayConfigurationError("cannot create the Kafka producer: \(configuration.maskingSecrets(in: KafkaConfiguration.text(errorText)))")
+            throw SpillwayConfigurationError("cannot create the Kafka producer: \(configuration.maskingSecrets(in: RDKafkaConfig.text(errorText)))")
         }
         self.handle = handle
         self.queue = rd_kafka_queue_get_main(handle)
@@ -92,7 +92,7 @@ package final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_error_destroy(error)
         // On failure the header list is still ours.
         if let headers { rd_kafka_headers_destroy(headers) }
-        return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? .queueFull : .failed(code)
+        return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? .queueFull : .failed(KafkaError(code))
     }
 
     /// Waits up to `timeoutMilliseconds` for events and hands out delivery reports,
@@ -103,7 +103,7 @@ package final class RDKafkaClient: @unchecked Sendable {
         timeoutMilliseconds: Int32,
         maxEvents: Int = 100,
         reports: (DeliveryReport) -> Void,
-        errors: (rd_kafka_resp_err_t, String) -> Void,
+        errors: (KafkaError, String) -> Void,
         logs: (KafkaLogLine) -> Void
     ) -> Int {
         var handled = 0
@@ -119,7 +119,7 @@ package final class RDKafkaClient: @unchecked Sendable {
                     let failed = code != RD_KAFKA_RESP_ERR_NO_ERROR
                     reports(DeliveryReport(
                         opaque: UInt(bitPattern: message.pointee._private),
-                        error: failed ? code : nil,
+                        error: failed ? KafkaError(code) : nil,
                         possiblyPersisted: failed && rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED,
                         partition: message.pointee.partition,
                         offset: message.pointee.offset
@@ -127,7 +127,7 @@ package final class RDKafkaClient: @unchecked Sendable {
                 }
             case RD_KAFKA_EVENT_ERROR:
                 let code = rd_kafka_event_error(event)
-                errors(code, String(cString: rd_kafka_event_error_string(event)))
+                errors(KafkaError(code), String(cString: rd_kafka_event_error_string(event)))
             case RD_KAFKA_EVENT_LOG:
                 var facility: UnsafePointer<CChar>?
                 var message: UnsafePointer<CChar>?
@@ -161,7 +161,7 @@ package final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_purge(handle, Int32(flags))
     }
 
-    /// Asks the cluster for metadata. Blocks up to `timeout`; call it off the dispatcher thread.
+    /// Asks the cluster for metadata. Blocks up to `timeout`; call it off the delivery loop's thread.
     func probe(timeout: Duration) -> Result<String, ProbeFailure> {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let code = rd_kafka_metadata(handle, 0, nil, &metadata, Int32(timeout.milliseconds))

@@ -9,10 +9,13 @@ import SpillwaySpool
 /// (many callers, one commit). Runs on the spool loop's thread.
 struct SpillWriter {
     private let core: PipelineCore
+    /// The spool loop's view of the pipeline state: the writer runs on its thread.
+    private let state: SpoolLoopView
     private var problems = RepeatedLog()
 
     init(core: PipelineCore) {
         self.core = core
+        state = core.spooling
     }
 
     /// Writes a chunk taken from the hand-off, `spool.batch_size` records per transaction.
@@ -49,23 +52,21 @@ struct SpillWriter {
         let ids = copies.map(\.id)
         guard let spool else {
             // No spool: those records are only live; their callers wait for Kafka.
-            core.state.withLockedValue { $0.escrowFailed(ids, error: nil) }
+            state.escrowFailed(ids, error: nil)
             return
         }
         do {
             let result = try spool.escrow(copies.map(\.record), keys: ids.map { Int64(bitPattern: $0) })
             let unwritten = copies.count - result.keptCount
             let totals = spool.totals
-            core.state.withLockedValue {
-                $0.escrowWrote(Array(ids[unwritten...]), unwritten: Array(ids[..<unwritten]), evicted: result.evictedCount, totals: totals)
-            }
+            state.escrowWrote(Array(ids[unwritten...]), unwritten: Array(ids[..<unwritten]), evicted: result.evictedCount, totals: totals)
         } catch {
             problems.occurred("escrow") { suppressed in
                 core.logger.error("escrow copies could not be written; those records are only in memory until Kafka answers", metadata: [
                     "records": "\(copies.count)", "error": "\(error)", "similar_since_last_line": "\(suppressed)",
                 ])
             }
-            core.state.withLockedValue { $0.escrowFailed(ids, error: "spool escrow write failed: \(error)") }
+            state.escrowFailed(ids, error: "spool escrow write failed: \(error)")
         }
     }
 
@@ -102,11 +103,7 @@ struct SpillWriter {
         if case .deadLetter(let reason) = kind { deadLetterReason = reason } else { deadLetterReason = nil }
         guard let spool else {
             // No spool: counted as dropped like any other record that cannot be kept.
-            let answers = core.state.withLockedValue { state in
-                state.spoolFailed(records.count, bytes: bytes, reason: .spoolUnavailable, error: nil, awaited: batch.awaited.map(\.record), deadLetterReason: deadLetterReason)
-                return state.takeAnswers()
-            }
-            answers.deliver()
+            state.spoolFailed(records.count, bytes: bytes, reason: .spoolUnavailable, error: nil, awaited: batch.awaited.map(\.record), deadLetterReason: deadLetterReason)
             return
         }
         do {
@@ -127,28 +124,20 @@ struct SpillWriter {
             let written = batch.awaited.filter { $0.index >= firstWritten }.map(\.record)
             let unwritten = batch.awaited.filter { $0.index < firstWritten }.map(\.record)
             let totals = spool.totals
-            let answers = core.state.withLockedValue { state in
-                state.spoolWrote(
-                    records.count, bytes: bytes, evicted: result.evictedCount, deadLettered: deadLettered, totals: totals,
-                    written: written, unwritten: unwritten, deadLetterReason: deadLetterReason
-                )
-                return state.takeAnswers()
-            }
-            answers.deliver()
+            state.spoolWrote(
+                records.count, bytes: bytes, evicted: result.evictedCount, deadLettered: deadLettered, totals: totals,
+                written: written, unwritten: unwritten, deadLetterReason: deadLetterReason
+            )
         } catch {
             problems.occurred("append") { suppressed in
                 core.logger.error("spool append failed; batch dropped", metadata: [
                     "records": "\(records.count)", "error": "\(error)", "similar_since_last_line": "\(suppressed)",
                 ])
             }
-            let answers = core.state.withLockedValue { state in
-                state.spoolFailed(
-                    records.count, bytes: bytes, reason: .spoolFailed, error: "spool append failed: \(error)",
-                    awaited: batch.awaited.map(\.record), deadLetterReason: deadLetterReason
-                )
-                return state.takeAnswers()
-            }
-            answers.deliver()
+            state.spoolFailed(
+                records.count, bytes: bytes, reason: .spoolFailed, error: "spool append failed: \(error)",
+                awaited: batch.awaited.map(\.record), deadLetterReason: deadLetterReason
+            )
         }
     }
 }

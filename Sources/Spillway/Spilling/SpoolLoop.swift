@@ -9,6 +9,8 @@ import SpillwaySpool
 /// closes the spool cleanly.
 final class SpoolLoop {
     private let core: PipelineCore
+    /// All the spool loop may do to the pipeline state.
+    private let state: SpoolLoopView
     private var spool: Spool?
     private var writer: SpillWriter
     private var reader: ReplayReader
@@ -21,6 +23,7 @@ final class SpoolLoop {
 
     init(core: PipelineCore) {
         self.core = core
+        state = core.spooling
         writer = SpillWriter(core: core)
         reader = ReplayReader(core: core)
     }
@@ -28,27 +31,14 @@ final class SpoolLoop {
     func run() {
         open()
         while true {
-            if core.state.withLockedValue({ $0.markSpoolLoopIdle() }) {
-                _ = core.spoolWake.wait(timeout: .now() + .milliseconds(10))
+            if state.markIdle() {
+                _ = state.wake.wait(timeout: .now() + .milliseconds(10))
             }
             if spool == nil, ContinuousClock.now >= nextOpenAttempt { open() }
             // Everything there is, before sleeping again. Escrow copies first: callers
             // at level kafka past their deadline are answered once theirs is committed.
             while true {
-                let now = ContinuousClock.now
-                let work = core.state.withLockedValue { state in
-                    _ = state.claimSpoolWake()
-                    state.expireAckWaiters(now: now)
-                    return Work(
-                        escrow: state.takeEscrow(max: core.configuration.spoolBatchSize),
-                        escrowBookkeeping: state.takeEscrowBookkeeping(),
-                        handoff: state.takeHandoff(),
-                        replayBookkeeping: state.takeReplayBookkeeping(),
-                        droppedToScan: state.takeDroppedToScan(),
-                        answers: state.takeAnswers()
-                    )
-                }
-                work.answers.deliver()
+                let work = state.takeWork(now: .now, escrowBatch: core.configuration.spoolBatchSize)
                 if work.isEmpty { break }
                 writer.writeEscrow(work.escrow, into: spool)
                 settle(work.escrowBookkeeping)
@@ -57,31 +47,12 @@ final class SpoolLoop {
                 reader.settle(work.replayBookkeeping, in: spool)
                 findCallers(in: work.droppedToScan)
             }
-            if core.state.withLockedValue({ $0.spoolLoopMayFinish }) { break }
+            if state.mayFinish { break }
             reader.replay(from: spool)
         }
         spool?.close()
         spool = nil
-        let answers = core.state.withLockedValue { state in
-            state.spoolLoopFinished()
-            return state.takeAnswers()
-        }
-        answers.deliver()
-    }
-
-    /// One round's work, taken under one lock.
-    private struct Work {
-        var escrow: [PendingRecord]
-        var escrowBookkeeping: EscrowBook.Bookkeeping
-        var handoff: (ready: HandoffQueue.Chunk?, dead: [DeadLetter])
-        var replayBookkeeping: ReplayState.Bookkeeping
-        var droppedToScan: [Deque<PendingRecord>]
-        var answers: [AckAnswer]
-
-        var isEmpty: Bool {
-            escrow.isEmpty && escrowBookkeeping.isEmpty && handoff.ready == nil && handoff.dead.isEmpty
-                && replayBookkeeping.isEmpty && droppedToScan.isEmpty
-        }
+        state.finished()
     }
 
     /// Carries out what became of committed escrow copies: released once Kafka
@@ -99,18 +70,14 @@ final class SpoolLoop {
             }
         }
         let totals = spool.totals
-        core.state.withLockedValue { $0.escrowSettled(totals: totals) }
+        state.escrowSettled(totals: totals)
     }
 
     /// Finds the callers of records in live queues dropped whole (no spool), outside the lock.
     private func findCallers(in queues: [Deque<PendingRecord>]) {
         guard !queues.isEmpty else { return }
         let ids = queues.flatMap { $0.lazy.filter { $0.ack != .memory }.map(\.id) }
-        let answers = core.state.withLockedValue { state in
-            state.droppedAwaitingFound(ids)
-            return state.takeAnswers()
-        }
-        answers.deliver()
+        state.droppedAwaitingFound(ids)
     }
 
     /// Opens the spool; on failure, runs without one (records that cannot go to
@@ -122,7 +89,7 @@ final class SpoolLoop {
             let totals = spool.totals
             let note = spool.quarantinedPath.map { "the spool was corrupt; moved it to \($0) and started a fresh one" }
             let reopened = failedOpens > 0
-            core.state.withLockedValue { $0.spoolOpened(totals: totals, note: note, clearsError: reopened) }
+            state.spoolOpened(totals: totals, note: note, clearsError: reopened)
             if reopened {
                 core.logger.notice("spool opened after being unavailable", metadata: ["failed_attempts": "\(failedOpens)", "ready": "\(totals.readyCount)"])
             } else if totals.count > 0 {
@@ -137,7 +104,7 @@ final class SpoolLoop {
                     metadata: ["error": "\(error)", "similar_since_last_line": "\(suppressed)"]
                 )
             }
-            core.state.withLockedValue { $0.spoolUnavailable("spool unavailable: \(error)") }
+            state.spoolUnavailable("spool unavailable: \(error)")
         }
     }
 }
