@@ -96,7 +96,6 @@ let package = Package(
                 "SpillwaySpool",
                 "SpillwayService",
                 "Spillway",
-                "CRDKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,5 @@
-import CRDKafka
 import CSQLite
+import Spillway
 
 /// The version this binary reports, with the libraries it actually loaded.
 enum SpillwayVersion {
@@ -8,7 +8,7 @@ enum SpillwayVersion {
     /// librdkafka as loaded at run time, not as compiled against: `LD_LIBRARY_PATH`
     /// can put a newer one in place of the distribution's, and which one is
     /// loaded decides which brokers Spillway can speak to.
-    static var librdkafka: String { String(cString: rd_kafka_version_str()) }
+    static var librdkafka: String { RDKafkaClient.libraryVersion }
 
     /// SQLite as loaded at run time.
     static var sqlite: String { String(cString: sqlite3_libversion()) }

@@ -1,4 +1,3 @@
-import CRDKafka
 import Foundation
 import Logging
 import Spillway
@@ -68,12 +67,12 @@ struct ReplayEngine {
                     // Back-pressure: poll below, then go on.
                     break producing
                 case .failed(let code):
-                    if KafkaErrorKind(code) == .perRecord {
-                        deadLetters.append((item.token, describe(code)))
+                    if code.kind == .perRecord {
+                        deadLetters.append((item.token, code.description))
                         waiting.removeFirst()
                     } else {
                         stopping = true
-                        summary.stoppedBecause = "Kafka refused a record: \(describe(code))"
+                        summary.stoppedBecause = "Kafka refused a record: \(code)"
                     }
                 }
             }
@@ -86,21 +85,21 @@ struct ReplayEngine {
                     acknowledged.append(entry.token)
                     return
                 }
-                switch KafkaErrorKind(code) {
+                switch code.kind {
                 case .perRecord:
-                    deadLetters.append((entry.token, describe(code)))
+                    deadLetters.append((entry.token, code.description))
                 case .transient:
                     summary.failed += 1
                     if !stopping {
                         stopping = true
-                        summary.stoppedBecause = "Kafka is not healthy: \(describe(code))"
+                        summary.stoppedBecause = "Kafka is not healthy: \(code)"
                     }
                 case .purged:
                     summary.failed += 1
                 }
             }, errors: { code, text in
                 // librdkafka says every broker is unreachable: stop now, not after the message timeout.
-                guard code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, !stopping else { return }
+                guard code.allBrokersDown, !stopping else { return }
                 stopping = true
                 summary.stoppedBecause = "Kafka is not reachable: \(text)"
             }, logs: { $0.emit(to: logger, repeats: &kafkaLogRepeats) })

@@ -17,11 +17,6 @@ extension KafkaError: CustomStringConvertible {
 
     /// Every broker is unreachable (a client error, not about one record).
     package var allBrokersDown: Bool { rdCode == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN }
-
-    /// For code still holding librdkafka's codes (`spillway replay`'s engine).
-    package static func == (error: KafkaError, code: rd_kafka_resp_err_t) -> Bool {
-        error.code == code.rawValue
-    }
 }
 
 extension KafkaErrorKind {
@@ -42,19 +37,9 @@ extension KafkaErrorKind {
             self = .transient
         }
     }
-
-    /// For code still holding librdkafka's codes (`spillway replay`'s engine).
-    package init(_ error: KafkaError) {
-        self = error.kind
-    }
 }
 
 /// `MSG_SIZE_TOO_LARGE: Broker: Message size too large`, as operators search for it.
-package func describe(_ code: rd_kafka_resp_err_t) -> String {
+func describe(_ code: rd_kafka_resp_err_t) -> String {
     "\(String(cString: rd_kafka_err2name(code))): \(String(cString: rd_kafka_err2str(code)))"
-}
-
-/// The same for a `KafkaError` (`spillway replay`'s engine).
-package func describe(_ error: KafkaError) -> String {
-    error.description
 }

@@ -181,7 +181,7 @@ package final class RDKafkaClient: @unchecked Sendable {
     }
 
     /// librdkafka's version, for status pages.
-    static var libraryVersion: String { String(cString: rd_kafka_version_str()) }
+    package static var libraryVersion: String { String(cString: rd_kafka_version_str()) }
 }
 
 /// Why a probe said the cluster is not back.
