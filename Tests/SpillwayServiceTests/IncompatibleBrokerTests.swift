@@ -73,7 +73,7 @@ extension MockKafkaSuites {
             }
             #expect(broker.apiVersionRequests > 0)
             child.kill(SIGTERM)
-            #expect(child.wait() == 0)
+            #expect(await child.waitForExit() == 0)
             let log = try String(contentsOfFile: logPath, encoding: .utf8)
             #expect(log.contains("spillway 0.1.0 (librdkafka \(version), SQLite"), "the startup line names the librdkafka loaded: \(log.prefix(500))")
             #expect(log.contains("cannot speak to the Kafka broker") == LoadedLibrdkafka.isOlderThan2_1, "\(log.suffix(2000))")

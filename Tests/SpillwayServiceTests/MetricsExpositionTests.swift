@@ -49,20 +49,10 @@ extension MockKafkaSuites {
         @Test(.enabled(if: try Prerequisites.hasPromtool, "needs promtool (Debian's prometheus package; CI installs it)"))
         func metricsPassPromtool() async throws {
             let text = try await Self.scrape()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Prerequisites.promtoolPath)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try input.fileHandleForWriting.close()
-            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "promtool check metrics:\n\(report)")
+            // Through ChildProcess, off the cooperative pool (it waits for promtool).
+            let checked = try await ChildProcess.runOffThePool(Prerequisites.promtoolPath, ["check", "metrics"], input: Data(text.utf8))
+            let report = checked.stdout + checked.stderr
+            #expect(checked.status == 0, "promtool check metrics:\n\(report)")
             #expect(!report.contains("no help text"), "\(report)")
         }
     }

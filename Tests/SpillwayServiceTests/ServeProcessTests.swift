@@ -95,7 +95,7 @@ extension MockKafkaSuites {
                 #expect(try await service.post("/v1/topics/served", "outage-\(index)") == 202)
             }
             service.child.kill(SIGTERM)
-            let status = service.child.wait()
+            let status = await service.child.waitForExit()
             #expect(status == 0, "exit status \(status): \(service.child.standardError)")
 
             let spool = try Spool.openForInspection(path: spoolPath)

@@ -3,7 +3,7 @@ import SpillwaySpool
 import SpillwayTestKit
 import Testing
 
-@Suite struct SpoolEscrowTests {
+@Suite(.heavyLane) struct SpoolEscrowTests {
     /// Escrow copies are on disk and counted, but replay never sees them; released
     /// ones go, settled ones become ready records or dead letters with fresh ids.
     @Test func escrowCopiesAreHeldApartReleasedOrSettled() throws {
@@ -87,17 +87,21 @@ import Testing
 
     /// A writer killed with SIGKILL right after an escrow commit loses no copy it
     /// reported: the next open turns every one into a ready record.
-    @Test func killedWriterLosesNoCommittedEscrowCopy() throws {
+    @Test func killedWriterLosesNoCommittedEscrowCopy() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         let writer = try ChildProcess(BuiltProducts.path(of: "spool-writer"), ["escrow", path, "100000", "200", "300"])
-        var committed = 0
-        while committed < 5, let line = writer.readLine() {
-            if line.hasPrefix("escrowed ") { committed += 1 }
+        // Reading the child's output and waiting for it block: on a thread of their own.
+        let committed = await offThePool { () -> Int in
+            var committed = 0
+            while committed < 5, let line = writer.readLine() {
+                if line.hasPrefix("escrowed ") { committed += 1 }
+            }
+            writer.kill(SIGKILL)
+            writer.wait()
+            return committed
         }
-        writer.kill(SIGKILL)
-        writer.wait()
         #expect(writer.process.terminationReason == .uncaughtSignal)
         #expect(committed == 5)
         var configuration = SpoolConfiguration(path: path)

@@ -31,7 +31,7 @@ extension MockKafkaSuites {
                 _ = try await PipelineHarness.nextEvent(events) { $0.transition.toMode == .auto }
                 try await harness.waitFor("backlog replayed") { $0.ledger.delivered == 610 && $0.ledger.spooled == 0 }
                 try await harness.stop()
-                #expect(Set(try harness.deliveredIDs()) == Set(0..<610))
+                #expect(Set(try await harness.deliveredIDs()) == Set(0..<610))
             }
         }
 
@@ -57,7 +57,7 @@ extension MockKafkaSuites {
                 let status = try await harness.waitFor("backlog replayed") { $0.ledger.spooled == 0 && $0.ledger.delivered == 11 }
                 #expect(status.ledger.dropped == ["spool_unavailable": 10])
                 try await harness.stop()
-                #expect(Set(try harness.deliveredIDs()) == Set([0] + Array(11..<21)))
+                #expect(Set(try await harness.deliveredIDs()) == Set([0] + Array(11..<21)))
             }
         }
 
@@ -176,7 +176,7 @@ extension MockKafkaSuites {
                 #expect(harness.send(210..<220).allSatisfy { $0 == .queued }, "no backlog: straight to Kafka")
                 try await harness.waitFor("delivered") { $0.ledger.delivered == 220 }
                 try await harness.stop()
-                let ids = try harness.deliveredIDs()
+                let ids = try await harness.deliveredIDs()
                 #expect(ids == Array(0..<220), "one partition, delivered in acceptance order")
             }
         }

@@ -18,7 +18,7 @@ extension MockKafkaSuites {
                 #expect(status.breaker.state == .closed)
                 try await harness.stop()
 
-                let records = try KafkaTopicReader.readAll(bootstrapServers: harness.cluster.bootstrapServers, topic: harness.topic)
+                let records = try await KafkaTopicReader.read(bootstrapServers: harness.cluster.bootstrapServers, topic: harness.topic)
                 #expect(records.count == 501)
                 let byValue = Dictionary(records.map { (String(decoding: $0.value, as: UTF8.self), $0) }, uniquingKeysWith: { first, _ in first })
                 #expect(Set(byValue.keys) == Set((0...500).map { "id-\($0)" }))
