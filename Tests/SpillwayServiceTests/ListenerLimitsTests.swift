@@ -9,18 +9,7 @@ extension MockKafkaSuites {
     /// The ingest listener against slow, idle, oversized and malformed connections
     /// (issue 13, items 7 and 8), over real sockets: in-process router tests skip the channel.
     @Suite struct ListenerLimitsTests {
-        /// A harness whose ingest listener binds a free port, with short limits that tests can outwait.
-        static func harness(_ configure: @escaping (inout ServiceSettings) -> Void = { _ in }) throws -> ServiceHarness {
-            try ServiceHarness { settings in
-                settings.httpPort = 0
-                settings.idleTimeout = .seconds(30)
-                settings.headerTimeout = .seconds(30)
-                settings.bodyTimeout = .seconds(30)
-                configure(&settings)
-            }
-        }
-
-        /// `withService` with `harness`'s listener settings.
+        /// `withService` with an ingest listener on a free port and short limits that tests can outwait.
         static func withHarness(configure: @escaping (inout ServiceSettings) -> Void = { _ in }, _ body: (ServiceHarness) async throws -> Void) async throws {
             try await withService(configure: { settings in
                 settings.httpPort = 0
@@ -118,10 +107,10 @@ extension MockKafkaSuites {
                 let listening = Task { try await application.runService(gracefulShutdownSignals: []) }
                 defer { listening.cancel() }
                 func connectWhenListening() async throws -> RawConnection {
-                    let deadline = ContinuousClock.now + .seconds(20)
+                    var budget = PollingBudget(.seconds(20))  // time spent waiting for a thread does not count
                     while true {
                         if let connection = try? RawConnection(port: port) { return connection }
-                        guard ContinuousClock.now < deadline else { throw RawConnection.Failure(description: "nothing listens on \(port)") }
+                        guard budget.spend() else { throw RawConnection.Failure(description: "nothing listens on \(port)") }
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }

@@ -22,13 +22,13 @@ extension MockKafkaSuites {
             }
             #expect(try await service.post("/v1/topics/bad%20topic", "x") == 422)
             var text = ""
-            let deadline = ContinuousClock.now + .seconds(30)
+            var budget = PollingBudget(.seconds(30))  // time spent waiting for a thread does not count
             repeat {
                 try await Task.sleep(for: .milliseconds(300))
                 let (status, body) = try await service.get(service.admin + "/metrics")
                 #expect(status == 200)
                 text = body
-            } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && ContinuousClock.now < deadline
+            } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && budget.spend()
             return text
         }
 

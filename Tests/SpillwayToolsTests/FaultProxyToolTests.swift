@@ -48,8 +48,8 @@ extension MockKafkaSuites {
         }
 
         static func waitForControl(_ proxy: Proxy) async throws {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
+            var budget = PollingBudget(.seconds(20))  // time spent waiting for a thread does not count
+            while budget.spend() {
                 if (try? await request(proxy.control + "/status", timeout: 2))?.0 == 200 { return }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -126,9 +126,9 @@ extension MockKafkaSuites {
 
         /// Waits until the proxy holds a client's connection (an event, not a guess at how long connecting takes).
         static func waitForHeldConnection(_ proxy: Proxy, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-            let deadline = ContinuousClock.now + .seconds(15)
+            var budget = PollingBudget(.seconds(15))  // time spent waiting for a thread does not count
             while await proxy.command("status")?.contains("connections 1") != true {
-                guard ContinuousClock.now < deadline else {
+                guard budget.spend() else {
                     let status = await proxy.command("status") ?? "no status"
                     Issue.record("the proxy never held the connection: \(status)", sourceLocation: sourceLocation)
                     throw CancellationError()

@@ -29,8 +29,8 @@ extension MockKafkaSuites {
             // far more than the 5 s the first 100 take, so a loaded machine still sees it midway.
             let first = try ChildProcess(BuiltProducts.path(of: "spillway"), ["replay", "--spool", path, "--kafka", cluster.bootstrapServers, "--rate", "20"])
             // Progress as Kafka sees it, not through the spool the replay is writing.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline, try await Self.ids(cluster, topic: "outage").count < 100 {
+            var budget = PollingBudget(.seconds(60))  // time spent waiting for a thread does not count
+            while budget.spend(), try await Self.ids(cluster, topic: "outage").count < 100 {
                 try await Task.sleep(for: .milliseconds(50))
             }
             first.kill(SIGKILL)
