@@ -66,7 +66,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path))
         let records = (0..<2).map { Record(topic: "t", value: Array("0123456789".utf8), timestamp: 1_764_000_000_000 + Int64($0)) }
         try spool.append(records)
         spool.close()

@@ -111,7 +111,7 @@ import Testing
         try SpoolFixtures.varied(at: path)
 
         // Counting only reads: it works while a service holds the spool.
-        let holder = try Spool.open(SpoolConfiguration(path: path))
+        let holder = try SpoolFixtures.open(SpoolConfiguration(path: path))
         let dryRun = try await CLI.run("spool", "purge", "--spool", path, "--topic", "clicks")
         CLI.expectOneLineError(dryRun, containing: "would purge 10 records")
         holder.close()
@@ -157,7 +157,7 @@ import Testing
 
         let corrupt = directory.file("corrupt.db")
         try SpoolFixtures.varied(at: corrupt)
-        let spool = try Spool.open(SpoolConfiguration(path: corrupt))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: corrupt))
         try spool.append((0..<3000).map { Record(topic: "t", value: Array(repeating: UInt8($0 % 200), count: 300), timestamp: 0) })
         spool.close()
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: corrupt))
@@ -172,7 +172,7 @@ import Testing
 
         let locked = directory.file("locked.db")
         try SpoolFixtures.varied(at: locked)
-        let holder = try Spool.open(SpoolConfiguration(path: locked))
+        let holder = try SpoolFixtures.open(SpoolConfiguration(path: locked))
         defer { holder.close() }
         CLI.expectOneLineError(try await CLI.run("spool", "purge", "--all", "--yes", "--spool", locked), containing: "spool at \(locked) is locked by another process (pid \(getpid()))")
         CLI.expectOneLineError(try await CLI.run("spool", "import", "--spool", locked, "/dev/null"), containing: "is locked by another process")

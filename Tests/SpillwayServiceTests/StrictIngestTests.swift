@@ -253,7 +253,7 @@ extension MockKafkaSuites {
             let directory = TemporaryDirectory("spillway-readonly")
             defer { directory.remove() }
             let path = directory.file("spool.db")
-            try Spool.open(SpoolConfiguration(path: path)).close()
+            try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
             try await WriteProtection.withUnwritable([path]) {
                 try await withService(configure: { $0.pipeline.spool.path = path }) { harness in
                     let status = try await harness.waitFor("the spool found unwritable", timeout: .seconds(30)) { !$0.spoolAvailable && $0.lastError != nil }

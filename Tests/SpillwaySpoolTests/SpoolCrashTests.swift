@@ -31,7 +31,7 @@ import Testing
         // Opening takes the lock (the kernel released the dead writer's) and runs the integrity check.
         var configuration = SpoolConfiguration(path: path)
         configuration.integrityCheck = .full
-        let spool = try Spool.open(configuration, options: .maintenance)
+        let spool = try SpoolFixtures.open(configuration, options: .maintenance)
         #expect(spool.quarantinedPath == nil)
         let records = try spool.readOldest(limit: 1_000_000)
         #expect(records.count == spool.totals.readyCount)

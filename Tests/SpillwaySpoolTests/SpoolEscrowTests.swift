@@ -9,7 +9,7 @@ import Testing
     @Test func escrowCopiesAreHeldApartReleasedOrSettled() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         defer { spool.close() }
         try spool.append(SpoolFixtures.records(0..<2))
         let copies = SpoolFixtures.records(10..<14)
@@ -44,7 +44,7 @@ import Testing
         defer { directory.remove() }
         let configuration = SpoolFixtures.configuration(directory)
         do {
-            let spool = try Spool.open(configuration)
+            let spool = try SpoolFixtures.open(configuration)
             try spool.append(SpoolFixtures.records(0..<1))
             _ = try spool.escrow(SpoolFixtures.records(1..<4), keys: [7, 8, 9])
             try spool.releaseEscrow(keys: [8])
@@ -53,7 +53,7 @@ import Testing
         let inspected = try Spool.openForInspection(path: configuration.path)
         #expect(inspected.totals.escrowCount == 2, "inspection changes nothing")
         #expect(try inspected.statistics().escrowCount == 2, "and says they are there")
-        let spool = try Spool.open(configuration)
+        let spool = try SpoolFixtures.open(configuration)
         defer { spool.close() }
         #expect(spool.totals.escrowCount == 0)
         #expect(spool.totals.readyCount == 3)
@@ -67,7 +67,7 @@ import Testing
     @Test func escrowCopiesCountAgainstTheBoundsAndAreNeverEvicted() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 5))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory, maxRecords: 5))
         defer { spool.close() }
         try spool.append(SpoolFixtures.records(0..<4))
         let first = try spool.escrow(SpoolFixtures.records(10..<12), keys: [1, 2])
@@ -106,7 +106,7 @@ import Testing
         #expect(committed == 5)
         var configuration = SpoolConfiguration(path: path)
         configuration.integrityCheck = .full
-        let spool = try Spool.open(configuration, options: .maintenance)
+        let spool = try SpoolFixtures.open(configuration, options: .maintenance)
         defer { spool.close() }
         let records = try spool.readOldest(limit: 1_000_000)
         #expect(records.count % 200 == 0, "no partial batch")

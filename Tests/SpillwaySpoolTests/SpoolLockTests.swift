@@ -25,13 +25,16 @@ import Testing
         defer { directory.remove() }
         let path = directory.file("spool.db")
         for _ in 0..<200 {
+            // No child another test is starting may hold the last round's lock (see `SpoolFixtures.open`).
+            ChildProcess.waitForSpawnsInProgress()
             nonisolated(unsafe) let lock = try SpoolLock(spoolPath: path)
             DispatchQueue.concurrentPerform(iterations: 4) { _ in lock.release() }
             let since = open("/dev/null", O_RDONLY | O_CLOEXEC)
             lock.release()
             #expect(fcntl(since, F_GETFD) != -1, "a late release closed a descriptor it did not own")
             close(since)
-            // Released for good: it can be taken again at once.
+            // Released for good: it can be taken again.
+            ChildProcess.waitForSpawnsInProgress()
             try SpoolLock(spoolPath: path).release()
         }
     }

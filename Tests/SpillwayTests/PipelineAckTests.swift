@@ -200,7 +200,7 @@ import Testing
         #expect(sender.process.terminationReason == .uncaughtSignal)
         try #require(answered.count == 300, "the sender stopped early: \(sender.standardError)")
 
-        let spool = try Spool.open(SpoolConfiguration(path: path), options: .maintenance)
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance)
         defer { spool.close() }
         let stored = Set(try spool.readOldest(limit: 1_000_000).map { String(decoding: $0.record.value, as: UTF8.self) })
         let missing = answered.filter { !stored.contains("ack-\($0)") }
@@ -247,7 +247,7 @@ import Testing
         try #require(spooled.count == 100, "the sender stopped early: \(sender.standardError)")
         #expect(delivered.count >= 200)
 
-        let spool = try Spool.open(SpoolConfiguration(path: path), options: .maintenance)
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance)
         let ready = try spool.readOldest(limit: 1_000_000)
         spool.close()
         let inSpool = Set(ready.map { String(decoding: $0.record.value, as: UTF8.self) })

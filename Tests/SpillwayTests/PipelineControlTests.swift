@@ -42,7 +42,7 @@ extension MockKafkaSuites {
             let elsewhere = TemporaryDirectory("spillway-held")
             defer { elsewhere.remove() }
             let path = elsewhere.file("spool.db")
-            var holder: Spool? = try Spool.open(SpoolConfiguration(path: path))
+            var holder: Spool? = try SpoolFixtures.open(SpoolConfiguration(path: path))
             _ = try holder?.append([Record(topic: "events", value: Array("id-0".utf8), timestamp: 0)])
             try await withPipeline(configure: { $0.spool.path = path }) { harness in
                 harness.buffer.setBreakerMode(.forcedOpen)

@@ -70,7 +70,7 @@ extension MockKafkaSuites {
             defer { directory.remove() }
             let path = directory.file("spool.db")
             try Self.spoolWith(10, at: path)
-            let service = try Spool.open(SpoolConfiguration(path: path))
+            let service = try SpoolFixtures.open(SpoolConfiguration(path: path))
             defer { service.close() }
             let result = try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), ["replay", "--spool", path, "--kafka", "127.0.0.1:1"])
             #expect(result.status != 0)
