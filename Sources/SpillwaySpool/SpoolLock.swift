@@ -3,12 +3,17 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The writer lock: an exclusive `flock` on `PATH.lock`, holding the owner's pid.
 /// The kernel releases it when the process dies, so a crash never leaves a stale lock.
 final class SpoolLock {
     let lockPath: String
-    private var descriptor: Int32
+    /// The lock file's descriptor, -1 once released. Atomic so that `release()`
+    /// closes it exactly once even when two threads release at once (an explicit
+    /// close racing `deinit`): a second `close` of the same number could hit a
+    /// descriptor another thread has opened since.
+    private let descriptor: Atomic<Int32>
     /// This lock made `PATH.lock`: if the open fails after all (the file turns out
     /// not to be a spool), `abandon()` removes it instead of leaving litter.
     private let createdFile: Bool
@@ -38,20 +43,22 @@ final class SpoolLock {
         let pid = "\(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
-        descriptor = fd
+        descriptor = Atomic(fd)
     }
 
+    /// Empties the pid file and closes the descriptor, which releases the lock.
+    /// Safe to call again and from several threads: only the first call closes.
     func release() {
-        guard descriptor >= 0 else { return }
-        _ = ftruncate(descriptor, 0)
-        close(descriptor)
-        descriptor = -1
+        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        guard fd >= 0 else { return }
+        _ = ftruncate(fd, 0)
+        close(fd)
     }
 
     /// Releases the lock after a failed open, removing `PATH.lock` if this lock
     /// created it: nothing is left beside a file that turned out not to be a spool.
     func abandon() {
-        guard descriptor >= 0 else { return }
+        guard descriptor.load(ordering: .acquiring) >= 0 else { return }
         if createdFile { unlink(lockPath) }
         release()
     }

@@ -20,13 +20,27 @@ package final class ChildProcess: @unchecked Sendable {
         if let environment { process.environment = environment }
         process.standardOutput = stdoutPipe
         if let standardErrorFile {
-            FileManager.default.createFile(atPath: standardErrorFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: standardErrorFile, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: standardErrorFile)
         } else {
             process.standardError = stderrPipe
         }
         process.standardInput = stdinPipe
-        try process.run()
+        try Self.spawning.withLock { try process.run() }
+    }
+
+    /// Held while a child is being started. Between fork and exec a child holds a copy
+    /// of every descriptor of this process (close-on-exec ones too), and so keeps any
+    /// `flock` this process takes meanwhile; `Process.run()` returns once the child
+    /// has exec'd. See `waitForSpawnsInProgress()`.
+    private static let spawning = NSLock()
+
+    /// Returns once no child is between fork and exec any more. A test that releases a
+    /// lock in this process and then has a child take it calls this in between: a
+    /// child another test was starting at that moment could still hold the lock's
+    /// descriptor, and the lock with it ("spool … is locked by another process").
+    package static func waitForSpawnsInProgress() {
+        spawning.withLock {}
     }
 
     /// Runs to completion and returns the exit status and both outputs.
@@ -44,6 +58,22 @@ package final class ChildProcess: @unchecked Sendable {
         group.wait()
         child.process.waitUntilExit()
         return (child.process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// `run` on a thread of its own, for async tests: it blocks until the child exits.
+    package static func runOffThePool(_ executable: String, _ arguments: [String], input: Data? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await offThePool { try run(executable, arguments, input: input) }
+    }
+
+    /// `readLine()` on a thread of its own, for async tests: it blocks until the child writes.
+    package func nextLine() async -> String? {
+        await offThePool { self.readLine() }
+    }
+
+    /// `wait()` on a thread of its own, for async tests: it blocks until the child exits.
+    @discardableResult
+    package func waitForExit() async -> Int32 {
+        await offThePool { self.wait() }
     }
 
     /// The next line of standard output, or `nil` at its end.

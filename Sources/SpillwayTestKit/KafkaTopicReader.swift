@@ -14,7 +14,13 @@ package struct ConsumedRecord: Sendable, Hashable {
 /// Reads a whole topic from the beginning with an independent librdkafka
 /// consumer: what actually reached the cluster, not what Spillway believes.
 package enum KafkaTopicReader {
-    /// Every record of `topic`. Throws when the broker no longer holds some of
+    /// `readAll` on a thread of its own, for async tests: the read blocks for up
+    /// to `timeout`, which must never hold a thread of Swift's cooperative pool.
+    package static func read(bootstrapServers: String, topic: String, timeout: Duration = .seconds(20)) async throws -> [ConsumedRecord] {
+        try await offThePool { try readAll(bootstrapServers: bootstrapServers, topic: topic, timeout: timeout) }
+    }
+
+    /// Every record of `topic`, blocking the calling thread. Throws when the broker no longer holds some of
     /// them (retention), instead of quietly returning fewer.
     package static func readAll(bootstrapServers: String, topic: String, timeout: Duration = .seconds(20)) throws -> [ConsumedRecord] {
         let consumer = try TopicConsumer(bootstrapServers: bootstrapServers, topic: topic)

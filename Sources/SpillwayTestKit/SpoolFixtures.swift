@@ -23,9 +23,19 @@ package enum SpoolFixtures {
         SpoolConfiguration(path: directory.file("spool.db"), maxBytes: maxBytes, maxRecords: maxRecords)
     }
 
+    /// `Spool.open`, once no child is between fork and exec: such a child holds a copy
+    /// of every descriptor of this process, the lock of a spool closed a moment ago
+    /// included, until it execs ("spool … is locked by another process", no pid,
+    /// seen when a CLI test started children while a spool test reopened its spool).
+    /// Every test opens spools for writing through this.
+    package static func open(_ configuration: SpoolConfiguration, options: SpoolOpenOptions = .service) throws(SpoolError) -> Spool {
+        ChildProcess.waitForSpawnsInProgress()
+        return try Spool.open(configuration, options: options)
+    }
+
     /// A spool at `path` holding `records` (and `deadLetters`, under one reason), closed again.
     package static func spool(at path: String, records: [Record], deadLetters: [Record] = [], reason: String = "MSG_SIZE_TOO_LARGE: Broker: Message size too large") throws {
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try open(SpoolConfiguration(path: path))
         defer { spool.close() }
         try spool.append(records)
         if !deadLetters.isEmpty { try spool.append(deadLetters, as: .deadLetter(reason: reason)) }

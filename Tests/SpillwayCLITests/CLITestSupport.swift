@@ -11,12 +11,14 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: String..., input: Data? = nil) throws -> Result {
-        try run(arguments, input: input)
+    /// Runs to completion on a thread of its own: waiting for a child must not hold
+    /// a thread of Swift's cooperative pool, which has one per core.
+    static func run(_ arguments: String..., input: Data? = nil) async throws -> Result {
+        try await run(arguments, input: input)
     }
 
-    static func run(_ arguments: [String], input: Data? = nil) throws -> Result {
-        let result = try ChildProcess.run(BuiltProducts.path(of: "spillway"), arguments, input: input)
+    static func run(_ arguments: [String], input: Data? = nil) async throws -> Result {
+        let result = try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), arguments, input: input)
         return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 

@@ -5,17 +5,17 @@ import Testing
 
 /// Issue 13, item 15: how the command line reads numbers and how its help reads.
 @Suite struct CommandLineTests {
-    @Test func aNegativeRateIsReadAsANumberAndRefusedAsOne() throws {
+    @Test func aNegativeRateIsReadAsANumberAndRefusedAsOne() async throws {
         // Nothing listens on port 1: the refusal must come before any request.
-        let result = try CLI.run("backlog", "rate", "-5", "--admin", "127.0.0.1:1")
+        let result = try await CLI.run("backlog", "rate", "-5", "--admin", "127.0.0.1:1")
         CLI.expectOneLineError(result, containing: "-5")
         #expect(!result.stderr.contains("Unknown option"), "\(result.stderr)")
         #expect(result.stderr.contains("records per second"), "\(result.stderr)")
         #expect(!result.stderr.contains("cannot reach"), "refused locally: \(result.stderr)")
     }
 
-    @Test func aRateThatIsNotANumberIsRefused() throws {
-        CLI.expectOneLineError(try CLI.run("backlog", "rate", "fast", "--admin", "127.0.0.1:1"), containing: "fast")
+    @Test func aRateThatIsNotANumberIsRefused() async throws {
+        CLI.expectOneLineError(try await CLI.run("backlog", "rate", "fast", "--admin", "127.0.0.1:1"), containing: "fast")
     }
 
     /// Every command in the tree, depth first.
@@ -23,7 +23,7 @@ import Testing
         [root] + root.configuration.subcommands.flatMap { commands($0) }
     }
 
-    @Test func helpTextIsNotHardWrapped() throws {
+    @Test func helpTextIsNotHardWrapped() async throws {
         // ArgumentParser wraps to the terminal; a newline inside a paragraph breaks that.
         for command in Self.commands() {
             let configuration = command.configuration

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ConfigurationKeysTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test func readmeTableIsTheKeyList() throws {
+    @Test func readmeTableIsTheKeyList() async throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let begin = "<!-- spillway config keys --markdown -->"
         let end = "<!-- end of spillway config keys -->"
@@ -18,7 +18,7 @@ import Testing
         #expect(table == ConfigCommand.Keys.table(), "README's configuration table is not `spillway config keys --markdown`: paste its output")
     }
 
-    @Test func everyKeyIsNamedOnceInTheSource() throws {
+    @Test func everyKeyIsNamedOnceInTheSource() async throws {
         // Where keys are read, shown and checked: the name appears in its definition only.
         let places = ["Sources/SpillwayService", "Sources/SpillwayCLI/Service", "Sources/SpillwayCLI/Top", "Sources/SpillwayCLI/SpillwayCommand.swift"]
         var lines: [(file: String, text: String)] = []

@@ -4,13 +4,13 @@ import SpillwayTestKit
 import Testing
 
 @Suite struct SpoolCommandTests {
-    @Test func statsReportsCountsAgesAndTopics() throws {
+    @Test func statsReportsCountsAgesAndTopics() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         try SpoolFixtures.varied(at: path)
 
-        let json = try CLI.run("spool", "stats", "--spool", path, "--json")
+        let json = try await CLI.run("spool", "stats", "--spool", path, "--json")
         #expect(json.status == 0, "\(json.stderr)")
         let stats = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         #expect(stats["ready_count"] as? Int == 32)
@@ -22,80 +22,80 @@ import Testing
         #expect(topics.map { $0["topic"] as! String } == ["clicks", "too-big", "views"])
         #expect(topics.map { $0["ready_count"] as! Int } == [10, 0, 22])
 
-        let text = try CLI.run("spool", "stats", "--spool", path)
+        let text = try await CLI.run("spool", "stats", "--spool", path)
         #expect(text.status == 0)
         #expect(text.stdout.contains("32 records"))
         #expect(text.stdout.contains("dead letters"))
         #expect(text.stdout.contains("clicks"))
     }
 
-    @Test func listFiltersByTopicTimeAndArea() throws {
+    @Test func listFiltersByTopicTimeAndArea() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         try SpoolFixtures.varied(at: path)
 
-        let clicks = try CLI.run("spool", "list", "--spool", path, "--topic", "clicks", "--limit", "100", "--json")
+        let clicks = try await CLI.run("spool", "list", "--spool", path, "--topic", "clicks", "--limit", "100", "--json")
         #expect(clicks.status == 0)
         let lines = clicks.stdout.split(separator: "\n")
         #expect(lines.count == 10)
         #expect(lines.allSatisfy { $0.contains("\"topic\":\"clicks\"") })
 
-        let recent = try CLI.run("spool", "list", "--spool", path, "--since", "1764000025000", "--json", "--limit", "100")
+        let recent = try await CLI.run("spool", "list", "--spool", path, "--since", "1764000025000", "--json", "--limit", "100")
         #expect(recent.stdout.split(separator: "\n").count == 7, "records 25…29 and the two later ones")
 
-        let limited = try CLI.run("spool", "list", "--spool", path, "--limit", "5")
+        let limited = try await CLI.run("spool", "list", "--spool", path, "--limit", "5")
         #expect(limited.status == 0)
         #expect(limited.stdout.contains("(5 of 32 shown"))
         #expect(limited.stdout.hasPrefix("ID"))
 
-        let dead = try CLI.run("spool", "list", "--spool", path, "--dead")
+        let dead = try await CLI.run("spool", "list", "--spool", path, "--dead")
         #expect(dead.stdout.contains("MSG_SIZE_TOO_LARGE"))
         #expect(dead.stdout.contains("too-big"))
     }
 
-    @Test func peekShowsTextOrHex() throws {
+    @Test func peekShowsTextOrHex() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         try SpoolFixtures.varied(at: path)
 
-        let text = try CLI.run("spool", "peek", "1", "--spool", path)
+        let text = try await CLI.run("spool", "peek", "1", "--spool", path)
         #expect(text.status == 0)
         #expect(text.stdout.contains("topic       clicks"))
         #expect(text.stdout.contains("header      source: web"))
         #expect(text.stdout.hasSuffix("{\"n\":0,\"path\":\"/a/b\"}\n"))
 
-        let binary = try CLI.run("spool", "peek", "31", "--spool", path)
+        let binary = try await CLI.run("spool", "peek", "31", "--spool", path)
         #expect(binary.stdout.contains("00000000  00 ff c3 28 0a 7f"))
-        let base64 = try CLI.run("spool", "peek", "31", "--spool", path, "--format", "base64")
+        let base64 = try await CLI.run("spool", "peek", "31", "--spool", path, "--format", "base64")
         #expect(base64.stdout.hasSuffix(Data(SpoolFixtures.binaryValue).base64EncodedString() + "\n"))
 
-        let dead = try CLI.run("spool", "peek", "33", "--spool", path)
+        let dead = try await CLI.run("spool", "peek", "33", "--spool", path)
         #expect(dead.stdout.contains("dead letter: MSG_SIZE_TOO_LARGE"))
 
-        CLI.expectOneLineError(try CLI.run("spool", "peek", "999", "--spool", path), containing: "no record with id 999")
+        CLI.expectOneLineError(try await CLI.run("spool", "peek", "999", "--spool", path), containing: "no record with id 999")
     }
 
-    @Test func exportThenImportIsByteIdentical() throws {
+    @Test func exportThenImportIsByteIdentical() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         try SpoolFixtures.varied(at: path)
         let exportPath = directory.file("export.ndjson")
 
-        let export = try CLI.run("spool", "export", "--spool", path, "--output", exportPath)
+        let export = try await CLI.run("spool", "export", "--spool", path, "--output", exportPath)
         #expect(export.status == 0, "\(export.stderr)")
         let exported = try Data(contentsOf: URL(fileURLWithPath: exportPath))
         #expect(String(decoding: exported, as: UTF8.self).split(separator: "\n").count == 33)
         #expect(String(decoding: exported, as: UTF8.self).contains("\"value_encoding\":\"base64\""))
 
         let copy = directory.file("copy.db")
-        let imported = try CLI.run("spool", "import", "--spool", copy, exportPath)
+        let imported = try await CLI.run("spool", "import", "--spool", copy, exportPath)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stderr.contains("imported 33 records"))
 
-        let reexport = try CLI.run("spool", "export", "--spool", copy)
+        let reexport = try await CLI.run("spool", "export", "--spool", copy)
         #expect(Data(reexport.stdout.utf8) == exported)
 
         // And the records themselves match field for field.
@@ -104,27 +104,30 @@ import Testing
         #expect(original == roundTripped)
     }
 
-    @Test func purgeNeedsYesAndDeletesWhatItSays() throws {
+    @Test func purgeNeedsYesAndDeletesWhatItSays() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         try SpoolFixtures.varied(at: path)
 
         // Counting only reads: it works while a service holds the spool.
-        let holder = try Spool.open(SpoolConfiguration(path: path))
-        let dryRun = try CLI.run("spool", "purge", "--spool", path, "--topic", "clicks")
+        let holder = try SpoolFixtures.open(SpoolConfiguration(path: path))
+        let dryRun = try await CLI.run("spool", "purge", "--spool", path, "--topic", "clicks")
         CLI.expectOneLineError(dryRun, containing: "would purge 10 records")
         holder.close()
+        // The `--yes` runs below take the lock `holder` just released. They are started through
+        // ChildProcess, one start at a time, after every child that was being started while
+        // `holder` held the lock (and so had a copy of its descriptor until it exec'd).
         #expect(try Spool.openForInspection(path: path).totals.readyCount == 32, "nothing deleted without --yes")
 
-        let nothingChosen = try CLI.run("spool", "purge", "--spool", path, "--yes")
+        let nothingChosen = try await CLI.run("spool", "purge", "--spool", path, "--yes")
         #expect(nothingChosen.status != 0)
         #expect(nothingChosen.stderr.contains("say what to purge"))
 
-        let purged = try CLI.run("spool", "purge", "--spool", path, "--topic", "clicks", "--yes")
+        let purged = try await CLI.run("spool", "purge", "--spool", path, "--topic", "clicks", "--yes")
         #expect(purged.status == 0)
         #expect(purged.stdout.contains("purged 10 records"))
-        let dead = try CLI.run("spool", "purge", "--spool", path, "--dead", "--yes")
+        let dead = try await CLI.run("spool", "purge", "--spool", path, "--dead", "--yes")
         #expect(dead.stdout.contains("purged 1 record ("))
         let spool = try Spool.openForInspection(path: path)
         #expect(spool.totals.readyCount == 22)
@@ -132,29 +135,29 @@ import Testing
         #expect(try spool.statistics().topics.map(\.topic) == ["views"])
     }
 
-    @Test func everyBadSpoolGivesAOneLineError() throws {
+    @Test func everyBadSpoolGivesAOneLineError() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
 
         let missing = directory.file("missing.db")
         for command in [["stats"], ["list"], ["peek", "1"], ["export"], ["purge", "--all", "--yes"], ["check"]] {
-            CLI.expectOneLineError(try CLI.run(["spool"] + command + ["--spool", missing]), containing: "no spool at \(missing)")
+            CLI.expectOneLineError(try await CLI.run(["spool"] + command + ["--spool", missing]), containing: "no spool at \(missing)")
         }
         #expect(!FileManager.default.fileExists(atPath: missing))
 
         let text = directory.file("notes.txt")
         try Data("just some notes\n".utf8).write(to: URL(fileURLWithPath: text))
-        CLI.expectOneLineError(try CLI.run("spool", "stats", "--spool", text), containing: "is not a Spillway spool")
-        CLI.expectOneLineError(try CLI.run("spool", "stats", "--spool", directory.path), containing: "it is a directory")
+        CLI.expectOneLineError(try await CLI.run("spool", "stats", "--spool", text), containing: "is not a Spillway spool")
+        CLI.expectOneLineError(try await CLI.run("spool", "stats", "--spool", directory.path), containing: "it is a directory")
 
         let empty = directory.file("empty.db")
         FileManager.default.createFile(atPath: empty, contents: Data())
-        CLI.expectOneLineError(try CLI.run("spool", "purge", "--all", "--yes", "--spool", empty), containing: "the file is empty")
+        CLI.expectOneLineError(try await CLI.run("spool", "purge", "--all", "--yes", "--spool", empty), containing: "the file is empty")
         #expect((try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int) == 0, "an empty file is not turned into a spool")
 
         let corrupt = directory.file("corrupt.db")
         try SpoolFixtures.varied(at: corrupt)
-        let spool = try Spool.open(SpoolConfiguration(path: corrupt))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: corrupt))
         try spool.append((0..<3000).map { Record(topic: "t", value: Array(repeating: UInt8($0 % 200), count: 300), timestamp: 0) })
         spool.close()
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: corrupt))
@@ -164,16 +167,16 @@ import Testing
         }
         try handle.close()
         for command in [["stats"], ["list"], ["export"], ["check"], ["purge", "--all", "--yes"]] {
-            CLI.expectOneLineError(try CLI.run(["spool"] + command + ["--spool", corrupt]), containing: "is corrupt")
+            CLI.expectOneLineError(try await CLI.run(["spool"] + command + ["--spool", corrupt]), containing: "is corrupt")
         }
 
         let locked = directory.file("locked.db")
         try SpoolFixtures.varied(at: locked)
-        let holder = try Spool.open(SpoolConfiguration(path: locked))
+        let holder = try SpoolFixtures.open(SpoolConfiguration(path: locked))
         defer { holder.close() }
-        CLI.expectOneLineError(try CLI.run("spool", "purge", "--all", "--yes", "--spool", locked), containing: "spool at \(locked) is locked by another process (pid \(getpid()))")
-        CLI.expectOneLineError(try CLI.run("spool", "import", "--spool", locked, "/dev/null"), containing: "is locked by another process")
+        CLI.expectOneLineError(try await CLI.run("spool", "purge", "--all", "--yes", "--spool", locked), containing: "spool at \(locked) is locked by another process (pid \(getpid()))")
+        CLI.expectOneLineError(try await CLI.run("spool", "import", "--spool", locked, "/dev/null"), containing: "is locked by another process")
         // Reading beside a running writer works.
-        #expect(try CLI.run("spool", "stats", "--spool", locked).status == 0)
+        #expect(try await CLI.run("spool", "stats", "--spool", locked).status == 0)
     }
 }

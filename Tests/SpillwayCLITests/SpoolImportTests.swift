@@ -7,7 +7,7 @@ import Testing
 /// `value` are required; each line is checked as intake checks a record, and each
 /// refusal names its line.
 @Suite struct SpoolImportTests {
-    @Test func importTakesMinimalRecordsWithDefaults() throws {
+    @Test func importTakesMinimalRecordsWithDefaults() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
@@ -17,7 +17,7 @@ import Testing
             {"topic":"u","value":"x","headers":[{"name":"b","value":"/w==","encoding":"base64"},{"name":"b","value":"2"}]}
             """
         let started = Int64(Date().timeIntervalSince1970 * 1000)
-        let result = try CLI.run(["spool", "import", "--spool", path, "-"], input: Data(input.utf8))
+        let result = try await CLI.run(["spool", "import", "--spool", path, "-"], input: Data(input.utf8))
         let finished = Int64(Date().timeIntervalSince1970 * 1000)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("imported 3 records"))
@@ -35,7 +35,7 @@ import Testing
         #expect(records[2].record.headers == [RecordHeader(name: "b", value: [0xFF]), RecordHeader(name: "b", value: Array("2".utf8))])
     }
 
-    @Test func importRefusesEachBadLineWithItsNumberAndTakesTheRest() throws {
+    @Test func importRefusesEachBadLineWithItsNumberAndTakesTheRest() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
@@ -53,7 +53,7 @@ import Testing
             #"{"topic":"t","value":"two","created_at_ms":1764000000000,"attempts":2,"id":40}"#,
             #"{"value":"no topic"}"#,
         ]
-        let result = try CLI.run(["spool", "import", "--spool", path, "--max-record-bytes", "1000", "-"], input: Data(lines.joined(separator: "\n").utf8))
+        let result = try await CLI.run(["spool", "import", "--spool", path, "--max-record-bytes", "1000", "-"], input: Data(lines.joined(separator: "\n").utf8))
         #expect(result.status != 0)
         let refusals = result.stderr.split(separator: "\n").filter { $0.hasPrefix("-:") }
         try #require(refusals.map { $0.split(separator: ":")[1] } == ["2", "3", "4", "5", "6", "7", "8", "11"], "\(result.stderr)")

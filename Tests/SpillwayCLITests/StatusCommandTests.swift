@@ -6,7 +6,7 @@ import Testing
 
 /// `spillway status` rendered from a status document as the service serves it.
 @Suite struct StatusCommandTests {
-    @Test func showsTheBreakerTheBooksAndTheReplay() throws {
+    @Test func showsTheBreakerTheBooksAndTheReplay() async throws {
         let data = TopViewTests.recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 200, state: "open", ready: 1600, dropped: ["memory_full": 4])
         let text = StatusCommand.render(try AdminContract.decode(AdminStatus.self, from: data))
         #expect(text.contains("breaker     open (auto)"))
@@ -20,7 +20,7 @@ import Testing
         #expect(text.contains("balance     ok"))
     }
 
-    @Test func aForcedModeSaysWhoHoldsIt() throws {
+    @Test func aForcedModeSaysWhoHoldsIt() async throws {
         let data = TopViewTests.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "closed", ready: 0)
         let text = StatusCommand.render(try AdminContract.decode(AdminStatus.self, from: data))
         #expect(text.contains("breaker     forced closed (by an operator; `spillway breaker auto` releases it)"))

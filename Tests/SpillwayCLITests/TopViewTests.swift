@@ -35,7 +35,7 @@ import Testing
         ]
     }
 
-    @Test func ratesAndSparklinesComeFromCounterDifferences() throws {
+    @Test func ratesAndSparklinesComeFromCounterDifferences() async throws {
         let view = TopView(samples: try Self.samples(), source: "http://127.0.0.1:8081", sparklineWidth: 10)
         #expect(view.rates { $0.accepted } == [1000, 1000])
         #expect(view.rates { $0.spilled } == [800, 1000])
@@ -44,7 +44,7 @@ import Testing
         #expect(Sparkline.draw([], width: 3) == "   ")
     }
 
-    @Test func fullScreenShowsBreakerRatesFillAndReplay() throws {
+    @Test func fullScreenShowsBreakerRatesFillAndReplay() async throws {
         let text = TopView(samples: try Self.samples(), source: "http://127.0.0.1:8081", sparklineWidth: 10).render(color: false)
         #expect(text.contains("breaker OPEN"))
         #expect(text.contains("last change: failure rate 100%"))
@@ -60,7 +60,7 @@ import Testing
         #expect(!text.contains("\u{1B}["), "no escape codes without color")
     }
 
-    @Test func plainLinesForPipes() throws {
+    @Test func plainLinesForPipes() async throws {
         let line = TopView(samples: try Self.samples(), source: "x").line()
         #expect(line.contains("breaker=open"))
         #expect(line.contains("accepted/s=1000"))
@@ -68,7 +68,7 @@ import Testing
         #expect(line.contains("imbalance=0"))
     }
 
-    @Test func forcedModesAreNamed() throws {
+    @Test func forcedModesAreNamed() async throws {
         let sample = try Self.sample(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
         #expect(TopView(samples: [sample], source: "x").render(color: false).contains("FORCED OPEN"))
     }

@@ -144,42 +144,42 @@ extension MockKafkaSuites {
         }
 
         @Test func whatTheServiceServesTheClientReads() async throws {
-            let harness = try ServiceHarness()
-            let json: HTTPFields = [.contentType: "application/json"]
-            try await harness.server.adminApplication.test(.router) { admin in
-                let breakerBody = ByteBuffer(bytes: try AdminContract.encoder.encode(BreakerRequest(mode: .forcedOpen)))
-                try await admin.execute(uri: AdminContract.Route.breaker, method: .put, headers: json, body: breakerBody) { response in
-                    #expect(response.status == .ok)
-                    let reply = try AdminContract.decode(BreakerReply.self, from: Data(response.body.readableBytesView))
-                    #expect(reply.mode == .forcedOpen)
-                }
-                let backlogBody = ByteBuffer(bytes: try AdminContract.encoder.encode(BacklogRequest(paused: true, recordsPerSecond: 1234)))
-                try await admin.execute(uri: AdminContract.Route.backlog, method: .put, headers: json, body: backlogBody) { response in
-                    #expect(response.status == .ok)
-                    let replay = try AdminContract.decode(AdminStatus.Replay.self, from: Data(response.body.readableBytesView))
-                    #expect(replay.paused && replay.recordsPerSecond == 1234)
-                }
-                try await harness.waitFor("forced open, the spool open") { $0.breaker.mode == .forcedOpen && $0.spoolAvailable }
-                try await admin.execute(uri: AdminContract.Route.status, method: .get) { response in
-                    let status = try AdminContract.decoder.decode(AdminStatus.self, from: Data(response.body.readableBytesView))
-                    #expect(status.breaker.mode == .forcedOpen)
-                    #expect(status.replay.paused)
-                    #expect(status.replay.recordsPerSecond == 1234)
-                    #expect(status.limits?.queueMaxRecords == harness.server.settings.pipeline.queue.maxRecords)
-                    #expect(status.spool.available)
-                }
-                try await admin.execute(uri: AdminContract.Route.breaker, method: .put, headers: json, body: ByteBuffer(string: "{}")) { response in
-                    #expect(response.status == .badRequest)
-                    let refusal = try AdminContract.decode(AdminErrorReply.self, from: Data(response.body.readableBytesView))
-                    #expect(refusal.error.contains("missing field \"mode\""), "\(refusal.error)")
-                }
-                try await admin.execute(uri: AdminContract.Route.backlog, method: .put, headers: json, body: ByteBuffer(string: #"{"records_per_second": "fast"}"#)) { response in
-                    #expect(response.status == .badRequest)
-                    let refusal = try AdminContract.decode(AdminErrorReply.self, from: Data(response.body.readableBytesView))
-                    #expect(refusal.error == "records_per_second: expected a number", "\(refusal.error)")
+            try await withService { harness in
+                let json: HTTPFields = [.contentType: "application/json"]
+                try await harness.server.adminApplication.test(.router) { admin in
+                    let breakerBody = ByteBuffer(bytes: try AdminContract.encoder.encode(BreakerRequest(mode: .forcedOpen)))
+                    try await admin.execute(uri: AdminContract.Route.breaker, method: .put, headers: json, body: breakerBody) { response in
+                        #expect(response.status == .ok)
+                        let reply = try AdminContract.decode(BreakerReply.self, from: Data(response.body.readableBytesView))
+                        #expect(reply.mode == .forcedOpen)
+                    }
+                    let backlogBody = ByteBuffer(bytes: try AdminContract.encoder.encode(BacklogRequest(paused: true, recordsPerSecond: 1234)))
+                    try await admin.execute(uri: AdminContract.Route.backlog, method: .put, headers: json, body: backlogBody) { response in
+                        #expect(response.status == .ok)
+                        let replay = try AdminContract.decode(AdminStatus.Replay.self, from: Data(response.body.readableBytesView))
+                        #expect(replay.paused && replay.recordsPerSecond == 1234)
+                    }
+                    try await harness.waitFor("forced open, the spool open") { $0.breaker.mode == .forcedOpen && $0.spoolAvailable }
+                    try await admin.execute(uri: AdminContract.Route.status, method: .get) { response in
+                        let status = try AdminContract.decoder.decode(AdminStatus.self, from: Data(response.body.readableBytesView))
+                        #expect(status.breaker.mode == .forcedOpen)
+                        #expect(status.replay.paused)
+                        #expect(status.replay.recordsPerSecond == 1234)
+                        #expect(status.limits?.queueMaxRecords == harness.server.settings.pipeline.queue.maxRecords)
+                        #expect(status.spool.available)
+                    }
+                    try await admin.execute(uri: AdminContract.Route.breaker, method: .put, headers: json, body: ByteBuffer(string: "{}")) { response in
+                        #expect(response.status == .badRequest)
+                        let refusal = try AdminContract.decode(AdminErrorReply.self, from: Data(response.body.readableBytesView))
+                        #expect(refusal.error.contains("missing field \"mode\""), "\(refusal.error)")
+                    }
+                    try await admin.execute(uri: AdminContract.Route.backlog, method: .put, headers: json, body: ByteBuffer(string: #"{"records_per_second": "fast"}"#)) { response in
+                        #expect(response.status == .badRequest)
+                        let refusal = try AdminContract.decode(AdminErrorReply.self, from: Data(response.body.readableBytesView))
+                        #expect(refusal.error == "records_per_second: expected a number", "\(refusal.error)")
+                    }
                 }
             }
-            try await harness.stop()
         }
     }
 }

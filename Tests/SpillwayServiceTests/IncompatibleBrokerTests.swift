@@ -38,9 +38,9 @@ extension MockKafkaSuites {
 
             if LoadedLibrdkafka.isOlderThan2_1 {
                 // Debian's 2.0.2: the reply cannot be read. Wait for readyz to say so.
-                let deadline = ContinuousClock.now + .seconds(30)
+                var budget = PollingBudget(.seconds(30))  // time spent waiting for a thread does not count
                 var ready: (Int, String) = (0, "")
-                while ContinuousClock.now < deadline {
+                while budget.spend() {
                     // Not ready for other reasons first, perhaps (starting, the spool opening): wait for this one.
                     if let answer = try? await Self.get(admin + "/readyz"), answer.0 == 503, answer.1.contains("kafka incompatible") { ready = answer; break }
                     try await Task.sleep(for: .milliseconds(100))
@@ -53,14 +53,14 @@ extension MockKafkaSuites {
                 #expect(status.contains("librdkafka \(version) can read"), "status lastError: \(status)")
             } else {
                 // A newer librdkafka reads the reply and goes on to ask for metadata.
-                let deadline = ContinuousClock.now + .seconds(30)
-                while broker.otherRequests == 0, ContinuousClock.now < deadline {
+                var budget = PollingBudget(.seconds(30))  // time spent waiting for a thread does not count
+                while broker.otherRequests == 0, budget.spend() {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 #expect(broker.otherRequests > 0, "librdkafka \(version) went past ApiVersions")
                 // The listener and the spool may still be starting: ready once they are, and never "incompatible".
                 var ready: (Int, String) = (0, "")
-                while ContinuousClock.now < deadline {
+                while budget.spend() {
                     if let answer = try? await Self.get(admin + "/readyz") {
                         ready = answer
                         if answer.0 == 200 || answer.1.contains("kafka incompatible") { break }
@@ -73,7 +73,7 @@ extension MockKafkaSuites {
             }
             #expect(broker.apiVersionRequests > 0)
             child.kill(SIGTERM)
-            #expect(child.wait() == 0)
+            #expect(await child.waitForExit() == 0)
             let log = try String(contentsOfFile: logPath, encoding: .utf8)
             #expect(log.contains("spillway 0.1.0 (librdkafka \(version), SQLite"), "the startup line names the librdkafka loaded: \(log.prefix(500))")
             #expect(log.contains("cannot speak to the Kafka broker") == LoadedLibrdkafka.isOlderThan2_1, "\(log.suffix(2000))")

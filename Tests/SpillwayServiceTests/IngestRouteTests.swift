@@ -12,7 +12,7 @@ import Testing
 /// Which request goes where on the ingest listener, and what a request no route
 /// takes is answered, through Hummingbird's router alone: no server, no Kafka.
 /// The pipeline is built but never run, so taken records just sit in memory.
-@Suite struct IngestRouteTests {
+@Suite(.heavyLane) struct IngestRouteTests {
     /// Runs `body` against the ingest router of a server whose pipeline never runs.
     static func withIngestRouter(
         _ configure: (inout ServiceSettings) -> Void = { _ in },

@@ -23,13 +23,13 @@ extension MockKafkaSuites {
             }
             #expect(try await service.post("/v1/topics/bad%20topic", "x") == 422)
             var text = ""
-            let deadline = ContinuousClock.now + .seconds(30)
+            var budget = PollingBudget(.seconds(30))  // time spent waiting for a thread does not count
             repeat {
                 try await Task.sleep(for: .milliseconds(300))
                 let (status, body) = try await service.get(service.admin + "/metrics")
                 #expect(status == 200)
                 text = body
-            } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && ContinuousClock.now < deadline
+            } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && budget.spend()
             return text
         }
 
@@ -56,20 +56,10 @@ extension MockKafkaSuites {
         @Test(.enabled(if: try Prerequisites.hasPromtool, "needs promtool (Debian's prometheus package; CI installs it)"))
         func metricsPassPromtool() async throws {
             let text = try await Self.scrape()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Prerequisites.promtoolPath)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try input.fileHandleForWriting.close()
-            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "promtool check metrics:\n\(report)")
+            // Through ChildProcess, off the cooperative pool (it waits for promtool).
+            let checked = try await ChildProcess.runOffThePool(Prerequisites.promtoolPath, ["check", "metrics"], input: Data(text.utf8))
+            let report = checked.stdout + checked.stderr
+            #expect(checked.status == 0, "promtool check metrics:\n\(report)")
             #expect(!report.contains("no help text"), "\(report)")
         }
     }

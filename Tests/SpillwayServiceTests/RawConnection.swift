@@ -1,4 +1,5 @@
 import Foundation
+import SpillwayTestKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +15,13 @@ final class RawConnection: @unchecked Sendable {
         var description: String
     }
 
+    /// `fd` is stored only once connected. Swift runs a class's `deinit` when its
+    /// initializer throws after every stored property is set: storing the socket
+    /// first, closing it on a failed connect and throwing closed it a second time in
+    /// `deinit`, by then maybe another thread's descriptor (glibc aborted on its
+    /// netlink socket: "Unexpected error 9 on netlink descriptor").
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -25,9 +31,11 @@ final class RawConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
+            let error = errno
             Glibc.close(fd)
-            throw Failure(description: "connect to 127.0.0.1:\(port): errno \(errno)")
+            throw Failure(description: "connect to 127.0.0.1:\(port): errno \(error)")
         }
+        self.fd = fd
     }
 
     deinit {
@@ -98,9 +106,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     private static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: work()) }.start()
-        }
+        await offThePool(work)
     }
 }
 

@@ -28,8 +28,8 @@ extension MockKafkaSuites {
             }
 
             func waitUntilReady() async throws {
-                let deadline = ContinuousClock.now + .seconds(30)
-                while ContinuousClock.now < deadline {
+                var budget = PollingBudget(.seconds(30))  // time spent waiting for a thread does not count
+                while budget.spend() {
                     if let (status, _) = try? await get(admin + "/readyz"), status == 200 { return }
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -69,14 +69,14 @@ extension MockKafkaSuites {
             // scrapes in a row agree (the traffic has stopped) and show everything delivered.
             var metrics: [String: Double] = [:]
             var previous: [String: Double] = [:]
-            let deadline = ContinuousClock.now + .seconds(30)
+            var budget = PollingBudget(.seconds(30))  // time spent waiting for a thread does not count
             repeat {
                 previous = metrics
                 try await Task.sleep(for: .milliseconds(300))
                 let (status, text) = try await service.get(service.admin + "/metrics")
                 #expect(status == 200)
                 metrics = PrometheusText(text).byName.filter { !$0.key.contains("latency") && !$0.key.contains("replay_rate") }
-            } while (metrics["spillway_delivered_total", default: 0] < 50 || metrics != previous) && ContinuousClock.now < deadline
+            } while (metrics["spillway_delivered_total", default: 0] < 50 || metrics != previous) && budget.spend()
             #expect(metrics["spillway_accepted_total"] == 50)
             #expect(metrics["spillway_delivered_total"] == 50)
             let inFlow = metrics["spillway_accepted_total", default: 0] + metrics["spillway_recovered_total", default: 0]
@@ -95,7 +95,7 @@ extension MockKafkaSuites {
                 #expect(try await service.post("/v1/topics/served", "outage-\(index)") == 202)
             }
             service.child.kill(SIGTERM)
-            let status = service.child.wait()
+            let status = await service.child.waitForExit()
             #expect(status == 0, "exit status \(status): \(service.child.standardError)")
 
             let spool = try Spool.openForInspection(path: spoolPath)

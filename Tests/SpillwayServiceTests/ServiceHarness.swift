@@ -9,6 +9,28 @@ import SpillwaySpool
 import SpillwayTestKit
 import Testing
 
+/// Runs `body` against a `ServiceHarness` (a server with its pipeline running
+/// against its own mock cluster), in the process-wide lane, then stops the
+/// pipeline and removes its folder whether `body` passed, failed or threw: a
+/// failing test leaves no pipeline running beside the next one.
+@discardableResult
+func withService<T>(
+    configure: (inout ServiceSettings) -> Void = { _ in },
+    _ body: (ServiceHarness) async throws -> T
+) async throws -> T {
+    try await HeavyTestLane.run {
+        let harness = try ServiceHarness(configure)
+        do {
+            let result = try await body(harness)
+            try await harness.stop()
+            return result
+        } catch {
+            try? await harness.stop()
+            throw error
+        }
+    }
+}
+
 /// A `SpillwayServer` built against its own mock cluster, with the pipeline
 /// running; requests go through HummingbirdTesting's in-process client.
 final class ServiceHarness: Sendable {
@@ -18,6 +40,9 @@ final class ServiceHarness: Sendable {
     private let running: Task<Void, any Error>
 
     init(_ configure: (inout ServiceSettings) -> Void = { _ in }) throws {
+        // A spool a test closed before may be opened here again: no child another test was
+        // starting meanwhile may still hold its lock (see `ChildProcess.waitForSpawnsInProgress`).
+        ChildProcess.waitForSpawnsInProgress()
         cluster = try MockKafkaCluster()
         directory = TemporaryDirectory("spillway-service")
         var settings = ServiceSettings()
@@ -35,10 +60,12 @@ final class ServiceHarness: Sendable {
         running = Task { try await buffer.run() }
     }
 
+    /// Graceful shutdown, waiting until the pipeline has stopped, then removes the folder.
+    /// Calling it again is harmless.
     func stop() async throws {
+        defer { directory.remove() }
         server.buffer.shutdown()
         try await running.value
-        directory.remove()
     }
 
     /// Waits for the pipeline, checking the ledger balances each time.
@@ -57,8 +84,9 @@ final class ServiceHarness: Sendable {
         }
     }
 
-    func readTopic(_ topic: String) throws -> [ConsumedRecord] {
-        try KafkaTopicReader.readAll(bootstrapServers: cluster.bootstrapServers, topic: topic)
+    /// Every record of `topic`, read off the cooperative pool.
+    func readTopic(_ topic: String) async throws -> [ConsumedRecord] {
+        try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: topic)
     }
 }
 
@@ -84,4 +112,4 @@ extension ByteBuffer {
 /// The suites that run librdkafka's mock cluster or a real service process,
 /// one test at a time: a loaded 2-core machine running them all at once turns
 /// timing bounds into coin flips.
-@Suite(.serialized) enum MockKafkaSuites {}
+@Suite(.serialized, .heavyLane) enum MockKafkaSuites {}

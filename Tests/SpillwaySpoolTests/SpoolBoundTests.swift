@@ -7,7 +7,7 @@ import Testing
     @Test func recordBoundEvictsOldestAndReportsExactCounts() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 100))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory, maxRecords: 100))
         #expect(try spool.append(SpoolFixtures.records(0..<80)).evictedCount == 0)
         let result = try spool.append(SpoolFixtures.records(80..<130))
         #expect(result.evictedCount == 30)
@@ -21,7 +21,7 @@ import Testing
     @Test func batchLargerThanTheBoundKeepsItsNewest() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 10))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory, maxRecords: 10))
         try spool.append(SpoolFixtures.records(0..<5))
         let result = try spool.append(SpoolFixtures.records(5..<30))
         #expect(result.evictedCount == 20, "5 older spooled + 15 of the batch's own oldest")
@@ -33,7 +33,7 @@ import Testing
     @Test func byteBoundEvictsOldestAndReportsExactCounts() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxBytes: 1 << 20))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory, maxBytes: 1 << 20))
         let cost = Spool.cost(of: SpoolFixtures.record(0, valueBytes: 1000))
         let fitsByEstimate = spool.recordByteBudget / cost
         var total = 0
@@ -58,7 +58,7 @@ import Testing
     @Test func evictionTakesDeadLettersOnlyAfterReadyRecords() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 10))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory, maxRecords: 10))
         try spool.append(SpoolFixtures.records(0..<3), as: .deadLetter(reason: "too large"))
         try spool.append(SpoolFixtures.records(3..<10))
         #expect(try spool.append(SpoolFixtures.records(10..<17)).evictedCount == 7)
@@ -76,7 +76,7 @@ import Testing
         let maxBytes = 2 << 20
         var configuration = SpoolFixtures.configuration(directory, maxBytes: maxBytes)
         configuration.walCheckpointPages = 100
-        let spool = try Spool.open(configuration)
+        let spool = try SpoolFixtures.open(configuration)
         let batchSize = 200
         var appended = 0
         var largestWAL = 0
@@ -113,7 +113,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        let spool = try Spool.open(SpoolConfiguration(path: path, maxBytes: 1 << 30, walCheckpointPages: 100))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path, maxBytes: 1 << 30, walCheckpointPages: 100))
         let bound = 16 << 20
         try spool.append([Record(topic: "t", value: [1], timestamp: 0)])
 

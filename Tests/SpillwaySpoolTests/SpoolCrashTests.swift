@@ -3,31 +3,35 @@ import SpillwaySpool
 import SpillwayTestKit
 import Testing
 
-@Suite struct SpoolCrashTests {
+@Suite(.heavyLane) struct SpoolCrashTests {
     /// A writer killed with SIGKILL mid-append leaves a spool that opens, passes
     /// the integrity check, and holds every committed batch and no partial one.
     @Test(arguments: [1, 2, 3])
-    func killedWriterLosesNoCommittedBatchAndLeavesNoPartialOne(round: Int) throws {
+    func killedWriterLosesNoCommittedBatchAndLeavesNoPartialOne(round: Int) async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         let batchSize = 500
         let writer = try ChildProcess(BuiltProducts.path(of: "spool-writer"), ["append", path, "100000", "\(batchSize)", "\(200 * round)"])
-        var committedBatches = 0
         // Let it commit a few batches, then kill it straight after a commit report,
-        // while the next batch's transaction is being written.
-        while committedBatches < 3 + round, let line = writer.readLine() {
-            if line.hasPrefix("committed ") { committedBatches += 1 }
+        // while the next batch's transaction is being written: on a thread of its own,
+        // reading the child's output and waiting for it block.
+        let committedBatches = await offThePool { () -> Int in
+            var committed = 0
+            while committed < 3 + round, let line = writer.readLine() {
+                if line.hasPrefix("committed ") { committed += 1 }
+            }
+            writer.kill(SIGKILL)
+            writer.wait()
+            return committed
         }
-        writer.kill(SIGKILL)
-        writer.wait()
         #expect(writer.process.terminationReason == .uncaughtSignal)
         #expect(committedBatches == 3 + round)
 
         // Opening takes the lock (the kernel released the dead writer's) and runs the integrity check.
         var configuration = SpoolConfiguration(path: path)
         configuration.integrityCheck = .full
-        let spool = try Spool.open(configuration, options: .maintenance)
+        let spool = try SpoolFixtures.open(configuration, options: .maintenance)
         #expect(spool.quarantinedPath == nil)
         let records = try spool.readOldest(limit: 1_000_000)
         #expect(records.count == spool.totals.readyCount)
@@ -44,7 +48,7 @@ import Testing
     /// caller), and the spool works again once space returns. Runs the writer on
     /// a 2 MiB tmpfs in its own mount namespace, so it needs no root and leaves nothing mounted.
     @Test(.enabled(if: try Prerequisites.canUnshareUserNamespace, "needs user namespaces (unshare --user --map-root-user --mount) to mount a small tmpfs"))
-    func fullDiskFailsTheAppendAndRecoversWhenSpaceReturns() throws {
+    func fullDiskFailsTheAppendAndRecoversWhenSpaceReturns() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let mountPoint = directory.file("small-disk")
@@ -54,7 +58,7 @@ import Testing
             head -c 1400000 /dev/zero > "$1/filler"
             exec "$2" fill-disk "$1/spool.db" "$1/filler"
             """
-        let result = try ChildProcess.run(Prerequisites.unsharePath, ["--user", "--map-root-user", "--mount", "/bin/sh", "-c", script, "sh", mountPoint, BuiltProducts.path(of: "spool-writer")])
+        let result = try await ChildProcess.runOffThePool(Prerequisites.unsharePath, ["--user", "--map-root-user", "--mount", "/bin/sh", "-c", script, "sh", mountPoint, BuiltProducts.path(of: "spool-writer")])
         try #require(result.status != 90, "this test needs user namespaces to mount a small tmpfs: \(result.stderr)")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")

@@ -4,13 +4,13 @@ import SpillwaySpool
 import SpillwayTestKit
 import Testing
 
-@Suite struct SpoolEscrowTests {
+@Suite(.heavyLane) struct SpoolEscrowTests {
     /// Escrow copies are on disk and counted, but replay never sees them; released
     /// ones go, settled ones become ready records or dead letters with fresh ids.
     @Test func escrowCopiesAreHeldApartReleasedOrSettled() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         defer { spool.close() }
         try spool.append(SpoolFixtures.records(0..<2))
         let copies = SpoolFixtures.records(10..<14)
@@ -91,7 +91,7 @@ import Testing
         defer { directory.remove() }
         let configuration = SpoolFixtures.configuration(directory)
         do {
-            let spool = try Spool.open(configuration)
+            let spool = try SpoolFixtures.open(configuration)
             try spool.append(SpoolFixtures.records(0..<1))
             _ = try spool.escrow(SpoolFixtures.records(1..<4), keys: [7, 8, 9])
             try spool.releaseEscrow(keys: [8])
@@ -100,7 +100,7 @@ import Testing
         let inspected = try Spool.openForInspection(path: configuration.path)
         #expect(inspected.totals.escrowCount == 2, "inspection changes nothing")
         #expect(try inspected.statistics().escrowCount == 2, "and says they are there")
-        let spool = try Spool.open(configuration)
+        let spool = try SpoolFixtures.open(configuration)
         defer { spool.close() }
         #expect(spool.totals.escrowCount == 0)
         #expect(spool.totals.readyCount == 3)
@@ -114,7 +114,7 @@ import Testing
     @Test func escrowCopiesCountAgainstTheBoundsAndAreNeverEvicted() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory, maxRecords: 5))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory, maxRecords: 5))
         defer { spool.close() }
         try spool.append(SpoolFixtures.records(0..<4))
         let first = try spool.escrow(SpoolFixtures.records(10..<12), keys: [1, 2])
@@ -134,22 +134,26 @@ import Testing
 
     /// A writer killed with SIGKILL right after an escrow commit loses no copy it
     /// reported: the next open turns every one into a ready record.
-    @Test func killedWriterLosesNoCommittedEscrowCopy() throws {
+    @Test func killedWriterLosesNoCommittedEscrowCopy() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
         let writer = try ChildProcess(BuiltProducts.path(of: "spool-writer"), ["escrow", path, "100000", "200", "300"])
-        var committed = 0
-        while committed < 5, let line = writer.readLine() {
-            if line.hasPrefix("escrowed ") { committed += 1 }
+        // Reading the child's output and waiting for it block: on a thread of their own.
+        let committed = await offThePool { () -> Int in
+            var committed = 0
+            while committed < 5, let line = writer.readLine() {
+                if line.hasPrefix("escrowed ") { committed += 1 }
+            }
+            writer.kill(SIGKILL)
+            writer.wait()
+            return committed
         }
-        writer.kill(SIGKILL)
-        writer.wait()
         #expect(writer.process.terminationReason == .uncaughtSignal)
         #expect(committed == 5)
         var configuration = SpoolConfiguration(path: path)
         configuration.integrityCheck = .full
-        let spool = try Spool.open(configuration, options: .maintenance)
+        let spool = try SpoolFixtures.open(configuration, options: .maintenance)
         defer { spool.close() }
         let records = try spool.readOldest(limit: 1_000_000)
         #expect(records.count % 200 == 0, "no partial batch")

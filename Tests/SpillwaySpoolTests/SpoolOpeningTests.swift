@@ -9,7 +9,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("nested/dir/spool.db")
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path))
         spool.close()
         let inspected = try Spool.openForInspection(path: path)
         let stats = try inspected.statistics()
@@ -27,7 +27,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try Spool.open(SpoolConfiguration(path: path)).close()
+        try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         // Back to what version 1 wrote, with a record in it.
         try Self.execute(path, """
             ALTER TABLE records DROP COLUMN possibly_persisted;
@@ -41,7 +41,7 @@ import Testing
             UPDATE spool_totals SET next_id = 2, ready_count = 1, ready_bytes = 45;
             """)
         #expect(throws: SpoolError.self, "inspection does not migrate") { try Spool.openForInspection(path: path) }
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path))
         let old = try #require(try spool.readOldest(limit: 10).first)
         #expect(old.record.topic == "old" && old.record.value == Array("hi".utf8) && old.record.attempts == 3)
         #expect(!old.record.possiblyPersisted)
@@ -56,14 +56,14 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let configuration = SpoolConfiguration(path: directory.file("spool.db"))
-        let first = try Spool.open(configuration)
+        let first = try SpoolFixtures.open(configuration)
         #expect(throws: SpoolError.locked(path: configuration.path, pid: getpid())) {
-            try Spool.open(configuration)
+            try SpoolFixtures.open(configuration)
         }
         // Readers are not writers: inspection works beside the writer.
         #expect(try Spool.openForInspection(path: configuration.path).totals.count == 0)
         first.close()
-        let second = try Spool.open(configuration)
+        let second = try SpoolFixtures.open(configuration)
         second.close()
     }
 
@@ -71,16 +71,16 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path))
         try spool.append(SpoolFixtures.records(0..<2000))
         spool.close()
         try Self.damagePages(of: path)
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
 
         #expect(throws: SpoolError.self) { try Spool.openForInspection(path: path) }
-        #expect(throws: SpoolError.self) { try Spool.open(SpoolConfiguration(path: path), options: .maintenance) }
+        #expect(throws: SpoolError.self) { try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance) }
 
-        let fresh = try Spool.open(SpoolConfiguration(path: path))
+        let fresh = try SpoolFixtures.open(SpoolConfiguration(path: path))
         let movedTo = try #require(fresh.quarantinedPath)
         #expect(movedTo.hasPrefix(path + ".corrupt-"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: movedTo)) == original, "the damaged file is kept as it was")
@@ -94,7 +94,7 @@ import Testing
         defer { directory.remove() }
         let path = directory.file("spool.db")
         try Data(repeating: 0x41, count: 10_000).write(to: URL(fileURLWithPath: path))
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path))
         #expect(spool.quarantinedPath != nil)
         try spool.append(SpoolFixtures.records(0..<1))
         #expect(spool.totals.readyCount == 1)
@@ -104,11 +104,11 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("spool.db")
-        try Spool.open(SpoolConfiguration(path: path)).close()
+        try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         try Self.execute(path, "INSERT INTO spillway_migrations VALUES (99, 'from_the_future', 0)")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 3)) {
-            try Spool.open(SpoolConfiguration(path: path))
+            try SpoolFixtures.open(SpoolConfiguration(path: path))
         }
         #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 3)) {
             try Spool.openForInspection(path: path)
@@ -124,7 +124,7 @@ import Testing
         try Self.execute(path, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ada')")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect {
-            try Spool.open(SpoolConfiguration(path: path))
+            try SpoolFixtures.open(SpoolConfiguration(path: path))
         } throws: { error in
             guard case .notASpool = error as? SpoolError else { return false }
             return true
@@ -137,13 +137,13 @@ import Testing
         defer { directory.remove() }
         let path = directory.file("missing.db")
         #expect(throws: SpoolError.notFound(path: path)) { try Spool.openForInspection(path: path) }
-        #expect(throws: SpoolError.notFound(path: path)) { try Spool.open(SpoolConfiguration(path: path), options: .maintenance) }
+        #expect(throws: SpoolError.notFound(path: path)) { try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance) }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test func invalidConfigurationNamesTheSetting() {
         #expect(throws: SpoolError.invalidConfiguration("spool maxBytes must be at least 262144 bytes, got 1000")) {
-            try Spool.open(SpoolConfiguration(path: "/tmp/never-created.db", maxBytes: 1000))
+            try SpoolFixtures.open(SpoolConfiguration(path: "/tmp/never-created.db", maxBytes: 1000))
         }
     }
 

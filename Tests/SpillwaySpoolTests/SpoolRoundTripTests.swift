@@ -21,14 +21,14 @@ import Testing
             Record(topic: "t", key: [], value: [0], headers: [], partition: 0, timestamp: -5),
             Record(topic: "large", value: (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }, timestamp: 42),
         ]
-        let spool = try Spool.open(SpoolFixtures.configuration(directory))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         let result = try spool.append(records)
         #expect(result.appendedCount == 4)
         #expect(result.evictedCount == 0)
         spool.close()
 
         // Read back through a fresh handle: what is on disk, not what is cached.
-        let reopened = try Spool.open(SpoolFixtures.configuration(directory))
+        let reopened = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         let read = try reopened.readOldest(limit: 10)
         #expect(read.map(\.record) == records)
         #expect(read.map(\.id) == Array(result.ids!))
@@ -40,7 +40,7 @@ import Testing
     @Test func readsOldestFirstAcrossBatchesAndPages() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         for batch in 0..<10 {
             try spool.append(SpoolFixtures.records(batch * 50..<(batch + 1) * 50))
         }
@@ -57,11 +57,11 @@ import Testing
     @Test func idsAreNeverReusedAfterDeletes() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         let first = try spool.append(SpoolFixtures.records(0..<10))
         #expect(try spool.delete(ids: Array(first.ids!)) == 10)
         spool.close()
-        let reopened = try Spool.open(SpoolFixtures.configuration(directory))
+        let reopened = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         let second = try reopened.append(SpoolFixtures.records(10..<11))
         #expect(second.ids!.lowerBound > first.ids!.upperBound)
     }
@@ -69,7 +69,7 @@ import Testing
     @Test func deleteAndDeadLetterKeepTotalsExact() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let spool = try Spool.open(SpoolFixtures.configuration(directory))
+        let spool = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         let appended = try spool.append(SpoolFixtures.records(0..<100))
         let ids = Array(appended.ids!)
         #expect(try spool.delete(ids: ids[0..<10]) == 10)
@@ -92,7 +92,7 @@ import Testing
         #expect(dead.map(\.deadLetterReason) == Array(repeating: "MSG_SIZE_TOO_LARGE", count: 5) + Array(repeating: "TOPIC_AUTHORIZATION_FAILED", count: 3))
 
         spool.close()
-        let reopened = try Spool.open(SpoolFixtures.configuration(directory))
+        let reopened = try SpoolFixtures.open(SpoolFixtures.configuration(directory))
         #expect(reopened.totals == spool.totals, "totals persist with the data")
     }
 }

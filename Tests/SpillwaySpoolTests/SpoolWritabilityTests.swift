@@ -9,7 +9,7 @@ import Testing
 @Suite struct SpoolWritabilityTests {
     static func makeSpool(_ directory: TemporaryDirectory, records: Int = 3) throws -> String {
         let path = directory.file("spool.db")
-        let spool = try Spool.open(SpoolConfiguration(path: path))
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path))
         try spool.append(SpoolFixtures.records(0..<records))
         spool.close()
         return path
@@ -28,7 +28,7 @@ import Testing
         try WriteProtection.withUnwritableSync([path]) {
             for options in [SpoolOpenOptions.service, .maintenance] {
                 do {
-                    let spool = try Spool.open(SpoolConfiguration(path: path), options: options)
+                    let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: options)
                     spool.close()
                     Issue.record("an unwritable spool was opened for writing")
                 } catch {
@@ -53,7 +53,7 @@ import Testing
         let path = try Self.makeSpool(directory)
         try WriteProtection.withUnwritableSync([directory.path]) {
             #expect {
-                try Spool.open(SpoolConfiguration(path: path), options: .service).close()
+                try SpoolFixtures.open(SpoolConfiguration(path: path), options: .service).close()
             } throws: { error in
                 guard case .notWritable = error as? SpoolError else { return false }
                 return "\(error)".contains("folder \(directory.path)")
@@ -61,7 +61,7 @@ import Testing
             // A new spool in such a folder cannot be made either, and says so.
             let fresh = directory.file("fresh.db")
             #expect {
-                try Spool.open(SpoolConfiguration(path: fresh), options: .service).close()
+                try SpoolFixtures.open(SpoolConfiguration(path: fresh), options: .service).close()
             } throws: { error in
                 guard case .notWritable = error as? SpoolError else { return false }
                 return true
@@ -103,7 +103,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = try Self.makeSpool(directory)
-        let writer = try Spool.open(SpoolConfiguration(path: path))
+        let writer = try SpoolFixtures.open(SpoolConfiguration(path: path))
         defer { writer.close() }
         try writer.append(SpoolFixtures.records(3..<7))
         #expect(try Spool.openForInspection(path: path).totals.readyCount == 7)
@@ -117,14 +117,14 @@ import Testing
         let empty = directory.file("empty.db")
         FileManager.default.createFile(atPath: empty, contents: Data())
         for (path, options) in [(notes, SpoolOpenOptions.maintenance), (empty, .maintenance), (empty, SpoolOpenOptions(createIfMissing: false, quarantineCorrupt: true))] {
-            #expect(throws: SpoolError.self) { try Spool.open(SpoolConfiguration(path: path), options: options).close() }
+            #expect(throws: SpoolError.self) { try SpoolFixtures.open(SpoolConfiguration(path: path), options: options).close() }
         }
         #expect(try Self.listing(directory) == ["empty.db", "notes.txt"])
 
         // A lock file that was there before (a spool's own) is left alone.
         let path = try Self.makeSpool(directory)
-        let holder = try Spool.open(SpoolConfiguration(path: path))
-        #expect(throws: SpoolError.self) { try Spool.open(SpoolConfiguration(path: path)).close() }
+        let holder = try SpoolFixtures.open(SpoolConfiguration(path: path))
+        #expect(throws: SpoolError.self) { try SpoolFixtures.open(SpoolConfiguration(path: path)).close() }
         holder.close()
         #expect(FileManager.default.fileExists(atPath: path + ".lock"))
     }

@@ -7,7 +7,7 @@ import Testing
 /// Acknowledgement levels through the whole pipeline, against librdkafka's mock cluster.
 /// Serialized: the timing test measures answers to within 50 ms, and the kill tests
 /// block a thread while they read a child's output.
-@Suite(.serialized) struct PipelineAckTests {
+@Suite(.serialized, .heavyLane) struct PipelineAckTests {
     /// Sends `ids` at `level`, 16 waiting at a time, and returns each answer with how long it took.
     static func send(_ harness: PipelineHarness, _ ids: Range<Int>, at level: AckLevel) async -> [Int: (answer: Acknowledgement, took: Duration)] {
         await withTaskGroup(of: (Int, Acknowledgement, Duration).self) { group in
@@ -37,7 +37,7 @@ import Testing
                 #expect(answer.disposition == .delivered && answer.reached == .kafka && answer.reason == nil, "id-\(id): \(answer)")
             }
             try await harness.stop()
-            let records = try KafkaTopicReader.readAll(bootstrapServers: harness.cluster.bootstrapServers, topic: harness.topic)
+            let records = try await KafkaTopicReader.read(bootstrapServers: harness.cluster.bootstrapServers, topic: harness.topic)
             let byPosition = Dictionary(records.map { ("\($0.partition)/\($0.offset)", $0) }, uniquingKeysWith: { first, _ in first })
             for (id, (answer, _)) in answers {
                 let found = byPosition["\(answer.partition ?? -1)/\(answer.offset ?? -1)"]
@@ -73,13 +73,21 @@ import Testing
     /// within the timeout plus 50 ms of the pipeline's own time (the callers
     /// themselves, through the public API, within a generous bound); the records
     /// are still delivered once Kafka recovers.
+    ///
+    /// The hang lasts until the test ends it, and librdkafka's message timeout is
+    /// longer than the test: the copies stay in escrow until the test has looked
+    /// (with the harness's 2 s message timeout they became ready records about 2 s
+    /// into the hang, while callers were still being checked on a loaded machine).
     @Test func kafkaLevelWithAHungBrokerIsAnsweredSpooledWithinTheTimeout() async throws {
         let timeout = Duration.milliseconds(500)
-        try await withPipeline(configure: { $0.ack.timeout = timeout }) { harness in
+        try await withPipeline(configure: {
+            $0.ack.timeout = timeout
+            $0.kafka.messageTimeout = Self.longerThanTheTest
+        }) { harness in
             harness.buffer.setBreakerMode(.forcedClosed)
             harness.send(0..<20)
             try await harness.waitFor("warm-up delivered") { $0.ledger.delivered == 20 }
-            harness.cluster.setRoundTripTime(milliseconds: 30_000)
+            harness.cluster.setRoundTripTime(milliseconds: Self.hang)
             let timed = await withTaskGroup(of: (Int, Acknowledgement, Duration).self) { group in
                 for id in 20..<44 { group.addTask { let (answer, took) = await Self.sendTimedByThePipeline(harness, id, at: .kafka); return (id, answer, took) } }
                 return await group.reduce(into: [(Int, Acknowledgement, Duration)]()) { $0.append($1) }
@@ -92,46 +100,64 @@ import Testing
                 #expect(took >= timeout, "id-\(id) answered before its deadline, after \(took)")
                 #expect(took < timeout + .milliseconds(50), "id-\(id) answered by the pipeline after \(took)")
             }
+            // Through the public API the callers' times include the shared executor's
+            // scheduling: only the lower bound says something about the pipeline.
             for (id, (answer, took)) in callers {
                 #expect(answer == spooled, "id-\(id): \(answer)")
-                #expect(took >= timeout && took < timeout + .seconds(2), "id-\(id) answered after \(took)")
+                #expect(took >= timeout, "id-\(id) answered before its deadline, after \(took)")
             }
             #expect(harness.buffer.status().spool.escrowCount == 32, "the copies are on disk while Kafka hangs")
-            harness.cluster.setRoundTripTime(milliseconds: 0)
+            Self.endTheHang(harness.cluster)
             try await harness.waitFor("delivered after the hang", timeout: .seconds(60)) { $0.ledger.delivered == 52 && $0.spool.escrowCount == 0 }
             try await harness.stop()
-            #expect(Set(try harness.deliveredIDs()) == Set(0..<52))
+            #expect(Set(try await harness.deliveredIDs()) == Set(0..<52))
         }
     }
 
     /// Past `ack.maxPendingRecords` callers are answered at once, as at `memory`.
+    ///
+    /// "At once" without a clock: Kafka hangs until the test ends the hang, and
+    /// neither the acknowledgement timeout nor librdkafka's message timeout can
+    /// fire during the test, so the five waiting callers stay waiting until the
+    /// test acts, and a refused caller answered at all was answered without waiting.
     @Test func pastTheWaitingBoundCallersAreAnsweredAtOnceWithAckCapacity() async throws {
         try await withPipeline(configure: {
-            $0.ack = AckConfiguration(timeout: .seconds(2), maxPendingRecords: 5, maxPendingBytes: 1 << 20)
+            $0.ack = AckConfiguration(timeout: Self.longerThanTheTest, maxPendingRecords: 5, maxPendingBytes: 1 << 20)
+            $0.kafka.messageTimeout = Self.longerThanTheTest
         }) { harness in
             harness.buffer.setBreakerMode(.forcedClosed)
             harness.send(0..<10)
             try await harness.waitFor("warm-up delivered") { $0.ledger.delivered == 10 }
-            harness.cluster.setRoundTripTime(milliseconds: 30_000)
+            harness.cluster.setRoundTripTime(milliseconds: Self.hang)
             // Five callers wait (Kafka hangs); the next ones cannot.
             let waiting = Task { await Self.send(harness, 10..<15, at: .kafka) }
             try await harness.waitFor("five callers waiting") { $0.acks.pendingRecords == 5 }
-            let started = ContinuousClock.now
             let refused = await Self.send(harness, 15..<20, at: .kafka)
-            #expect(ContinuousClock.now - started < .seconds(1), "answered at once")
             for (id, (answer, _)) in refused {
                 #expect(answer == Acknowledgement(disposition: .queued, reached: .memory, reason: .capacity), "id-\(id): \(answer)")
             }
-            let waited = await waiting.value
-            for (id, (answer, took)) in waited {
-                #expect(answer.reason == .timeout, "id-\(id): \(answer) after \(took)")
-            }
             let status = harness.buffer.status()
+            #expect(status.acks.pendingRecords == 5, "the five are still waiting: the refused ones did not wait for them")
             #expect(status.acks.answered(.kafka, reason: .capacity) == 5)
             #expect(status.acks.accepted(.kafka) == 10)
-            harness.cluster.setRoundTripTime(milliseconds: 0)
+            Self.endTheHang(harness.cluster)
+            let waited = await waiting.value
+            for (id, (answer, took)) in waited {
+                #expect(answer.disposition == .delivered && answer.reached == .kafka && answer.reason == nil, "id-\(id): \(answer) after \(took)")
+            }
             try await harness.waitFor("all delivered", timeout: .seconds(60)) { $0.ledger.delivered == 20 }
         }
+    }
+
+    /// A timeout no test run reaches: a state that depends on it not firing holds until the test acts.
+    static let longerThanTheTest = Duration.seconds(600)
+    /// A round trip no test run reaches: Kafka hangs until `endTheHang`.
+    static let hang: Int32 = 600_000
+
+    /// Ends a hang: the mock broker sends the answers it held back (it stored the
+    /// records) as soon as its round trip is 0 again.
+    static func endTheHang(_ cluster: MockKafkaCluster) {
+        cluster.setRoundTripTime(milliseconds: 0)
     }
 
     /// A `spool` caller is answered once its record is committed, while Kafka is
@@ -144,15 +170,7 @@ import Testing
             #expect(status.ledger.spilled == 100, "every one was written to the spool")
             try await harness.waitFor("replayed") { $0.ledger.delivered == 100 && $0.ledger.spooled == 0 }
             try await harness.stop()
-            #expect(Set(try harness.deliveredIDs()) == Set(0..<100))
-        }
-    }
-
-    /// Runs `body` (reading a child's output, which blocks) on a thread of its own,
-    /// so the executor the other tests share is not held up meanwhile.
-    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
+            #expect(Set(try await harness.deliveredIDs()) == Set(0..<100))
         }
     }
 
@@ -164,7 +182,7 @@ import Testing
         let path = directory.file("spool.db")
         // Kafka unreachable: nothing leaves the spool, so it must hold every answered record.
         let sender = try ChildProcess(BuiltProducts.path(of: "ack-sender"), [path, "127.0.0.1:\(freeLoopbackPort())", "events", "spool", "100000", "5000"])
-        let (answered, unexpected) = await Self.offThePool { () -> ([Int], [String]) in
+        let (answered, unexpected) = await offThePool { () -> ([Int], [String]) in
             var answered: [Int] = []
             var unexpected: [String] = []
             while answered.count < 300, let line = sender.readLine() {
@@ -177,11 +195,11 @@ import Testing
         }
         #expect(unexpected.isEmpty, "answers other than spooled at spool: \(unexpected.prefix(5))")
         sender.kill(SIGKILL)
-        sender.wait()
+        await sender.waitForExit()
         #expect(sender.process.terminationReason == .uncaughtSignal)
         try #require(answered.count == 300, "the sender stopped early: \(sender.standardError)")
 
-        let spool = try Spool.open(SpoolConfiguration(path: path), options: .maintenance)
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance)
         defer { spool.close() }
         let stored = Set(try spool.readOldest(limit: 1_000_000).map { String(decoding: $0.record.value, as: UTF8.self) })
         let missing = answered.filter { !stored.contains("ack-\($0)") }
@@ -198,7 +216,7 @@ import Testing
         defer { directory.remove() }
         let path = directory.file("spool.db")
         let sender = try ChildProcess(BuiltProducts.path(of: "ack-sender"), [path, cluster.bootstrapServers, "events", "kafka", "100000", "300"])
-        let (delivered, spooled, unexpected) = await Self.offThePool { () -> ([Int: KafkaPosition], [Int], [String]) in
+        let (delivered, spooled, unexpected) = await offThePool { () -> ([Int: KafkaPosition], [Int], [String]) in
             var delivered: [Int: KafkaPosition] = [:]
             var spooled: [Int] = []
             var unexpected: [String] = []
@@ -224,17 +242,17 @@ import Testing
         }
         #expect(unexpected.isEmpty, "unexpected answers: \(unexpected.prefix(5))")
         sender.kill(SIGKILL)
-        sender.wait()
+        await sender.waitForExit()
         try #require(spooled.count == 100, "the sender stopped early: \(sender.standardError)")
         #expect(delivered.count >= 200)
 
-        let spool = try Spool.open(SpoolConfiguration(path: path), options: .maintenance)
+        let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance)
         let ready = try spool.readOldest(limit: 1_000_000)
         spool.close()
         let inSpool = Set(ready.map { String(decoding: $0.record.value, as: UTF8.self) })
         #expect(ready.allSatisfy { $0.record.possiblyPersisted }, "copies a crash left behind may be in Kafka too")
         cluster.setRoundTripTime(milliseconds: 0)
-        let records = try KafkaTopicReader.readAll(bootstrapServers: cluster.bootstrapServers, topic: "events")
+        let records = try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: "events")
         let inKafka = Set(records.map { String(decoding: $0.value, as: UTF8.self) })
         let byPosition = Dictionary(records.map { ("\($0.partition)/\($0.offset)", String(decoding: $0.value, as: UTF8.self)) }, uniquingKeysWith: { first, _ in first })
         for (id, position) in delivered {

@@ -31,7 +31,7 @@ extension MockKafkaSuites {
                 _ = try await PipelineHarness.nextEvent(events) { $0.transition.toMode == .auto }
                 try await harness.waitFor("backlog replayed") { $0.ledger.delivered == 610 && $0.ledger.spooled == 0 }
                 try await harness.stop()
-                #expect(Set(try harness.deliveredIDs()) == Set(0..<610))
+                #expect(Set(try await harness.deliveredIDs()) == Set(0..<610))
             }
         }
 
@@ -42,7 +42,7 @@ extension MockKafkaSuites {
             let elsewhere = TemporaryDirectory("spillway-held")
             defer { elsewhere.remove() }
             let path = elsewhere.file("spool.db")
-            var holder: Spool? = try Spool.open(SpoolConfiguration(path: path))
+            var holder: Spool? = try SpoolFixtures.open(SpoolConfiguration(path: path))
             _ = try holder?.append([Record(topic: "events", value: Array("id-0".utf8), timestamp: 0)])
             try await withPipeline(configure: { $0.spool.path = path }) { harness in
                 harness.buffer.setBreakerMode(.forcedOpen)
@@ -57,7 +57,7 @@ extension MockKafkaSuites {
                 let status = try await harness.waitFor("backlog replayed") { $0.ledger.spooled == 0 && $0.ledger.delivered == 11 }
                 #expect(status.ledger.dropped == ["spool_unavailable": 10])
                 try await harness.stop()
-                #expect(Set(try harness.deliveredIDs()) == Set([0] + Array(11..<21)))
+                #expect(Set(try await harness.deliveredIDs()) == Set([0] + Array(11..<21)))
             }
         }
 
@@ -120,8 +120,8 @@ extension MockKafkaSuites {
                 #expect(status.ledger.spooled == 5000, "the spool holds its bound")
                 #expect(status.ledger.dropped[DropReason.spoolEvicted.rawValue, default: 0] + status.ledger.dropped[DropReason.memoryFull.rawValue, default: 0] == 45_000)
                 // Drops are logged too, by reason, not only counted.
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !recorder.recorded.contains(where: { $0.message == "records dropped" }), ContinuousClock.now < deadline {
+                var budget = PollingBudget(.seconds(10))  // time spent waiting for a thread does not count
+                while !recorder.recorded.contains(where: { $0.message == "records dropped" }), budget.spend() {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 let dropLines = recorder.recorded.filter { $0.message == "records dropped" }
@@ -176,7 +176,7 @@ extension MockKafkaSuites {
                 #expect(harness.send(210..<220).allSatisfy { $0 == .queued }, "no backlog: straight to Kafka")
                 try await harness.waitFor("delivered") { $0.ledger.delivered == 220 }
                 try await harness.stop()
-                let ids = try harness.deliveredIDs()
+                let ids = try await harness.deliveredIDs()
                 #expect(ids == Array(0..<220), "one partition, delivered in acceptance order")
             }
         }

@@ -18,15 +18,18 @@ func withPipeline<T>(
     configure: (inout SpillwayConfiguration) -> Void = { _ in },
     _ body: (PipelineHarness) async throws -> T
 ) async throws -> T {
-    let harness = try PipelineHarness(topic: topic, partitions: partitions, cluster: cluster, logger: logger, configure)
-    defer { harness.cleanUp() }
-    do {
-        let result = try await body(harness)
-        try await harness.stop()
-        return result
-    } catch {
-        try? await harness.stop()
-        throw error
+    // In the process-wide lane (re-entrant: the suites that call this hold it already).
+    try await HeavyTestLane.run {
+        let harness = try PipelineHarness(topic: topic, partitions: partitions, cluster: cluster, logger: logger, configure)
+        defer { harness.cleanUp() }
+        do {
+            let result = try await body(harness)
+            try await harness.stop()
+            return result
+        } catch {
+            try? await harness.stop()
+            throw error
+        }
     }
 }
 
@@ -69,6 +72,9 @@ final class PipelineHarness: Sendable {
         logger: Logger? = nil,
         _ configure: (inout SpillwayConfiguration) -> Void = { _ in }
     ) throws {
+        // A spool a test closed before may be opened here again: no child another test was
+        // starting meanwhile may still hold its lock (see `ChildProcess.waitForSpawnsInProgress`).
+        ChildProcess.waitForSpawnsInProgress()
         self.cluster = try cluster ?? MockKafkaCluster()
         try self.cluster.createTopic(topic, partitions: partitions)
         directory = TemporaryDirectory("spillway-pipeline")
@@ -141,7 +147,9 @@ final class PipelineHarness: Sendable {
                 return nil
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                // A `PollingBudget`: time spent waiting for a thread does not count.
+                var budget = PollingBudget(timeout)
+                while budget.spend() { try await Task.sleep(for: .milliseconds(50)) }
                 return nil
             }
             let first = try await group.next() ?? nil
@@ -151,9 +159,9 @@ final class PipelineHarness: Sendable {
         }
     }
 
-    /// Ids (`id-N`) of every record that reached the topic.
-    func deliveredIDs() throws -> [Int] {
-        try KafkaTopicReader.readAll(bootstrapServers: cluster.bootstrapServers, topic: topic).compactMap { record in
+    /// Ids (`id-N`) of every record that reached the topic, read off the cooperative pool.
+    func deliveredIDs() async throws -> [Int] {
+        try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: topic).compactMap { record in
             let text = String(decoding: record.value, as: UTF8.self)
             return text.hasPrefix("id-") ? Int(text.dropFirst(3)) : nil
         }
@@ -163,4 +171,4 @@ final class PipelineHarness: Sendable {
 /// The suites that run librdkafka's mock cluster, one test at a time: each
 /// cluster and pipeline runs a dozen threads, and a loaded 2-core machine
 /// running them all at once turns timing bounds into coin flips.
-@Suite(.serialized) enum MockKafkaSuites {}
+@Suite(.serialized, .heavyLane) enum MockKafkaSuites {}

@@ -3,4 +3,4 @@ import Testing
 /// The suites that run the tools as child processes against a broker, one test
 /// at a time: a loaded 2-core machine running them all at once turns timing
 /// bounds into coin flips.
-@Suite(.serialized) enum MockKafkaSuites {}
+@Suite(.serialized, .heavyLane) enum MockKafkaSuites {}
