@@ -1,6 +1,7 @@
 import Foundation
 @testable import Spillway
 import SpillwaySpool
+import SpillwayTestKit
 import Testing
 
 /// Model-based test of the pipeline's core: random sequences of transitions, as
@@ -23,7 +24,10 @@ import Testing
 ///
 /// Reproduce a failure with `SPILLWAY_MODEL_SEED=<seed> swift test --filter PipelineStateModelTests`.
 @Suite struct PipelineStateModelTests {
-    @Test func randomTransitionSequencesKeepEveryRecordAccountedForAndMemoryBounded() {
+    /// Runs on a thread of its own (`offThePool`): about a minute of synchronous work
+    /// in a debug build would otherwise hold one of the two cooperative threads a
+    /// 2-core machine has, and stall every pipeline test beside it.
+    @Test func randomTransitionSequencesKeepEveryRecordAccountedForAndMemoryBounded() async {
         let environment = ProcessInfo.processInfo.environment
         let seeds: [UInt64]
         if let seed = environment["SPILLWAY_MODEL_SEED"].flatMap(UInt64.init) {
@@ -32,23 +36,26 @@ import Testing
             let base = UInt64(environment["SPILLWAY_MODEL_BASE_SEED"].flatMap(UInt64.init) ?? 20_261_130)
             seeds = (0..<2000).map { base &+ $0 }
         }
-        var steps = 0
-        var failures = 0
-        var answerKinds = Set<String>()
-        for seed in seeds {
-            let result = PipelineState.$debugContext.withValue("(model seed \(seed))") {
-                var model = PipelineModel(seed: seed)
-                let result = model.run(steps: 250)
-                answerKinds.formUnion(model.answerKinds)
-                return result
+        let (steps, violations, answerKinds) = await offThePool { () -> (Int, [String], Set<String>) in
+            var steps = 0
+            var violations: [String] = []
+            var answerKinds = Set<String>()
+            for seed in seeds {
+                let result = PipelineState.$debugContext.withValue("(model seed \(seed))") {
+                    var model = PipelineModel(seed: seed)
+                    let result = model.run(steps: 250)
+                    answerKinds.formUnion(model.answerKinds)
+                    return result
+                }
+                steps += result.steps
+                if let violation = result.violation {
+                    violations.append("seed \(seed), step \(result.steps): \(violation). Reproduce with SPILLWAY_MODEL_SEED=\(seed)")
+                    if violations.count >= 3 { break }
+                }
             }
-            steps += result.steps
-            if let violation = result.violation {
-                failures += 1
-                Issue.record("seed \(seed), step \(result.steps): \(violation). Reproduce with SPILLWAY_MODEL_SEED=\(seed)")
-                if failures >= 3 { break }
-            }
+            return (steps, violations, answerKinds)
         }
+        for violation in violations { Issue.record(Comment(rawValue: violation)) }
         #expect(steps >= seeds.count * 100, "the sequences ran (\(steps) steps)")
         if seeds.count > 100 {
             // Every kind of answer came up: the sequences reach each acknowledgement path.
