@@ -209,6 +209,9 @@ let package = Package(
         // Helpers shared by the test targets: temporary folders, child processes,
         // librdkafka's mock cluster with fault injection, a topic reader.
         .target(name: "SpillwayTestKit", dependencies: ["CRDKafka", "Spillway", "SpillwaySpool"]),
+        // Swift Testing traits the test targets share (the heavy-test lane). Apart
+        // from SpillwayTestKit because tools link that, and they cannot link Testing.
+        .target(name: "SpillwayTestTraits", dependencies: ["SpillwayTestKit"]),
 
         // Pipeline latency and throughput against raw baselines, in the same run.
         .executableTarget(
@@ -234,19 +237,19 @@ let package = Package(
 
         .testTarget(
             name: "SpillwaySpoolTests",
-            dependencies: ["SpillwaySpool", "SpillwayTestKit", "CSQLite", "spool-writer"]
+            dependencies: ["SpillwaySpool", "SpillwayTestKit", "SpillwayTestTraits", "CSQLite", "spool-writer"]
         ),
         .testTarget(
             name: "SpillwayTests",
             dependencies: [
-                "Spillway", "SpillwayTestKit", "CRDKafka", "ack-sender",
+                "Spillway", "SpillwayTestKit", "SpillwayTestTraits", "CRDKafka", "ack-sender",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "SpillwayServiceTests",
             dependencies: [
-                "SpillwayAdminContract", "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "SpillwayCLI",
+                "SpillwayAdminContract", "SpillwayService", "Spillway", "SpillwaySpool", "SpillwayTestKit", "SpillwayTestTraits", "SpillwayCLI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -255,7 +258,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayToolsTests",
-            dependencies: ["SpillwayTestKit", "SpillwayRehearsal", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
+            dependencies: ["SpillwayTestKit", "SpillwayTestTraits", "SpillwayRehearsal", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
         ),
         .testTarget(
             name: "SpillwayCLITests",

@@ -6,6 +6,7 @@ import NIOCore
 import Spillway
 import SpillwayService
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 /// `X-Spillway-Ack` on every ingest route: the level chosen per request, what

@@ -7,6 +7,7 @@ import NIOCore
 import Spillway
 import SpillwayService
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 /// Which request goes where on the ingest listener, and what a request no route

@@ -1,5 +1,6 @@
 import Foundation
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 /// Issue 13, item 5: a credential in the configuration never reaches a message,

@@ -7,6 +7,7 @@ import Spillway
 import SpillwayService
 import SpillwaySpool
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 /// Runs `body` against a `ServiceHarness` (a server with its pipeline running

@@ -1,6 +1,7 @@
 import Foundation
 import SpillwaySpool
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 @Suite(.heavyLane) struct SpoolCrashTests {

@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import SpillwaySpool
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 @Suite(.heavyLane) struct SpoolEscrowTests {

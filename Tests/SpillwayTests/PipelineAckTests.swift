@@ -2,6 +2,7 @@ import Foundation
 @testable import Spillway
 import SpillwaySpool
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 /// Acknowledgement levels through the whole pipeline, against librdkafka's mock cluster.

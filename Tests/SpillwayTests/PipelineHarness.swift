@@ -3,6 +3,7 @@ import Logging
 import Spillway
 import SpillwaySpool
 import SpillwayTestKit
+import SpillwayTestTraits
 import Testing
 
 /// Runs `body` against a started pipeline with its own mock cluster and spool,

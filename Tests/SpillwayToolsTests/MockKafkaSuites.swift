@@ -1,3 +1,4 @@
+import SpillwayTestTraits
 import Testing
 
 /// The suites that run the tools as child processes against a broker, one test
