@@ -70,16 +70,15 @@ import Testing
         }
     }
 
-    /// A hung cluster: each caller is answered `spooled`, through its escrow copy,
-    /// within the timeout plus 50 ms of the pipeline's own time (the callers
-    /// themselves, through the public API, within a generous bound); the records
-    /// are still delivered once Kafka recovers.
+    /// A hung cluster: each caller at `kafka` is answered at its deadline, by the
+    /// pipeline's own timer, with what its record had reached by then (its escrow
+    /// copy on disk, or only memory: which one is a race between the disk and the
+    /// timer that a loaded machine decides, so both are allowed here and the next
+    /// test fixes the order); the records are still delivered once Kafka recovers.
     ///
     /// The hang lasts until the test ends it, and librdkafka's message timeout is
-    /// longer than the test: the copies stay in escrow until the test has looked
-    /// (with the harness's 2 s message timeout they became ready records about 2 s
-    /// into the hang, while callers were still being checked on a loaded machine).
-    @Test func kafkaLevelWithAHungBrokerIsAnsweredSpooledWithinTheTimeout() async throws {
+    /// longer than the test, so no other timer answers first.
+    @Test func kafkaLevelWithAHungBrokerIsAnsweredAtItsDeadline() async throws {
         let timeout = Duration.milliseconds(500)
         try await withPipeline(configure: {
             $0.ack.timeout = timeout
@@ -95,23 +94,59 @@ import Testing
             }
             let callers = await Self.send(harness, 44..<52, at: .kafka)
             #expect(timed.count == 24 && callers.count == 8)
-            let spooled = Acknowledgement(disposition: .spooled, reached: .spool, reason: .timeout)
+            let reachedByTheDeadline = [
+                Acknowledgement(disposition: .spooled, reached: .spool, reason: .timeout),
+                Acknowledgement(disposition: .queued, reached: .memory, reason: .timeout),
+            ]
             for (id, answer, took) in timed {
-                #expect(answer == spooled, "id-\(id): \(answer)")
+                #expect(reachedByTheDeadline.contains(answer), "id-\(id): \(answer)")
                 #expect(took >= timeout, "id-\(id) answered before its deadline, after \(took)")
-                #expect(took < timeout + .milliseconds(50), "id-\(id) answered by the pipeline after \(took)")
+                // Measured on the pipeline's thread: a deadline served by a loop's
+                // round, not by some slower cadence (Kafka's, the disk's).
+                #expect(took < timeout + .milliseconds(250), "id-\(id) answered by the pipeline after \(took)")
             }
             // Through the public API the callers' times include the shared executor's
             // scheduling: only the lower bound says something about the pipeline.
             for (id, (answer, took)) in callers {
-                #expect(answer == spooled, "id-\(id): \(answer)")
+                #expect(reachedByTheDeadline.contains(answer), "id-\(id): \(answer)")
                 #expect(took >= timeout, "id-\(id) answered before its deadline, after \(took)")
             }
-            #expect(harness.buffer.status().spool.escrowCount == 32, "the copies are on disk while Kafka hangs")
+            #expect(harness.buffer.status().acks.answered(.kafka, reason: .timeout) == 32)
             Self.endTheHang(harness.cluster)
             try await harness.waitFor("delivered after the hang", timeout: .seconds(60)) { $0.ledger.delivered == 52 && $0.spool.escrowCount == 0 }
             try await harness.stop()
             #expect(Set(try await harness.deliveredIDs()) == Set(0..<52))
+        }
+    }
+
+    /// A caller whose deadline passes once its record's escrow copy is on disk is
+    /// answered `spooled`, and the record is still delivered when Kafka recovers.
+    ///
+    /// The order is the test's, not a race: the acknowledgement timeout is longer
+    /// than the test, the test awaits the copies on disk (they stay there while
+    /// Kafka hangs), and only then brings the deadline as the loops' timer would.
+    @Test func kafkaLevelPastItsDeadlineWithItsCopyOnDiskIsAnsweredSpooled() async throws {
+        try await withPipeline(configure: {
+            $0.ack.timeout = Self.longerThanTheTest
+            $0.kafka.messageTimeout = Self.longerThanTheTest
+        }) { harness in
+            harness.buffer.setBreakerMode(.forcedClosed)
+            harness.send(0..<20)
+            try await harness.waitFor("warm-up delivered") { $0.ledger.delivered == 20 }
+            harness.cluster.setRoundTripTime(milliseconds: Self.hang)
+            let callers = Task { await Self.send(harness, 20..<36, at: .kafka) }
+            try await harness.waitFor("copies on disk, callers waiting") { $0.spool.escrowCount == 16 && $0.acks.pendingRecords == 16 }
+            harness.buffer.core.controls.expireAckWaiters(asOf: .now + Self.longerThanTheTest)
+            let answers = await callers.value
+            #expect(answers.count == 16)
+            for (id, (answer, _)) in answers {
+                #expect(answer == Acknowledgement(disposition: .spooled, reached: .spool, reason: .timeout), "id-\(id): \(answer)")
+            }
+            #expect(harness.buffer.status().spool.escrowCount == 16, "the copies stay on disk while Kafka hangs")
+            Self.endTheHang(harness.cluster)
+            try await harness.waitFor("delivered after the hang", timeout: .seconds(60)) { $0.ledger.delivered == 36 && $0.spool.escrowCount == 0 }
+            try await harness.stop()
+            #expect(Set(try await harness.deliveredIDs()) == Set(0..<36))
         }
     }
 

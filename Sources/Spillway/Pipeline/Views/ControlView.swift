@@ -30,6 +30,17 @@ final class ControlView: Sendable {
         client.wakeUp()
     }
 
+    /// Answers the callers whose deadline has passed as of `instant`, as the loops
+    /// do each round with the clock's time: lets a test put a deadline after an
+    /// event it awaited instead of racing the timer against the disk.
+    func expireAckWaiters(asOf instant: ContinuousClock.Instant) {
+        let answers = state.withLockedValue { state in
+            state.expireAckWaiters(now: instant)
+            return state.takeAnswers()
+        }
+        answers.deliver()
+    }
+
     func pauseReplay() {
         state.withLockedValue { $0.pauseReplay() }
     }
