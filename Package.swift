@@ -35,6 +35,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The codecs Kafka producers compress record batches with (gzip, snappy, lz4, zstd).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // The bounded SQLite spool: the disk side of the bulkhead.
         .target(
@@ -85,6 +90,16 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Kafka's wire protocol, server side (issue 18): frames, request decoding,
+        // response encoding, record batches with their codecs. Pure: no I/O.
+        .target(
+            name: "SpillwayKafkaWire",
+            dependencies: [
+                "CZlib", "CSnappy", "CLZ4", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -187,7 +202,7 @@ let package = Package(
         .executableTarget(
             name: "spillway-fuzz",
             dependencies: [
-                "Spillway", "SpillwayService", "SpillwaySpool", "SpillwayTestKit",
+                "Spillway", "SpillwayKafkaWire", "SpillwayService", "SpillwaySpool", "SpillwayTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -259,6 +274,11 @@ let package = Package(
         .testTarget(
             name: "SpillwayToolsTests",
             dependencies: ["SpillwayTestKit", "SpillwayTestTraits", "SpillwayRehearsal", "spillway-mock-kafka", "spillway-fault-proxy", "SpillwayCLI"]
+        ),
+        .testTarget(
+            name: "SpillwayKafkaWireTests",
+            dependencies: ["SpillwayKafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "SpillwayCLITests",
