@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "Spillway",
                 "SpillwayAdminContract",
+                "SpillwayKafkaWire",
                 "SpillwaySpool",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

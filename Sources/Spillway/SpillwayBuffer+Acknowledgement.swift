@@ -65,4 +65,40 @@ extension SpillwayBuffer {
         core.metrics.ackWaited(ack, since: started)
         return acknowledgements
     }
+
+    /// Hands a batch over whole for a caller that cannot suspend (a network event
+    /// loop speaking a protocol whose batches are taken or refused as one, as
+    /// Kafka's are): when any record is invalid, none is handed over, and the
+    /// whole batch is counted refused under that record's reason. Otherwise
+    /// `completion` is called once with every answer in order: at once for
+    /// `memory`, else by whichever thread answers last. It must not block (hop to
+    /// the caller's own thread, and record the wait there with `noteAckWaited`).
+    /// - Returns: the first invalid record's position and why, when nothing was handed over.
+    package func handOverWhole(
+        _ records: [OutgoingRecord], ack: AckLevel, completion: @escaping @Sendable ([Acknowledgement]) -> Void
+    ) -> (index: Int, rejection: Rejection)? {
+        let prepared = preparer.prepare(records)
+        for (index, item) in prepared.enumerated() {
+            if case .rejected(let rejection) = item {
+                core.intake.reject(rejection.code, count: records.count)
+                return (index, rejection)
+            }
+        }
+        guard ack != .memory else {
+            completion(core.intake.accept(prepared).map { Acknowledgement(memory: $0) })
+            return nil
+        }
+        let batch = AckBatch(count: records.count, completion: completion)
+        let immediate = core.intake.accept(prepared, awaiting: ack, now: .now) { .batch(batch, index: $0) }
+        if !immediate.isEmpty { batch.fill(immediate.map { ($0.index, $0.answer) }) }
+        return nil
+    }
+
+    /// The upstream cluster's partition counts, asked without blocking.
+    package var partitionCatalog: PartitionCatalog { core.partitions }
+
+    /// Records how long a caller of `handOverWhole` waited for its answers, from its own thread.
+    package func noteAckWaited(_ level: AckLevel, since started: ContinuousClock.Instant) {
+        core.metrics.ackWaited(level, since: started)
+    }
 }

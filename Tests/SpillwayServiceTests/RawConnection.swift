@@ -61,6 +61,12 @@ final class RawConnection: @unchecked Sendable {
 
     /// What arrived until the peer closed the connection or `timeout` passed, and whether it closed.
     func readUntilClosed(timeout: Duration) async -> (text: String, closed: Bool) {
+        let (bytes, closed) = await readBytesUntilClosed(timeout: timeout)
+        return (String(decoding: bytes, as: UTF8.self), closed)
+    }
+
+    /// The bytes that arrived until the peer closed the connection or `timeout` passed, and whether it closed.
+    func readBytesUntilClosed(timeout: Duration) async -> (bytes: [UInt8], closed: Bool) {
         await Self.onThread { [self] in
             let deadline = ContinuousClock.now + timeout
             var received: [UInt8] = []
@@ -71,10 +77,32 @@ final class RawConnection: @unchecked Sendable {
                 let ready = poll(&poller, 1, Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
                 if ready <= 0 { continue }
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
+                if count <= 0 { return (received, true) }
                 received.append(contentsOf: buffer[0..<count])
             }
-            return (String(decoding: received, as: UTF8.self), false)
+            return (received, false)
+        }
+    }
+
+    /// One Kafka-protocol frame (4-byte size, then that many bytes), or nil when the
+    /// connection closed or `timeout` passed first.
+    func readKafkaFrame(timeout: Duration) async -> [UInt8]? {
+        await Self.onThread { [self] in
+            let deadline = ContinuousClock.now + timeout
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while ContinuousClock.now < deadline {
+                if received.count >= 4 {
+                    let size = Int(received[0..<4].reduce(0) { $0 << 8 | UInt32($1) })
+                    if received.count >= 4 + size { return Array(received[4..<(4 + size)]) }
+                }
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, 50) > 0 else { continue }
+                let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count <= 0 { return nil }
+                received.append(contentsOf: buffer[0..<count])
+            }
+            return nil
         }
     }
 

@@ -156,6 +156,28 @@ package enum MetricCatalog {
         ]
     )
 
+    // MARK: The Kafka-protocol listener.
+    package static let kafkaListenerRequests = MetricDefinition(
+        name: "spillway_kafka_listener_requests_total", kind: .counter,
+        help: "Requests Kafka clients sent to the Kafka-protocol listener, by API and version."
+    )
+    package static let kafkaListenerClients = MetricDefinition(
+        name: "spillway_kafka_listener_clients_total", kind: .counter,
+        help: "Connections that named their client software (ApiVersions v3), by software name and version."
+    )
+    package static let kafkaListenerConnections = MetricDefinition(
+        name: "spillway_kafka_listener_connections", kind: .gauge,
+        help: "Connections the Kafka-protocol listener holds now."
+    )
+    package static let kafkaListenerProtocolErrors = MetricDefinition(
+        name: "spillway_kafka_listener_protocol_errors_total", kind: .counter,
+        help: "Requests or record batches the Kafka-protocol listener refused as malformed or unsupported, by reason."
+    )
+    package static let kafkaListenerPartitionErrors = MetricDefinition(
+        name: "spillway_kafka_listener_partition_errors_total", kind: .counter,
+        help: "Produce answers per partition that carried an error, by Kafka error name."
+    )
+
     /// Every metric, in the order above.
     package static let all: [MetricDefinition] = [
         accepted, recovered, delivered, queued, inFlight, spooled, dropped, replayed, spilled, deadLettered,
@@ -163,6 +185,7 @@ package enum MetricCatalog {
         breakerTransitions, kafkaErrors, spoolRecords, spoolBytes, spoolDeadLetters, spoolEvicted, replayRate,
         replayPhase, ackAccepted, ackAnswered, ackWait, ackPending, ackPendingBytes, spoolEscrowRecords,
         handoverLatency, deliveryLatency,
+        kafkaListenerRequests, kafkaListenerClients, kafkaListenerConnections, kafkaListenerProtocolErrors, kafkaListenerPartitionErrors,
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -50,20 +50,25 @@ extension Array where Element == AckAnswer {
     }
 }
 
-/// The answers to one batch `send(_:ack:)`, gathered slot by slot as they come
-/// (from any thread); the caller is resumed once, when the last one arrives.
+/// The answers to one batch `send(_:ack:)` (or a listener's hand-over), gathered
+/// slot by slot as they come (from any thread); `completion` is called once, when
+/// the last one arrives, by the thread that brought it.
 final class AckBatch: Sendable {
     private struct Slots {
         var answers: [Acknowledgement?]
         var missing: Int
-        var continuation: CheckedContinuation<[Acknowledgement], Never>?
+        var completion: (@Sendable ([Acknowledgement]) -> Void)?
     }
 
     private let slots: Mutex<Slots>
 
-    init(count: Int, continuation: CheckedContinuation<[Acknowledgement], Never>) {
-        slots = Mutex(Slots(answers: Array(repeating: nil, count: count), missing: count, continuation: continuation))
-        if count == 0 { continuation.resume(returning: []) }
+    init(count: Int, completion: @escaping @Sendable ([Acknowledgement]) -> Void) {
+        slots = Mutex(Slots(answers: Array(repeating: nil, count: count), missing: count, completion: count == 0 ? nil : completion))
+        if count == 0 { completion([]) }
+    }
+
+    convenience init(count: Int, continuation: CheckedContinuation<[Acknowledgement], Never>) {
+        self.init(count: count) { continuation.resume(returning: $0) }
     }
 
     func fill(_ index: Int, with acknowledgement: Acknowledgement) {
@@ -71,7 +76,7 @@ final class AckBatch: Sendable {
     }
 
     func fill(_ answers: [(index: Int, acknowledgement: Acknowledgement)]) {
-        let finished = slots.withLock { slots -> (CheckedContinuation<[Acknowledgement], Never>, [Acknowledgement])? in
+        let finished = slots.withLock { slots -> (@Sendable ([Acknowledgement]) -> Void, [Acknowledgement])? in
             for (index, acknowledgement) in answers {
                 guard slots.answers[index] == nil else {
                     assertionFailure("slot \(index) of a batch answered twice")
@@ -80,10 +85,10 @@ final class AckBatch: Sendable {
                 slots.answers[index] = acknowledgement
                 slots.missing -= 1
             }
-            guard slots.missing == 0, let continuation = slots.continuation else { return nil }
-            slots.continuation = nil
-            return (continuation, slots.answers.map { $0! })
+            guard slots.missing == 0, let completion = slots.completion else { return nil }
+            slots.completion = nil
+            return (completion, slots.answers.map { $0! })
         }
-        if let (continuation, answers) = finished { continuation.resume(returning: answers) }
+        if let (completion, answers) = finished { completion(answers) }
     }
 }

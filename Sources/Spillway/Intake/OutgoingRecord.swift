@@ -7,12 +7,19 @@ public struct OutgoingRecord: Sendable, Hashable {
     public var value: [UInt8]
     public var headers: [RecordHeader]
     public var partition: Int32?
+    /// Milliseconds since 1970-01-01 UTC that Kafka keeps as the record's time;
+    /// `nil` stamps the moment of the hand-over. A Kafka producer's own timestamp
+    /// arrives here, so it reaches Kafka unchanged.
+    public var timestamp: Int64?
 
-    public init(topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [RecordHeader] = [], partition: Int32? = nil) {
+    public init(
+        topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [RecordHeader] = [], partition: Int32? = nil, timestamp: Int64? = nil
+    ) {
         self.topic = topic
         self.key = key
         self.value = value
         self.headers = headers
         self.partition = partition
+        self.timestamp = timestamp
     }
 }

@@ -32,11 +32,11 @@ struct RecordPreparer: Sendable {
         return .accepted(record, size: size)
     }
 
-    /// Prepares a batch in order, with one timestamp for all of it.
+    /// Prepares a batch in order, with one timestamp for the records that bring none.
     func prepare(_ records: [OutgoingRecord]) -> [Prepared] {
         let timestamp = WallClock.milliseconds()
         return records.map {
-            prepare(topic: $0.topic, key: $0.key, value: $0.value, headers: $0.headers, partition: $0.partition, timestamp: timestamp)
+            prepare(topic: $0.topic, key: $0.key, value: $0.value, headers: $0.headers, partition: $0.partition, timestamp: $0.timestamp ?? timestamp)
         }
     }
 }

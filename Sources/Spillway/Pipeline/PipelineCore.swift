@@ -22,6 +22,8 @@ final class PipelineCore: Sendable {
     let spooling: SpoolLoopView
     let controls: ControlView
     let status: StatusView
+    /// The upstream cluster's partition counts, for the Kafka-protocol front door.
+    let partitions: PartitionCatalog
 
     init(configuration: SpillwayConfiguration, logger: Logger) throws(SpillwayConfigurationError) {
         try configuration.validate()
@@ -50,5 +52,7 @@ final class PipelineCore: Sendable {
         controls = ControlView(state, client: client, spoolWake: spoolWake)
         status = StatusView(state)
         metrics = PipelineMetrics()
+        let lookUpTimeout = configuration.breaker.probeTimeout
+        partitions = PartitionCatalog { [client] topic in client.lookUpTopic(topic, timeout: lookUpTimeout) }
     }
 }

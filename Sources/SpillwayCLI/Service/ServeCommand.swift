@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Ingest listener address.") var host: String?
     @Option(help: "Ingest listener port.") var port: Int?
     @Option(help: "Admin listener port.") var adminPort: Int?
+    @Option(help: "Kafka-protocol listener port, for Kafka producers (off unless set; --dev: 9092 or the next free port).") var kafkaPort: Int?
     @Option(help: "Kafka bootstrap servers, comma-separated.") var kafka: String?
     @Option(help: "Spool file.") var spool: String?
 
@@ -35,13 +36,18 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { overrides[SettingsKeys.httpHost] = .string(host) }
         if let port { overrides[SettingsKeys.httpPort] = .int(port) }
         if let adminPort { overrides[SettingsKeys.adminPort] = .int(adminPort) }
+        if let kafkaPort { overrides[SettingsKeys.kafkaListenerPort] = .int(kafkaPort) }
         if let kafka { overrides[SettingsKeys.kafkaBootstrapServers] = .string(kafka) }
         if let spool { overrides[SettingsKeys.spoolPath] = .string(spool) }
-        let settings: ServiceSettings
+        var settings: ServiceSettings
         do {
             settings = try await SettingsLoader.load(file: config, overrides: overrides)
         } catch {
             throw CLIError(error.description)
+        }
+        // Dev mode speaks Kafka too, where Kafka clients look first.
+        if dev, settings.kafkaListenerPort == nil {
+            settings.kafkaListenerPort = FreePortSearch.first(from: 9092, host: settings.httpHost) ?? 0
         }
         var logger = Logger(label: "spillway")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
@@ -67,8 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw CLIError(
-                "cannot listen: address already in use (ingest \(settings.httpHost):\(settings.httpPort), admin \(settings.adminHost):\(settings.adminPort));"
-                    + " another spillway or another program holds one of them: choose others with --port and --admin-port"
+                "cannot listen: address already in use (ingest \(settings.httpHost):\(settings.httpPort), admin \(settings.adminHost):\(settings.adminPort)"
+                    + (settings.kafkaListenerPort.map { ", Kafka \(settings.httpHost):\($0)" } ?? "") + ");"
+                    + " another spillway or another program holds one of them: choose others with --port, --admin-port and --kafka-port"
             )
         }
     }

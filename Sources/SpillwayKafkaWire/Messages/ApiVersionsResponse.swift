@@ -1,6 +1,6 @@
 import NIOCore
 
-/// ApiVersions response: the ranges of `KafkaSupportedAPIs.all`. Encoded in the
+/// ApiVersions response: the ranges of `KafkaSupportedAPIs.advertised`. Encoded in the
 /// request's version, or in v0 when the request's version is above ours (KIP-511).
 package struct ApiVersionsResponse: Sendable, Equatable {
     package var errorCode: KafkaErrorCode
@@ -14,9 +14,10 @@ package struct ApiVersionsResponse: Sendable, Equatable {
     func encode(into buffer: inout ByteBuffer, version: Int16) {
         let flexible = version >= 3
         buffer.writeInteger(errorCode.rawValue)
-        buffer.writeKafkaArrayCount(KafkaSupportedAPIs.all.count, flexible: flexible)
-        for api in KafkaSupportedAPIs.all {
-            buffer.writeInteger(api.key.rawValue)
+        let advertised = KafkaSupportedAPIs.advertised
+        buffer.writeKafkaArrayCount(advertised.count, flexible: flexible)
+        for api in advertised {
+            buffer.writeInteger(api.key)
             buffer.writeInteger(api.min)
             buffer.writeInteger(api.max)
             buffer.writeEmptyTaggedFields(flexible: flexible)

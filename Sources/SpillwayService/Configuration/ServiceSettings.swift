@@ -29,6 +29,19 @@ public struct ServiceSettings: Sendable {
     /// Connections the admin listener holds at once.
     public var adminMaxConnections = 64
 
+    /// The Kafka-protocol listener, on `httpHost`: off unless it has a port (0: any free port).
+    public var kafkaListenerPort: Int?
+    /// The address Kafka clients are told to connect to (the broker in Metadata
+    /// answers); unset: the listener's own address.
+    public var kafkaAdvertisedHost: String?
+    /// Partitions told for a topic the cluster could not be asked about; its
+    /// records go with the partition left to librdkafka's partitioner.
+    public var kafkaDefaultPartitions = 1
+    /// The acknowledgement levels that a producer's `acks=1` and `acks=all` ask
+    /// for (`acks=0` is always `memory`: the protocol has no answer to give).
+    public var kafkaAcksOneLevel = AckLevel.spool
+    public var kafkaAcksAllLevel = AckLevel.kafka
+
     /// Start librdkafka's in-process mock cluster and send there (no Kafka needed).
     public var kafkaMock = false
     public var logLevel = "info"

@@ -143,6 +143,21 @@ extension SettingsKey {
         )
     }
 
+    /// An integer that may be left unset (a listener that is off unless given a port).
+    static func optionalInteger(_ name: String, _ path: Path<Int?>, _ range: ClosedRange<Int>, unset: String, _ help: String) -> SettingsKey {
+        let kind = Kind.integer(range)
+        return SettingsKey(
+            name: name, kind: kind, help: help, isSecret: false,
+            assign: { settings, value throws(ServiceSettingsError) in
+                guard case .int(let number) = value else { throw mismatch(name, kind) }
+                settings[keyPath: path] = number
+            },
+            render: { $0[keyPath: path].map { "\($0)" } ?? unset },
+            problem: { settings in settings[keyPath: path].flatMap { range.contains($0) ? nil : kind.outside("\($0)") } },
+            magnitude: nil
+        )
+    }
+
     static func milliseconds(_ name: String, _ path: Path<Duration>, _ range: ClosedRange<Int>, _ help: String) -> SettingsKey {
         let kind = Kind.milliseconds(range)
         return SettingsKey(

@@ -40,6 +40,28 @@ public enum SettingsKeys {
         "admin.max_connections", \.adminMaxConnections, 1...10_000, "admin connections held at once"
     )
 
+    // MARK: Kafka-protocol listener
+
+    /// Set by `serve --kafka-port`.
+    public static let kafkaListenerPort = SettingsKey.optionalInteger(
+        "kafka_listener.port", \.kafkaListenerPort, 0...65535, unset: "(off)",
+        "Kafka-protocol listener port on \(httpHost.name), for Kafka producers (0: any free port); the HTTP ingest's host, allowlist, connection, idle and size rules apply"
+    )
+    static let kafkaAdvertisedHost = SettingsKey.optionalText(
+        "kafka_listener.advertised_host", \.kafkaAdvertisedHost, unset: "(the listener's address)",
+        "the host Kafka clients are told to connect to", problem: { $0.isEmpty ? "must not be empty (leave it unset to advertise the listener's address)" : nil }
+    )
+    static let kafkaDefaultPartitions = SettingsKey.integer(
+        "kafka_listener.default_partitions", \.kafkaDefaultPartitions, 1...100_000,
+        "partitions told for a topic Kafka could not be asked about; its records go to librdkafka's partitioner"
+    )
+    static let kafkaAcksOneLevel = SettingsKey.choice(
+        "kafka_listener.acks_1_level", \.kafkaAcksOneLevel, "the acknowledgement level a producer's acks=1 asks for (memory, spool or kafka)"
+    )
+    static let kafkaAcksAllLevel = SettingsKey.choice(
+        "kafka_listener.acks_all_level", \.kafkaAcksAllLevel, "the acknowledgement level a producer's acks=all asks for (memory, spool or kafka)"
+    )
+
     // MARK: Kafka
 
     /// Set by `serve --kafka`.
@@ -187,6 +209,7 @@ public enum SettingsKeys {
     public static let all: [SettingsKey] = [
         httpHost, httpPort, httpMaxBodyBytes, httpTopicAllowlist, httpIdleTimeout, httpHeaderTimeout, httpBodyTimeout, httpMaxConnections,
         adminHost, adminPort, adminToken, adminMaxConnections,
+        kafkaListenerPort, kafkaAdvertisedHost, kafkaDefaultPartitions, kafkaAcksOneLevel, kafkaAcksAllLevel,
         kafkaBootstrapServers, kafkaMock, kafkaClientID, kafkaAcks, kafkaCompression, kafkaLinger, kafkaMessageTimeout,
         spoolPath, spoolMaxBytes, spoolMaxRecords, spoolDurability, spoolIntegrityCheck, spoolBatchSize,
         queueMaxRecords, queueMaxBytes, spoolHandoffMaxRecords, spoolHandoffMaxBytes, maxRecordBytes,

@@ -15,11 +15,17 @@ public struct SpillwayServer: Sendable {
     public let buffer: SpillwayBuffer
     let ingest: Application<RouterResponder<BasicRequestContext>>
     let admin: Application<RouterResponder<BasicRequestContext>>
+    /// The Kafka-protocol listener, when `kafka_listener.port` is set.
+    let kafkaListener: KafkaListener?
     let logger: Logger
 
     /// Builds everything without opening sockets; `run` starts it.
     /// - Parameter metrics: renders the Prometheus exposition for `GET /metrics`.
-    public init(settings: ServiceSettings, logger: Logger, metrics: @escaping @Sendable () -> String) throws {
+    /// - Parameter onKafkaListening: told the Kafka listener's address once it is bound.
+    public init(
+        settings: ServiceSettings, logger: Logger, metrics: @escaping @Sendable () -> String,
+        onKafkaListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) throws {
         try settings.validate()
         var pipeline = settings.pipeline
         if settings.kafkaMock {
@@ -62,6 +68,9 @@ public struct SpillwayServer: Sendable {
             onServerRunning: Self.announce("admin", logger: logger),
             logger: logger
         )
+        kafkaListener = settings.kafkaListenerPort.map { port in
+            KafkaListener(settings: settings, port: port, buffer: buffer, logger: logger, onListening: onKafkaListening)
+        }
     }
 
     /// The ingest and admin routers, for in-process tests.
@@ -76,8 +85,10 @@ public struct SpillwayServer: Sendable {
             ])
         }
         // Started in this order; stopped in reverse: listeners first, the pipeline last.
+        var services: [any Service] = [buffer, admin, ingest]
+        if let kafkaListener { services.append(kafkaListener) }
         let group = ServiceGroup(
-            services: [buffer, admin, ingest],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -174,6 +174,29 @@ package final class RDKafkaClient: @unchecked Sendable {
         return .success("metadata from \(brokers) broker\(brokers == 1 ? "" : "s")")
     }
 
+    /// What the cluster says of one topic: its partition count, that it does not
+    /// exist, or why it could not be asked. Blocks up to `timeout`: call it from
+    /// a thread of its own, never from the delivery loop or an event loop.
+    func lookUpTopic(_ topic: String, timeout: Duration) -> UpstreamTopic {
+        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
+            return .unanswered(describe(rd_kafka_last_error()))
+        }
+        defer { rd_kafka_topic_destroy(topicHandle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(timeout.milliseconds))
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return .unanswered(describe(code)) }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt > 0, let entry = metadata.pointee.topics?.pointee else {
+            return .unanswered("the cluster's answer named no topic")
+        }
+        switch entry.err {
+        case RD_KAFKA_RESP_ERR_NO_ERROR where entry.partition_cnt > 0: return .partitions(entry.partition_cnt)
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: return .unknown
+        case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: return .invalid(describe(entry.err))
+        default: return .notReady(describe(entry.err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE : entry.err))
+        }
+    }
+
     /// When the producer runs its own mock cluster (`test.mock.num.brokers`), its address.
     var mockClusterBootstrapServers: String? {
         guard let cluster = rd_kafka_handle_mock_cluster(handle) else { return nil }

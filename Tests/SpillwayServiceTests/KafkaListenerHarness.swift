@@ -1,0 +1,41 @@
+import Logging
+import NIOCore
+import SpillwayService
+import SpillwayTestKit
+
+/// Runs `body` with a Kafka-protocol listener on a free loopback port in front of
+/// a `ServiceHarness` (its pipeline sending to its own mock cluster); `body` gets
+/// the harness and the listener's `host:port`. The listener stops with the test.
+func withKafkaListener<T>(
+    configure: (inout ServiceSettings) -> Void = { _ in },
+    _ body: (ServiceHarness, String) async throws -> T
+) async throws -> T {
+    try await withService(configure: configure) { harness in
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "spillway-kafka-listener-test")
+        logger.logLevel = .warning
+        let listener = KafkaListener(
+            settings: harness.server.settings, port: 0, buffer: harness.server.buffer, logger: logger,
+            onListening: { address in continuation.yield(address.port ?? 0) }
+        )
+        let running = Task {
+            defer { continuation.finish() }
+            try await listener.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            _ = await running.result
+            throw TestFailure("the Kafka listener did not start: \(String(describing: await running.result))")
+        }
+        do {
+            let result = try await body(harness, "127.0.0.1:\(port)")
+            running.cancel()
+            _ = await running.result
+            return result
+        } catch {
+            running.cancel()
+            _ = await running.result
+            throw error
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Spillway
+import SpillwayKafkaWire
+import SpillwayService
+import SpillwayTestKit
+import Testing
+
+extension MockKafkaSuites {
+    /// Kafka producers pointed at Spillway's Kafka listener: librdkafka as the
+    /// client, the mock cluster upstream, and an independent consumer reading back.
+    @Suite struct KafkaListenerTests {
+        /// Binary keys and values (a missing key, an empty value), repeated header
+        /// names and the producer's own timestamps.
+        static func records(_ count: Int, tag: String) -> [ProducedRecord] {
+            (0..<count).map { index -> ProducedRecord in
+                let key: [UInt8]? = index % 5 == 0 ? nil : Array("k\(index)".utf8) + [0, 0xFF]
+                let tail: [UInt8] = (0..<(index % 50)).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+                let value: [UInt8] = index == 3 ? [] : Array("\(tag)-\(index)-".utf8) + tail
+                let headers: [(name: String, value: [UInt8])] = index % 3 == 0
+                    ? [] : [("h", [1, 2, UInt8(truncatingIfNeeded: index)]), ("h", []), ("trace", Array("t\(index)".utf8))]
+                return ProducedRecord(key: key, value: value, headers: headers, timestamp: 1_700_000_000_000 + Int64(index))
+            }
+        }
+
+        /// What a reader found, in the producer's terms, by value.
+        static func arrived(_ read: [ConsumedRecord]) -> [[UInt8]: ConsumedRecord] {
+            Dictionary(read.map { ($0.value, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        @Test(arguments: ["none", "gzip", "snappy", "lz4", "zstd"])
+        func everyCodecArrivesByteExactAtAcksAll(_ codec: String) async throws {
+            try await withKafkaListener { harness, listener in
+                let topic = "codec-\(codec)"
+                let sent = Self.records(60, tag: codec)
+                let reports = try await KafkaTestProducer.produce(
+                    sent, to: topic, bootstrapServers: listener, properties: ["compression.codec": codec, "acks": "all"]
+                )
+                #expect(reports.allSatisfy { $0.error == nil }, "\(reports.compactMap(\.error))")
+                let read = try await harness.readTopic(topic)
+                #expect(read.count == sent.count)
+                let byValue = Self.arrived(read)
+                for (record, report) in zip(sent, reports) {
+                    let found = try #require(byValue[record.value], "not in Kafka: \(record.value)")
+                    #expect(found.key == record.key)
+                    #expect(found.timestamp == record.timestamp)
+                    #expect(found.headers["trace"] == record.headers.first { $0.name == "trace" }?.value)
+                    // acks=all is answered with where Kafka put the record.
+                    #expect(report.partition == found.partition && report.offset == found.offset, "\(report) vs \(found.partition)/\(found.offset)")
+                }
+            }
+        }
+
+        @Test func acksOneIsAnsweredOnceSpooledWhileTheBreakerIsOpenAndDeliveredAfter() async throws {
+            try await withKafkaListener { harness, listener in
+                let topic = "acks-one"
+                // The count is known first, as it would be before an outage.
+                _ = try await KafkaTestProducer.produce(Self.records(1, tag: "warm"), to: topic, bootstrapServers: listener, properties: ["acks": "all"])
+                harness.server.buffer.setBreakerMode(.forcedOpen)
+                let sent = Self.records(40, tag: "spooled")
+                let reports = try await KafkaTestProducer.produce(sent, to: topic, bootstrapServers: listener, properties: ["acks": "1"])
+                // Not in Kafka yet: no offset of Kafka's (librdkafka numbers a batch's records from -1).
+                #expect(reports.allSatisfy { $0.error == nil }, "\(reports.compactMap(\.error))")
+                #expect(harness.server.buffer.status().spool.readyCount == 40, "answered only once on disk")
+                harness.server.buffer.setBreakerMode(.auto)
+                try await harness.waitFor("replayed", timeout: .seconds(60)) { $0.ledger.delivered == 41 }
+                let byValue = Self.arrived(try await harness.readTopic(topic))
+                for record in sent { #expect(byValue[record.value]?.key == record.key) }
+            }
+        }
+
+        @Test func acksZeroExpectsNoAnswerAndStillArrives() async throws {
+            try await withKafkaListener { harness, listener in
+                let sent = Self.records(30, tag: "fire-and-forget")
+                let reports = try await KafkaTestProducer.produce(sent, to: "acks-zero", bootstrapServers: listener, properties: ["acks": "0"])
+                #expect(reports.allSatisfy { $0.error == nil })
+                try await harness.waitFor("delivered") { $0.ledger.delivered == 30 }
+                #expect(Set(try await harness.readTopic("acks-zero").map(\.value)) == Set(sent.map(\.value)))
+            }
+        }
+
+        @Test func idempotentProducersGetEachRecordOnce() async throws {
+            try await withKafkaListener { harness, listener in
+                let sent = Self.records(300, tag: "idempotent")
+                let reports = try await KafkaTestProducer.produce(
+                    sent, to: "idempotent", bootstrapServers: listener,
+                    properties: ["enable.idempotence": "true", "compression.codec": "lz4", "batch.num.messages": "25"]
+                )
+                #expect(reports.allSatisfy { $0.error == nil }, "\(reports.compactMap(\.error))")
+                let read = try await harness.readTopic("idempotent")
+                #expect(read.count == 300 && Set(read.map(\.value)) == Set(sent.map(\.value)))
+            }
+        }
+
+        @Test func partitionsMirrorTheUpstreamCluster() async throws {
+            try await withKafkaListener { harness, listener in
+                try harness.cluster.createTopic("three", partitions: 3)
+                let pinned = (0..<3).map { ProducedRecord(key: nil, value: Array("p\($0)".utf8), partition: Int32($0)) }
+                let reports = try await KafkaTestProducer.produce(pinned, to: "three", bootstrapServers: listener, properties: ["acks": "all"])
+                #expect(reports.map(\.error) == [nil, nil, nil])
+                #expect(reports.map(\.partition) == [0, 1, 2])
+                // The client learnt three partitions from Spillway: a fourth is refused before it is sent.
+                let beyond = try await KafkaTestProducer.produce(
+                    [ProducedRecord(value: Array("p3".utf8), partition: 3)], to: "three", bootstrapServers: listener
+                )
+                #expect(beyond.first?.error == "_UNKNOWN_PARTITION")
+                #expect(try await harness.readTopic("three").map(\.partition).sorted() == [0, 1, 2])
+            }
+        }
+
+        @Test func aTopicOutsideTheAllowlistIsRefusedAndNothingIsTaken() async throws {
+            try await withKafkaListener(configure: { $0.topicAllowlist = ["allowed"] }) { harness, listener in
+                let reports = try await KafkaTestProducer.produce(
+                    Self.records(3, tag: "denied"), to: "denied", bootstrapServers: listener, properties: ["message.timeout.ms": "5000"], timeout: .seconds(30)
+                )
+                #expect(reports.allSatisfy { $0.error == "TOPIC_AUTHORIZATION_FAILED" }, "\(reports)")
+                #expect(harness.server.buffer.status().ledger.accepted == 0)
+            }
+        }
+
+        // MARK: Bytes no client sends
+
+        @Test func aMalformedFrameClosesOnlyItsConnection() async throws {
+            try await withKafkaListener { harness, listener in
+                let port = Int(listener.split(separator: ":").last!)!
+                let connection = try RawConnection(port: port)
+                // A frame that claims 7 bytes of header and holds garbage.
+                connection.send([0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0x12, 0x34, 0x56])
+                let (_, closed) = await connection.readBytesUntilClosed(timeout: .seconds(30))
+                #expect(closed)
+                // A lying length (negative) closes too.
+                let liar = try RawConnection(port: port)
+                liar.send([0x80, 0, 0, 0, 1, 2, 3])
+                #expect(await liar.readBytesUntilClosed(timeout: .seconds(30)).closed)
+                // Other clients go on.
+                let reports = try await KafkaTestProducer.produce(Self.records(5, tag: "after"), to: "after", bootstrapServers: listener, properties: ["acks": "all"])
+                #expect(reports.allSatisfy { $0.error == nil })
+                #expect(harness.server.buffer.status().ledger.imbalance == 0)
+            }
+        }
+
+        @Test func anAPISpillwayDoesNotServeClosesTheConnection() async throws {
+            try await withKafkaListener { _, listener in
+                let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
+                // Fetch v4 (listed for clients' feature checks, never served), correlation 7, client "c".
+                let frame: [UInt8] = [0, 1, 0, 4, 0, 0, 0, 7, 0, 1, 0x63] + [UInt8](repeating: 0, count: 16)
+                connection.send([0, 0, 0, UInt8(frame.count)] + frame)
+                let (bytes, closed) = await connection.readBytesUntilClosed(timeout: .seconds(30))
+                #expect(closed && bytes.isEmpty)
+            }
+        }
+
+        @Test func apiVersionsAboveWhatSpillwaySpeaksIsAnsweredInVersionZero() async throws {
+            try await withKafkaListener { _, listener in
+                let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
+                // ApiVersions v9, correlation id 42, client "c", then an empty tagged-field section.
+                let frame: [UInt8] = [0, 18, 0, 9, 0, 0, 0, 42, 0, 1, 0x63, 0]
+                connection.send([0, 0, 0, UInt8(frame.count)] + frame)
+                let answer = try #require(await connection.readKafkaFrame(timeout: .seconds(30)))
+                // Response header v0 (correlation id), then error UNSUPPORTED_VERSION (35) and the ranges.
+                #expect(Array(answer.prefix(6)) == [0, 0, 0, 42, 0, 35])
+                let count = Int(answer[6...9].reduce(0) { $0 << 8 | UInt32($1) })
+                var ranges: [Int16: ClosedRange<Int16>] = [:]
+                for entry in 0..<count {
+                    let at = 10 + entry * 6
+                    let field = { (offset: Int) in Int16(bitPattern: UInt16(answer[at + offset]) << 8 | UInt16(answer[at + offset + 1])) }
+                    ranges[field(0)] = field(2)...field(4)
+                }
+                #expect(ranges[18] == 0...3 && ranges[0] == 3...9)
+            }
+        }
+    }
+}
