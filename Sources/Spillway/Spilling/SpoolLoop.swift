@@ -47,6 +47,7 @@ final class SpoolLoop {
                 reader.settle(work.replayBookkeeping, in: spool)
                 findCallers(in: work.droppedToScan)
             }
+            saveTopicPartitions()
             if state.mayFinish { break }
             reader.replay(from: spool)
         }
@@ -86,6 +87,7 @@ final class SpoolLoop {
         do {
             let spool = try Spool.open(core.configuration.spool, options: .service, logger: core.logger)
             self.spool = spool
+            rememberTopicPartitions(from: spool)
             let totals = spool.totals
             let note = spool.quarantinedPath.map { "the spool was corrupt; moved it to \($0) and started a fresh one" }
             let reopened = failedOpens > 0
@@ -105,6 +107,34 @@ final class SpoolLoop {
                 )
             }
             state.spoolUnavailable("spool unavailable: \(error)")
+        }
+    }
+
+    // MARK: Partition counts
+
+    /// The counts a run before this one learnt, for the Kafka listener until the cluster answers.
+    private func rememberTopicPartitions(from spool: Spool) {
+        do {
+            core.partitions.remember(try spool.topicPartitions())
+        } catch {
+            core.logger.warning("could not read the remembered partition counts; the cluster is asked again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Keeps counts the cluster gave since the last round; on an error they are tried again later.
+    private func saveTopicPartitions() {
+        guard let spool else { return }
+        let counts = core.partitions.takeUnsaved()
+        guard !counts.isEmpty else { return }
+        do {
+            try spool.rememberTopicPartitions(counts, now: WallClock.milliseconds())
+        } catch {
+            core.partitions.markUnsaved(counts)
+            problems.occurred("topic-partitions") { suppressed in
+                core.logger.warning("could not remember partition counts in the spool", metadata: [
+                    "error": "\(error)", "similar_since_last_line": "\(suppressed)",
+                ])
+            }
         }
     }
 }

@@ -42,6 +42,8 @@ package final class PartitionCatalog: Sendable {
     private struct State {
         var entries: [String: Entry] = [:]
         var lookingUp: Set<String> = []
+        /// Counts given or changed since the spool loop last kept them.
+        var unsaved: [String: Int32] = [:]
     }
 
     private let state = Mutex(State())
@@ -101,6 +103,19 @@ package final class PartitionCatalog: Sendable {
         }
     }
 
+    /// Counts the cluster gave or changed since the last call, for the spool loop to keep.
+    package func takeUnsaved() -> [String: Int32] {
+        state.withLock { state in
+            defer { state.unsaved = [:] }
+            return state.unsaved
+        }
+    }
+
+    /// `counts` could not be kept: the next `takeUnsaved` returns them again.
+    package func markUnsaved(_ counts: [String: Int32]) {
+        state.withLock { state in state.unsaved.merge(counts) { newer, _ in newer } }
+    }
+
     private func scheduleLookUp(_ topic: String) {
         queue.async { [self] in
             let answer = lookUp(topic)
@@ -113,7 +128,8 @@ package final class PartitionCatalog: Sendable {
         state.withLock { state in
             state.lookingUp.remove(topic)
             switch answer {
-            case .partitions:
+            case .partitions(let count):
+                if state.entries[topic]?.answer != answer { state.unsaved[topic] = count }
                 state.entries[topic] = Entry(answer: answer, lookUpAfter: now + refresh.known)
             case .unknown, .invalid, .notReady:
                 state.entries[topic] = Entry(answer: answer, lookUpAfter: now + refresh.negative)

@@ -1,0 +1,33 @@
+import Spillway
+import SpillwayKafkaWire
+@testable import SpillwayService
+import Testing
+
+/// What a producer is told about a partition's records, from the answer each record got.
+struct PartitionAnswerTests {
+    static let delivered = Acknowledgement(disposition: .delivered, reached: .kafka, partition: 1, offset: 40)
+    static let spooled = Acknowledgement(disposition: .spooled, reached: .spool, reason: .kafkaUnavailable)
+    static let inMemory = Acknowledgement(disposition: .queued, reached: .memory, reason: .timeout)
+
+    @Test func deliveredRecordsAnswerWithKafkasOffsetOfTheFirst() {
+        let answer = PartitionAnswer.of([Self.delivered, Acknowledgement(disposition: .delivered, reached: .kafka, partition: 1, offset: 41)], level: .kafka)
+        #expect(answer == PartitionAnswer(errorCode: .none, baseOffset: 40, message: nil))
+    }
+
+    @Test func spooledRecordsAreASuccessWithoutAnOffset() {
+        #expect(PartitionAnswer.of([Self.spooled, Self.delivered], level: .kafka) == PartitionAnswer(errorCode: .none, baseOffset: -1, message: nil))
+        #expect(PartitionAnswer.of([Self.spooled], level: .spool).succeeded)
+    }
+
+    @Test func aDroppedRecordIsARetriableErrorNeverASilentSuccess() {
+        let answer = PartitionAnswer.of([Self.delivered, Acknowledgement(disposition: .dropped(.spoolEvicted), reached: nil)], level: .kafka)
+        #expect(answer.errorCode == .notEnoughReplicas)
+        #expect(answer.message?.contains("1 of 2") == true && answer.message?.contains("spool_evicted") == true)
+    }
+
+    @Test func aRecordOnlyInMemoryAtItsDeadlineIsATimeout() {
+        let answer = PartitionAnswer.of([Self.spooled, Self.inMemory], level: .spool)
+        #expect(answer.errorCode == .requestTimedOut)
+        #expect(PartitionAnswer.of([Self.inMemory], level: .memory).succeeded)
+    }
+}
