@@ -78,12 +78,14 @@ def kcat_record(run, i):
     without newlines or ':'. With -Z an empty value goes out as NULL, but so
     does an empty key, and an empty line (NULL key and value) is skipped: so
     keys are NULL (i%4 0, 1) or b"key-<i%7>", and the value is NULL only
-    with a key (i%12 == 6). Headers are the same static set on every record
+    with a key (i%12 == 6), whose key is then the id. Headers are the same static set on every record
     (KCAT_HEADERS) and timestamps are kcat's own."""
     rid = f"{run}-kcat-{i:06d}"
     key = None if i % 4 in (0, 1) else f"key-{i % 7}".encode()
     text = (rid + "|" + "abcdefghijklmnopqrstuvwxyz0123456789" * 120).encode()
     value = None if i % 12 == 6 else text[:max(SIZES.get(i % 6, 40), len(rid) + 1)]
+    if value is None:
+        key = rid.encode()
     return dict(id=rid, key=key, value=value, headers=list(KCAT_HEADERS), timestamp=None)
 
 
