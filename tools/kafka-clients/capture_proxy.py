@@ -30,7 +30,7 @@ API_NAMES = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "Offs
              9: "OffsetFetch", 10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat",
              13: "LeaveGroup", 14: "SyncGroup", 17: "SaslHandshake", 18: "ApiVersions",
              19: "CreateTopics", 22: "InitProducerId", 24: "AddPartitionsToTxn", 26: "EndTxn",
-             32: "DescribeConfigs", 36: "SaslAuthenticate", 60: "DescribeCluster",
+             32: "DescribeConfigs", 36: "SaslAuthenticate", 60: "DescribeCluster", 71: "GetTelemetrySubscriptions", 72: "PushTelemetry",
              68: "ConsumerGroupHeartbeat"}
 # First version with flexible (compact, tagged) encoding, per API key.
 FLEXIBLE_FROM = {0: 9, 3: 9, 10: 3, 18: 3, 22: 2}

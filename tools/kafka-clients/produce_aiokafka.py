@@ -9,7 +9,9 @@ Usage:
 
 Every record's send() future decides its manifest line: acked with the
 partition/offset aiokafka was told, or failed with the exception. With acks=0
-aiokafka resolves the future with offset -1 without a broker answer.
+aiokafka resolves the future with None, without a broker answer (written acked,
+no partition/offset). aiokafka refuses a record whose key and value are both
+NULL (AssertionError): that record is written failed.
 """
 import argparse
 import asyncio
@@ -51,7 +53,10 @@ async def main():
             continue
         try:
             meta = await asyncio.wait_for(fut, args.timeout)
-            manifest.write(rec, True, partition=meta.partition, offset=meta.offset)
+            if meta is None:  # acks=0: resolved without any broker answer
+                manifest.write(rec, True)
+            else:
+                manifest.write(rec, True, partition=meta.partition, offset=meta.offset)
         except Exception as e:  # noqa: BLE001
             manifest.write(rec, False, error=repr(e))
     await producer.stop()

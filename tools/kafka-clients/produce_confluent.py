@@ -28,7 +28,7 @@ def main():
             "enable.idempotence": args.idempotent, "linger.ms": 5,
             "message.timeout.ms": int(args.timeout * 1000), "client.id": "spillway-confluent"}
     producer = confluent_kafka.Producer(conf)
-    manifest = Manifest(args.manifest, client="confluent", client_version=confluent_kafka.version()[0],
+    manifest = Manifest(args.manifest, client="confluent", client_version=confluent_kafka.__version__,
                         librdkafka=confluent_kafka.libversion()[0], topic=args.topic, codec=args.codec,
                         acks=args.acks, idempotent=args.idempotent, run=args.run)
     pending = {}
