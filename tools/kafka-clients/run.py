@@ -6,7 +6,7 @@ Usage:
         [--clients kcat,confluent,aiokafka,sarama] [--codecs none,gzip,snappy,lz4,zstd]
         [--acks 0,1,all] [--idempotence off,on] [--count 24] [--run-id ID]
         [--out DIR] [--wait S] [--lenient-acks0] [--strict-offsets]
-        [--sarama-version 2.1.0] [--during CMD [--during-delay S]] [--after CMD]
+        [--sarama-version 2.1.0] [--before CMD] [--during CMD [--during-delay S]] [--after CMD]
 
 One cell per client x codec x acks x idempotence (on only at acks=all, where
 the client has it): the client's producer sends --count records of the known
@@ -17,11 +17,13 @@ Kafka) and checks each acknowledged record arrived byte-exact; its table and
 exit code are the run's (a producer that crashed without a manifest also fails).
 
 Outage hooks, run with `sh -c` and the environment CELL, CLIENT, CODEC, ACKS,
-IDEMPOTENT, BOOTSTRAP, UPSTREAM: --during starts CMD --during-delay seconds
+IDEMPOTENT, BOOTSTRAP, UPSTREAM: --before runs CMD (to its end) before each
+producer starts; --during starts CMD --during-delay seconds
 after each producer starts (while it sends; raise --count to give it time),
 and the cell waits for it; --after runs CMD when a cell is done (e.g. to bring
 the upstream back). With spillway-mock-kafka --control-port P as the upstream:
     --during 'curl -s -XPOST 127.0.0.1:P/down; sleep 5; curl -s -XPOST 127.0.0.1:P/up'
+    --before 'curl -s -XPOST 127.0.0.1:P/down' --during 'sleep 3; curl -s -XPOST 127.0.0.1:P/up' --during-delay 0
     --during 'curl -s -XPOST "127.0.0.1:P/errors?code=NOT_ENOUGH_REPLICAS&count=5"'
 """
 import argparse
@@ -51,6 +53,7 @@ def main():
     p.add_argument("--lenient-acks0", action="store_true")
     p.add_argument("--strict-offsets", action="store_true")
     p.add_argument("--sarama-version", default="2.1.0", help="Kafka version sarama assumes (no negotiation)")
+    p.add_argument("--before", help="shell command run before each producer starts")
     p.add_argument("--during", help="shell command run while each producer sends")
     p.add_argument("--during-delay", type=float, default=0.5)
     p.add_argument("--after", help="shell command run after each cell")
@@ -87,6 +90,8 @@ def main():
                                "--timeout", str(args.timeout)] + (["--idempotent"] if idem else [])
                     env = dict(os.environ, CELL=cell, CLIENT=client, CODEC=codec, ACKS=acks,
                                IDEMPOTENT=str(int(idem)), BOOTSTRAP=args.bootstrap, UPSTREAM=args.upstream)
+                    if args.before:
+                        subprocess.run(["sh", "-c", args.before], env=env)
                     started = time.monotonic()
                     producer = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                 text=True)
