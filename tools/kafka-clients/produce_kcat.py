@@ -8,7 +8,8 @@ Usage:
 
 kcat (Debian's, librdkafka 2.0.2 by default; KCAT=path to use another) reads
 `key:value` lines (-K:), a line without ':' has a NULL key, an empty value
-(and an empty key) is sent as NULL (-Z); headers are static (-H). kcat reports no per-message
+(and an empty key) is sent as NULL (-Z); headers are static (-H; `-H name`
+without `=` gives a NULL value). kcat reports no per-message
 outcome, only "Delivery failed for message" lines on stderr and its exit code:
 when it reports no failure every record is written acked (partition/offset
 unknown); when it reports any, none can be told apart, so every record is
@@ -39,7 +40,7 @@ def main():
     if args.idempotent:
         cmd += ["-X", "enable.idempotence=true"]
     for k, v in KCAT_HEADERS:
-        cmd += ["-H", f"{k}={v.decode()}"]
+        cmd += ["-H", k if v is None else f"{k}={v.decode()}"]  # `-H name` sends a NULL value
     try:
         proc = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True,
                               timeout=args.timeout + 30)

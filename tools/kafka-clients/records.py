@@ -89,4 +89,4 @@ def kcat_record(run, i):
     return dict(id=rid, key=key, value=value, headers=list(KCAT_HEADERS), timestamp=None)
 
 
-KCAT_HEADERS = [("sw-client", b"kcat"), ("h", b"1"), ("h", b"2"), ("empty", b"")]
+KCAT_HEADERS = [("sw-client", b"kcat"), ("h", b"1"), ("h", b"2"), ("empty", b""), ("null", None)]
