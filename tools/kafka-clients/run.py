@@ -5,12 +5,13 @@ Usage:
     run --bootstrap HOST:PORT --upstream HOST:PORT
         [--clients kcat,confluent,aiokafka,sarama] [--codecs none,gzip,snappy,lz4,zstd]
         [--acks 0,1,all] [--idempotence off,on] [--count 24] [--run-id ID]
-        [--out DIR] [--wait S] [--lenient-acks0] [--strict-offsets]
+        [--topic T] [--out DIR] [--wait S] [--lenient-acks0] [--strict-offsets]
         [--sarama-version 2.1.0] [--before CMD] [--during CMD [--during-delay S]] [--after CMD]
 
 One cell per client x codec x acks x idempotence (on only at acks=all, where
 the client has it): the client's producer sends --count records of the known
 set (records.py) to its own topic `kc-<run id>-<client>-<codec>-acks<A>[-idem]`
+(or all to one existing --topic: record ids carry the cell, so they never clash)
 through --bootstrap (Spillway's Kafka listener, or a broker) and writes a
 manifest to --out. Then verify.py reads every topic from --upstream (the real
 Kafka) and checks each acknowledged record arrived byte-exact; its table and
@@ -28,6 +29,7 @@ the upstream back). With spillway-mock-kafka --control-port P as the upstream:
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,7 +48,8 @@ def main():
     p.add_argument("--acks", default="0,1,all")
     p.add_argument("--idempotence", default="off,on", help="off, on, or both (on only with acks=all)")
     p.add_argument("--count", type=int, default=24)
-    p.add_argument("--run-id", default=time.strftime("r%H%M%S"))
+    p.add_argument("--run-id", default=time.strftime("r%H%M%S"), help="letters, digits and '-' only")
+    p.add_argument("--topic", help="one topic for every cell (default: a new topic per cell)")
     p.add_argument("--out", help="manifests folder (default: a new one under /tmp)")
     p.add_argument("--timeout", type=float, default=30, help="per-record acknowledgement timeout, seconds")
     p.add_argument("--wait", type=float, default=15, help="verifier: seconds to wait for late records")
@@ -58,6 +61,8 @@ def main():
     p.add_argument("--during-delay", type=float, default=0.5)
     p.add_argument("--after", help="shell command run after each cell")
     args = p.parse_args()
+    if not re.fullmatch(r"[A-Za-z0-9-]+", args.run_id):
+        sys.exit("run: --run-id takes letters, digits and '-' only (it goes into kcat's text lines)")
     out = args.out or f"/tmp/spillway-kafka-clients-{args.run_id}"
     os.makedirs(out, exist_ok=True)
     clients = args.clients.split(",")
@@ -76,17 +81,18 @@ def main():
                     if idem and (acks != "all" or client not in IDEMPOTENT_CLIENTS):
                         continue
                     cell = f"{client}-{codec}-acks{acks}{'-idem' if idem else ''}"
-                    topic = f"kc-{args.run_id}-{cell}"
+                    topic = args.topic or f"kc-{args.run_id}-{cell}"
+                    run = f"{args.run_id}-{codec}-a{acks}{'i' if idem else ''}"  # ids: <run>-<client>-<n>
                     manifest = os.path.join(out, cell + ".jsonl")
                     if client == "sarama":
                         cmd = [sarama, "-bootstrap", args.bootstrap, "-topic", topic, "-codec", codec, "-acks", acks,
-                               "-count", str(args.count), "-run", args.run_id, "-manifest", manifest,
+                               "-count", str(args.count), "-run", run, "-manifest", manifest,
                                "-timeout", str(args.timeout), "-version", args.sarama_version] + \
                               (["-idempotent"] if idem else [])
                     else:
                         cmd = [sys.executable, os.path.join(HERE, f"produce_{client}.py"), "--bootstrap",
                                args.bootstrap, "--topic", topic, "--codec", codec, "--acks", acks, "--count",
-                               str(args.count), "--run", args.run_id, "--manifest", manifest,
+                               str(args.count), "--run", run, "--manifest", manifest,
                                "--timeout", str(args.timeout)] + (["--idempotent"] if idem else [])
                     env = dict(os.environ, CELL=cell, CLIENT=client, CODEC=codec, ACKS=acks,
                                IDEMPOTENT=str(int(idem)), BOOTSTRAP=args.bootstrap, UPSTREAM=args.upstream)
