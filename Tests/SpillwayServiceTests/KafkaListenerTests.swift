@@ -91,6 +91,24 @@ extension MockKafkaSuites {
             }
         }
 
+        /// A producer far ahead of the acknowledgement bounds (batches of 1,000
+        /// against a bound of 200 waiting records) is slowed down, not answered
+        /// with errors it would retry into duplicates.
+        @Test func aFloodBeyondTheWaitingBoundIsTakenOnceWithoutCapacityErrors() async throws {
+            try await withKafkaListener(configure: { $0.pipeline.ack.maxPendingRecords = 200 }) { harness, listener in
+                let sent = (0..<5000).map { ProducedRecord(key: Array("k\($0 % 13)".utf8), value: Array("flood-\($0)".utf8)) }
+                let reports = try await KafkaTestProducer.produce(
+                    sent, to: "flood", bootstrapServers: listener, properties: ["acks": "all", "batch.num.messages": "1000", "linger.ms": "50"]
+                )
+                #expect(reports.allSatisfy { $0.error == nil }, "\(Set(reports.compactMap(\.error)))")
+                let status = harness.server.buffer.status()
+                #expect(status.acks.answered(.kafka, reason: .capacity) == 0)
+                #expect(status.ledger.accepted == 5000, "each record taken once")
+                let read = try await harness.readTopic("flood")
+                #expect(read.count == 5000 && Set(read.map(\.value)) == Set(sent.map(\.value)))
+            }
+        }
+
         @Test func partitionsMirrorTheUpstreamCluster() async throws {
             try await withKafkaListener { harness, listener in
                 try harness.cluster.createTopic("three", partitions: 3)

@@ -26,7 +26,10 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private var ready: [Int: ByteBuffer?] = [:]
     private var peer = "unknown"
     private var client = "unknown"
+    /// Reading stopped: too many of this connection's answers are not written yet.
     private var readingPaused = false
+    /// Reading stopped: the listener's clients wait for too many records at once (`ListenerFlowControl`).
+    private var pausedByFlow = false
     private var closing = false
 
     init(responder: KafkaRequestResponder, connections: KafkaConnections, logger: Logger) {
@@ -88,10 +91,26 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             // acks=0: the client expects no answer; the next one may be written.
             if silent { complete(number, with: nil, context: context) }
         }
-        if received - written >= Self.maxUnanswered, !readingPaused {
+        if !readingPaused, received - written >= Self.maxUnanswered {
             readingPaused = true
             _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
         }
+        if !pausedByFlow, responder.flow.isOverHigh {
+            pausedByFlow = true
+            _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+            responder.flow.pause(ObjectIdentifier(self)) {
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.pausedByFlow = false
+                    if !handler.readingPaused { _ = context.channel.setOption(ChannelOptions.autoRead, value: true) }
+                }
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        responder.flow.forget(ObjectIdentifier(self))
+        context.fireChannelInactive()
     }
 
     private func answer(_ response: KafkaResponse, to header: KafkaRequestHeader, number: Int, context: ChannelHandlerContext) {
@@ -115,7 +134,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         if wrote { context.flush() }
         if readingPaused, received - written < Self.maxUnanswered / 2 {
             readingPaused = false
-            _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
+            if !pausedByFlow { _ = context.channel.setOption(ChannelOptions.autoRead, value: true) }
         }
     }
 

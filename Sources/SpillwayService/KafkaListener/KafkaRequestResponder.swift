@@ -19,6 +19,8 @@ final class KafkaRequestResponder: Sendable {
     let settings: ServiceSettings
     let logger: Logger
     let limits: RecordBatchLimits
+    /// What the listener's clients wait for at once, against the acknowledgement bounds.
+    let flow: ListenerFlowControl
     private let producerIDs = ProducerIDs()
     private let sequences = Mutex(ProducerSequences())
     private let problems = Mutex(RepeatedLog())
@@ -27,6 +29,7 @@ final class KafkaRequestResponder: Sendable {
         self.buffer = buffer
         self.settings = settings
         self.logger = logger
+        flow = ListenerFlowControl(maxPendingRecords: settings.pipeline.ack.maxPendingRecords, maxPendingBytes: settings.pipeline.ack.maxPendingBytes)
         // A record set may not decompress to more than this: a bound on what a
         // small request can make Spillway allocate (a decompression bomb).
         limits = RecordBatchLimits(
@@ -216,22 +219,71 @@ final class KafkaRequestResponder: Sendable {
                 ))
             }
         }
+        // Whole or none: every record is checked before any is handed over.
+        let maxRecordBytes = buffer.configuration.maxRecordBytes
+        var sizes: [Int] = []
+        sizes.reserveCapacity(records.count)
+        for (position, record) in records.enumerated() {
+            let size = Record.payloadSize(topic: topic, key: record.key, value: record.value, headers: record.headers)
+            if let rejection = Rejection.check(topic: topic, payloadSize: size, partition: record.partition, maxRecordBytes: maxRecordBytes) {
+                buffer.countRejected(rejection.code, count: records.count)
+                settle(tickets, .failed)
+                let code: KafkaErrorCode = switch rejection {
+                case .recordTooLarge: .messageTooLarge
+                case .invalidTopic: .invalidTopicException
+                case .invalidPartition: .unknownTopicOrPartition
+                }
+                return refuse(code, "record \(position) of the batch: \(rejection.description)")
+            }
+            sizes.append(size)
+        }
         let started = ContinuousClock.now
-        let refusal = buffer.handOverWhole(records, ack: level) { [self, tickets] acknowledgements in
+        let finish: @Sendable ([Acknowledgement]) -> Void = { [self, tickets] acknowledgements in
             let verdict = PartitionAnswer.of(acknowledgements, level: level)
             settle(tickets, verdict.succeeded ? .succeeded(baseOffset: verdict.baseOffset) : .failed)
             if level != .memory { buffer.noteAckWaited(level, since: started) }
             answer(partition(index, verdict.errorCode, verdict.message, topic: topic, offset: verdict.baseOffset))
         }
-        if let (position, rejection) = refusal {
-            settle(tickets, .failed)
-            let code: KafkaErrorCode = switch rejection {
-            case .recordTooLarge: .messageTooLarge
-            case .invalidTopic: .invalidTopicException
-            case .invalidPartition: .unknownTopicOrPartition
-            }
-            refuse(code, "record \(position) of the batch: \(rejection.description)")
+        guard level != .memory else {
+            _ = buffer.handOverWhole(records, ack: level, completion: finish)
+            return
         }
+        // Records that wait for answers go in parts the bounds can take, each once
+        // there is room (ListenerFlowControl), in order; the partition is answered
+        // once every part is.
+        let parts = Self.parts(of: records.count, sizes: sizes, limit: flow.chunk)
+        let gather = AnswerParts(parts.count, completion: finish)
+        for (number, part) in parts.enumerated() {
+            let partRecords = Array(records[part.range])
+            flow.whenRoom(records: part.range.count, bytes: part.bytes) { [self] in
+                let refusal = buffer.handOverWhole(partRecords, ack: level) { [self] acknowledgements in
+                    flow.answered(records: part.range.count, bytes: part.bytes)
+                    gather.fill(number, acknowledgements)
+                }
+                if let (_, rejection) = refusal {
+                    // Checked above; a refusal here would be a bug, answered honestly.
+                    flow.answered(records: part.range.count, bytes: part.bytes)
+                    gather.fill(number, Array(repeating: Acknowledgement(disposition: .rejected(rejection), reached: nil), count: part.range.count))
+                }
+            }
+        }
+    }
+
+    /// Consecutive ranges of at most `limit` records and bytes (at least one record each).
+    static func parts(of count: Int, sizes: [Int], limit: (records: Int, bytes: Int)) -> [(range: Range<Int>, bytes: Int)] {
+        var parts: [(range: Range<Int>, bytes: Int)] = []
+        var start = 0
+        var bytes = 0
+        for index in 0..<count {
+            if index > start, index - start >= limit.records || bytes + sizes[index] > limit.bytes {
+                parts.append((start..<index, bytes))
+                start = index
+                bytes = 0
+            }
+            bytes += sizes[index]
+        }
+        if count > start { parts.append((start..<count, bytes)) }
+        return parts
     }
 
     private func settle(_ tickets: [ProducerSequences.Ticket], _ outcome: ProducerSequences.Outcome) {
