@@ -37,6 +37,10 @@ struct DecompressionOutput {
     }
 
     func overBound() -> RecordBatchError {
+        Self.overBound(codec, maxBytes: maxBytes)
+    }
+
+    static func overBound(_ codec: KafkaCompression, maxBytes: Int) -> RecordBatchError {
         .tooLarge("\(codec) records expand past the limit of \(maxBytes) bytes (RecordBatchLimits.maxDecompressedBytes): refused as a possible decompression bomb")
     }
 }
