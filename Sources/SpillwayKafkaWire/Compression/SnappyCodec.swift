@@ -39,11 +39,14 @@ enum SnappyCodec {
         }
         // Snappy states its length up front: refuse a bomb before allocating it.
         guard length <= room else { throw DecompressionOutput.overBound(.snappy, maxBytes: maxBytes) }
-        var output = [UInt8](repeating: 0, count: length)
-        let status = output.withUnsafeMutableBytes { target in
-            snappy_uncompress(source, input.count, target.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
+        let expected = length
+        var status = SNAPPY_OK
+        // Not zero-filled first: snappy writes every byte it reports, and a short block is refused.
+        let output = [UInt8](unsafeUninitializedCapacity: expected) { target, count in
+            status = snappy_uncompress(source, input.count, UnsafeMutableRawPointer(target.baseAddress)?.assumingMemoryBound(to: CChar.self), &length)
+            count = status == SNAPPY_OK && length == expected ? expected : 0
         }
-        guard status == SNAPPY_OK, length == output.count else { throw .decompression(.snappy, "corrupt snappy block") }
+        guard status == SNAPPY_OK, length == expected else { throw .decompression(.snappy, "corrupt snappy block") }
         return output
     }
 
