@@ -18,12 +18,12 @@ import Testing
 
     @Test func fixturesArePresent() {
         #expect(Self.requests.count >= 60)
-        for client in ["kcat-1.7.1-librdkafka-2.0.2", "confluent-kafka-2-librdkafka-2.16.0", "aiokafka-0.14.0", "sarama-1.22.1"] {
+        for client in ["kcat-1.7.1-librdkafka-2.0.2", "confluent-kafka-2.16.1-librdkafka-2.16.0", "aiokafka-0.14.0", "sarama-1.22.1"] {
             #expect(Self.requests.contains { $0.client == client && $0.name.hasPrefix("Produce") }, "no Produce fixture from \(client)")
         }
     }
 
-    @Test(arguments: requests.filter { !$0.name.hasPrefix("Api71") })
+    @Test(arguments: requests.filter { !$0.name.hasPrefix("GetTelemetrySubscriptions") })
     func decodes(_ file: FixtureFile) throws {
         let (header, request) = try KafkaRequestDecoder.decode(Self.decodable(file))
         let apiName = String(file.name.split(separator: "-")[0])
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func apiVersionsV3CarriesTheClientSoftware() throws {
-        let file = FixtureFile.named("confluent-kafka-2-librdkafka-2.16.0", "ApiVersions-v3-rdk216.req.bin")
+        let file = FixtureFile.named("confluent-kafka-2.16.1-librdkafka-2.16.0", "ApiVersions-v3-rdk216.req.bin")
         let (header, request) = try KafkaRequestDecoder.decode(file.payload)
         #expect(header == KafkaRequestHeader(apiKey: 18, apiVersion: 3, correlationID: 1, clientID: "spillway-confluent"))
         guard case .apiVersions(let body) = request else { Issue.record("not ApiVersions: \(request)"); return }
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func metadataV12FromLibrdkafka216NamesItsTopic() throws {
-        let file = FixtureFile.named("confluent-kafka-2-librdkafka-2.16.0", "Metadata-v13-rdk216.req.bin")
+        let file = FixtureFile.named("confluent-kafka-2.16.1-librdkafka-2.16.0", "Metadata-v13-rdk216.req.bin")
         let (header, request) = try KafkaRequestDecoder.decode(Self.decodable(file))
         #expect(header.correlationID == 3)
         guard case .metadata(let body) = request else { Issue.record("not Metadata: \(request)"); return }
@@ -87,7 +87,7 @@ import Testing
     /// GetTelemetrySubscriptions (key 71), which librdkafka 2.16 sends: refused
     /// as an unsupported API, with the header so the listener can log it.
     @Test func telemetryRequestIsAnUnsupportedAPI() throws {
-        let file = FixtureFile.named("confluent-kafka-2-librdkafka-2.16.0", "Api71-v0-rdk216.req.bin")
+        let file = FixtureFile.named("confluent-kafka-2.16.1-librdkafka-2.16.0", "GetTelemetrySubscriptions-v0-rdk216.req.bin")
         let error = try #require(throws: KafkaWireError.self) { try KafkaRequestDecoder.decode(file.payload) }
         #expect(error.kind == .unsupportedAPI)
         #expect(error.header?.apiKey == 71)
