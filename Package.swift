@@ -277,7 +277,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayKafkaWireTests",
-            dependencies: ["SpillwayKafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "SpillwayKafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
