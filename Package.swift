@@ -229,6 +229,13 @@ let package = Package(
         // from SpillwayTestKit because tools link that, and they cannot link Testing.
         .target(name: "SpillwayTestTraits", dependencies: ["SpillwayTestKit"]),
 
+        // Record batch decoding per codec against the codec alone, and CRC-32C, in the same run.
+        .executableTarget(
+            name: "kafka-wire-benchmark",
+            dependencies: ["SpillwayKafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/KafkaWireBenchmark"
+        ),
+
         // Pipeline latency and throughput against raw baselines, in the same run.
         .executableTarget(
             name: "pipeline-benchmark",
@@ -289,7 +296,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayKafkaWireTests",
-            dependencies: ["SpillwayKafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "SpillwayKafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

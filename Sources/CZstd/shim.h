@@ -1,1 +1,3 @@
 #include <zstd.h>
+// ZSTD_getErrorCode and the error enum, to tell a window too large from corrupt data.
+#include <zstd_errors.h>

@@ -12,6 +12,7 @@ enum LZ4FrameCodec {
         guard let base = input.baseAddress, !input.isEmpty else { throw .decompression(.lz4, "no compressed bytes") }
         var consumed = 0
         var output = DecompressionOutput(codec: .lz4, maxBytes: maxBytes, expected: input.count * 4)
+        var before = (read: -1, written: -1)
         while true {
             let hint = try output.fill { space in
                 var written = space.count
@@ -27,6 +28,9 @@ enum LZ4FrameCodec {
             if consumed == input.count, !output.isFull {
                 throw .decompression(.lz4, "the compressed data ends before the LZ4 frame does")
             }
+            // A step that neither reads nor writes would repeat forever.
+            guard (consumed, output.produced) != before else { throw .decompression(.lz4, "the decoder made no progress") }
+            before = (consumed, output.produced)
         }
     }
 

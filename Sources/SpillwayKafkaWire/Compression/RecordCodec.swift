@@ -22,4 +22,11 @@ package enum RecordCodec {
         case .zstd: ZstdCodec.compress(input)
         }
     }
+
+    /// Decompression alone, for the benchmark's baseline.
+    package static func decompressForBenchmark(
+        _ input: UnsafeRawBufferPointer, _ codec: KafkaCompression, maxBytes: Int
+    ) throws(RecordBatchError) -> [UInt8] {
+        try decompress(input, codec, maxBytes: maxBytes)
+    }
 }

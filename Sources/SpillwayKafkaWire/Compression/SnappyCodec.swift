@@ -22,29 +22,31 @@ enum SnappyCodec {
                     throw .decompression(.snappy, "xerial block of \(length) bytes but only \(input.count - position) left")
                 }
                 let block = UnsafeRawBufferPointer(rebasing: input[position..<position + length])
-                output += try decompressRaw(block, maxBytes: maxBytes - output.count)
+                output += try decompressRaw(block, room: maxBytes - output.count, maxBytes: maxBytes)
                 position += length
             }
             return output
         }
-        return try decompressRaw(input, maxBytes: maxBytes)
+        return try decompressRaw(input, room: maxBytes, maxBytes: maxBytes)
     }
 
-    private static func decompressRaw(_ input: UnsafeRawBufferPointer, maxBytes: Int) throws(RecordBatchError) -> [UInt8] {
+    /// One raw block, refused if it would take more than `room` bytes (of `maxBytes` in all).
+    private static func decompressRaw(_ input: UnsafeRawBufferPointer, room: Int, maxBytes: Int) throws(RecordBatchError) -> [UInt8] {
         let source = input.baseAddress?.assumingMemoryBound(to: CChar.self)
         var length = 0
         guard snappy_uncompressed_length(source, input.count, &length) == SNAPPY_OK else {
             throw .decompression(.snappy, "not a snappy block (bad length preamble)")
         }
         // Snappy states its length up front: refuse a bomb before allocating it.
-        guard length <= maxBytes else {
-            throw DecompressionOutput(codec: .snappy, maxBytes: max(0, maxBytes), expected: 0).overBound()
+        guard length <= room else { throw DecompressionOutput.overBound(.snappy, maxBytes: maxBytes) }
+        let expected = length
+        var status = SNAPPY_OK
+        // Not zero-filled first: snappy writes every byte it reports, and a short block is refused.
+        let output = [UInt8](unsafeUninitializedCapacity: expected) { target, count in
+            status = snappy_uncompress(source, input.count, UnsafeMutableRawPointer(target.baseAddress)?.assumingMemoryBound(to: CChar.self), &length)
+            count = status == SNAPPY_OK && length == expected ? expected : 0
         }
-        var output = [UInt8](repeating: 0, count: length)
-        let status = output.withUnsafeMutableBytes { target in
-            snappy_uncompress(source, input.count, target.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
-        }
-        guard status == SNAPPY_OK, length == output.count else { throw .decompression(.snappy, "corrupt snappy block") }
+        guard status == SNAPPY_OK, length == expected else { throw .decompression(.snappy, "corrupt snappy block") }
         return output
     }
 

@@ -1,6 +1,9 @@
 /// InitProducerId (key 22), v0-v4: an idempotent producer asks for its id and
 /// epoch before its first produce (librdkafka and the Java client enable
 /// idempotence by default). v3+ lets a producer bump its own epoch.
+/// With a `transactionalID`, a Kafka broker answers a client that may not use
+/// it TRANSACTIONAL_ID_AUTHORIZATION_FAILED; Spillway, which has no
+/// transactions, should answer the same (as `RecordBatch.clientWriteRefusal` does).
 package struct InitProducerIDRequest: Sendable, Equatable {
     package var transactionalID: String?
     package var transactionTimeoutMs: Int32

@@ -2,7 +2,9 @@ import NIOCore
 
 /// Produce (key 0), v3-v9 (v3 is the first with record batches v2, flexible
 /// from v9). Records stay undecoded slices of the frame: `RecordBatchDecoder`
-/// checks them per partition, so one bad partition fails alone.
+/// checks them per partition, so one bad partition fails alone. Kafka brokers
+/// refuse zstd batches below v7 (UNSUPPORTED_COMPRESSION_TYPE), but sarama 1.22
+/// sends them at v3; the decoder accepts them and leaves the choice to the listener.
 package struct ProduceRequest: Sendable {
     package struct Partition: Sendable {
         package var index: Int32

@@ -123,9 +123,7 @@ package enum RecordBatchDecoder {
             var headers: [KafkaRecordHeader] = []
             headers.reserveCapacity(Int(headerCount))
             for _ in 0..<headerCount {
-                let keyLength = try record.varint("header key length")
-                let keyBytes = try record.bytes("header key", length: keyLength)
-                guard let key = String(validating: keyBytes, as: UTF8.self) else {
+                guard let key = try record.utf8String("header key") else {
                     throw .invalid("header_key", "record \(index) has a header key that is not UTF-8")
                 }
                 headers.append(KafkaRecordHeader(key: key, value: try record.nullableBytes("header value")))

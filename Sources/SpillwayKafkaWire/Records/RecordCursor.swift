@@ -63,6 +63,17 @@ struct RecordCursor {
         return Array(UnsafeRawBufferPointer(rebasing: bytes[position..<position + Int(length)]))
     }
 
+    /// A UTF-8 string with a varint length, validated in place (nil if not UTF-8).
+    mutating func utf8String(_ field: StaticString) throws(RecordBatchError) -> String? {
+        let length = try varint(field)
+        guard length >= 0 else { throw .invalid("record", "record \(field): negative length \(length)") }
+        guard Int(length) <= remaining else {
+            throw .invalid("truncated", "record \(field): \(length) bytes announced but only \(remaining) left in the record")
+        }
+        defer { position += Int(length) }
+        return String(validating: UnsafeRawBufferPointer(rebasing: bytes[position..<position + Int(length)]), as: UTF8.self)
+    }
+
     /// A cursor over the next `length` bytes, which this one skips.
     mutating func subcursor(length: Int) -> RecordCursor {
         defer { position += length }
