@@ -131,9 +131,10 @@ import Testing
             ranges.append((reader.int16(), reader.int16(), reader.int16()))
             reader.tags()
         }
-        #expect(ranges.map(\.0) == [0, 3, 18, 22])
-        #expect(ranges.map(\.1) == [3, 1, 0, 0])
-        #expect(ranges.map(\.2) == [9, 12, 3, 4])
+        // Produce, Fetch (listed only), Metadata, FindCoordinator (listed only), ApiVersions, InitProducerId.
+        #expect(ranges.map(\.0) == [0, 1, 3, 10, 18, 22])
+        #expect(ranges.map(\.1) == [3, 4, 1, 0, 0, 0])
+        #expect(ranges.map(\.2) == [9, 11, 12, 3, 3, 4])
         if version >= 1 { #expect(reader.int32() == 5) }
         reader.tags()
         #expect(reader.atEnd)
@@ -161,7 +162,7 @@ import Testing
         var reader = ResponseReader(frame: bytes, flexible: false, headerTags: false)
         #expect(reader.correlationID == 9)
         #expect(reader.int16() == 35)
-        #expect(reader.count() == KafkaSupportedAPIs.all.count)
+        #expect(reader.count() == KafkaSupportedAPIs.all.count + KafkaSupportedAPIs.listedForClientFeatures.count)
     }
 
     /// The mock brokers' own ApiVersions answers read with the same reader, so

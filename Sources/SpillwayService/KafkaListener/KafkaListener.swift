@@ -13,7 +13,7 @@ import Synchronization
 /// limit, idle timeout, size limit, topic allowlist). A `Service`: on graceful
 /// shutdown it stops accepting and closes its connections before the pipeline
 /// drains, as the HTTP listeners do.
-package struct KafkaListener: Service {
+package struct KafkaListener: Service, CustomStringConvertible {
     let settings: ServiceSettings
     let port: Int
     let responder: KafkaRequestResponder
@@ -33,6 +33,9 @@ package struct KafkaListener: Service {
         responder = KafkaRequestResponder(buffer: buffer, settings: settings, logger: logger)
         bound = onListening
     }
+
+    /// What ServiceLifecycle logs of it: never the settings, which hold secrets.
+    package var description: String { "KafkaListener(port: \(port))" }
 
     package func run() async throws {
         let responder = responder
