@@ -23,7 +23,7 @@ extension MockKafkaSuites {
         }
 
         /// What a reader found, in the producer's terms, by value.
-        static func arrived(_ read: [ConsumedRecord]) -> [[UInt8]: ConsumedRecord] {
+        static func arrived(_ read: [ConsumedRecord]) -> [[UInt8]?: ConsumedRecord] {
             Dictionary(read.map { ($0.value, $0) }, uniquingKeysWith: { first, _ in first })
         }
 
