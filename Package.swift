@@ -240,6 +240,17 @@ let package = Package(
             path: "Benchmarks/PipelineBenchmark"
         ),
 
+        // Kafka producers through the Kafka listener against the same producer straight into Kafka.
+        .executableTarget(
+            name: "kafka-listener-benchmark",
+            dependencies: [
+                "Spillway", "SpillwayService", "SpillwaySpool", "SpillwayTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/KafkaListenerBenchmark"
+        ),
+
         // Kafka outages rehearsed against spillway serve, recovery measured (issue 10; not in CI).
         .executableTarget(
             name: "outage-benchmark",

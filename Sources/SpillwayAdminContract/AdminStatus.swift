@@ -58,6 +58,30 @@ public struct AdminStatus: AdminDocument {
         public init() {}
     }
 
+    /// The Kafka-protocol listener, when it is on: its address and who is connected.
+    public struct KafkaListener: Codable, Sendable, Equatable {
+        /// Connected Kafka clients, by what they call themselves.
+        public struct Client: Codable, Sendable, Equatable {
+            /// The client's `client.id` (`-` when it sent none).
+            public var clientID: String
+            /// Client software and version, from ApiVersions v3 (`-` from older clients).
+            public var software: String
+            public var connections: Int
+
+            public init(clientID: String, software: String, connections: Int) {
+                self.clientID = clientID
+                self.software = software
+                self.connections = connections
+            }
+        }
+
+        public var address = ""
+        public var connections = 0
+        public var clients: [Client] = []
+
+        public init() {}
+    }
+
     public var running = false
     public var breaker = BreakerSnapshot()
     public var ledger = Ledger()
@@ -70,6 +94,8 @@ public struct AdminStatus: AdminDocument {
     /// Set while the loaded librdkafka cannot speak to the broker at all.
     public var kafkaIncompatibility: String?
     public var limits: Limits?
+    /// Absent when the Kafka listener is off.
+    public var kafkaListener: KafkaListener?
 
     public init() {}
 

@@ -37,6 +37,8 @@ package struct ProducerReport: Sendable, Equatable {
     package var error: String?
     package var partition: Int32
     package var offset: Int64
+    /// From the produce call to the delivery report, as librdkafka measured it (microseconds).
+    package var latencyMicroseconds: Int64 = -1
 }
 
 /// A plain librdkafka producer, as an application would run one, pointed at any
@@ -72,20 +74,35 @@ package final class KafkaTestProducer {
     }
 
     /// Sends `records` to `topic` and waits, up to `timeout`, for every delivery report, in order.
+    /// A full local queue is waited out (as an application's retry loop would), not reported.
     package func produceAll(_ records: [ProducedRecord], to topic: String, timeout: Duration = .seconds(60)) throws -> [ProducerReport] {
         var reports = [ProducerReport?](repeating: nil, count: records.count)
         for (index, record) in records.enumerated() {
-            let code = send(record, to: topic, opaque: index + 1)
+            var code = send(record, to: topic, opaque: index + 1)
+            while code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                drain(into: &reports, milliseconds: 10)
+                code = send(record, to: topic, opaque: index + 1)
+            }
             if code != RD_KAFKA_RESP_ERR_NO_ERROR {
                 reports[index] = ProducerReport(error: String(cString: rd_kafka_err2name(code)), partition: -1, offset: -1)
             }
         }
         let deadline = ContinuousClock.now + timeout
-        while reports.contains(where: { $0 == nil }) {
+        // The last record's report comes last, nearly always: look at all only then.
+        while (reports.last.map { $0 == nil } ?? false) || reports.contains(where: { $0 == nil }) {
             guard ContinuousClock.now < deadline else {
                 throw MockKafkaError("\(reports.filter { $0 == nil }.count) of \(records.count) delivery reports missing after \(timeout)")
             }
-            guard let event = rd_kafka_queue_poll(queue, 100) else { continue }
+            drain(into: &reports, milliseconds: 100)
+        }
+        return reports.map { $0! }
+    }
+
+    /// Reads the delivery reports that arrive within `milliseconds` into `reports`.
+    private func drain(into reports: inout [ProducerReport?], milliseconds: Int32) {
+        var timeout = milliseconds
+        while let event = rd_kafka_queue_poll(queue, timeout) {
+            timeout = 0
             defer { rd_kafka_event_destroy(event) }
             guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR else { continue }
             while let message = rd_kafka_event_message_next(event) {
@@ -93,11 +110,11 @@ package final class KafkaTestProducer {
                 let code = message.pointee.err
                 reports[index] = ProducerReport(
                     error: code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : String(cString: rd_kafka_err2name(code)),
-                    partition: message.pointee.partition, offset: message.pointee.offset
+                    partition: message.pointee.partition, offset: message.pointee.offset,
+                    latencyMicroseconds: rd_kafka_message_latency(message)
                 )
             }
         }
-        return reports.map { $0! }
     }
 
     /// `produceAll` on a thread of its own, for async tests.

@@ -8,6 +8,7 @@ import SpillwayTestKit
 /// the harness and the listener's `host:port`. The listener stops with the test.
 func withKafkaListener<T>(
     configure: (inout ServiceSettings) -> Void = { _ in },
+    connections: KafkaConnections = KafkaConnections(),
     _ body: (ServiceHarness, String) async throws -> T
 ) async throws -> T {
     try await withService(configure: configure) { harness in
@@ -15,7 +16,7 @@ func withKafkaListener<T>(
         var logger = Logger(label: "spillway-kafka-listener-test")
         logger.logLevel = .warning
         let listener = KafkaListener(
-            settings: harness.server.settings, port: 0, buffer: harness.server.buffer, logger: logger,
+            settings: harness.server.settings, port: 0, buffer: harness.server.buffer, logger: logger, connections: connections,
             onListening: { address in continuation.yield(address.port ?? 0) }
         )
         let running = Task {

@@ -206,5 +206,22 @@ extension MockKafkaSuites {
                 #expect(ranges[18] == 0...3 && ranges[0] == 3...9)
             }
         }
+    
+        @Test func statusShowsWhoIsConnected() async throws {
+            let connections = KafkaConnections()
+            try await withKafkaListener(connections: connections) { _, listener in
+                let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
+                // ApiVersions v3 from client "billing", software "kafka-js" "2.2.4": header v2, then compact strings.
+                let body: [UInt8] = [9] + Array("kafka-js".utf8) + [6] + Array("2.2.4".utf8) + [0]
+                let frame: [UInt8] = [0, 18, 0, 3, 0, 0, 0, 1, 0, 7] + Array("billing".utf8) + [0] + body
+                connection.send([0, 0, 0, UInt8(frame.count)] + frame)
+                let answer = try #require(await connection.readKafkaFrame(timeout: .seconds(30)))
+                #expect(Array(answer.prefix(6)) == [0, 0, 0, 1, 0, 0], "answered without an error")
+                let status = connections.status()
+                #expect(status.address == listener)
+                #expect(status.connections == 1)
+                #expect(status.clients == [.init(clientID: "billing", software: "kafka-js 2.2.4", connections: 1)])
+            }
+        }
     }
 }

@@ -47,6 +47,10 @@ struct StatusCommand: AsyncParsableCommand {
         if ledger.possiblyPersisted > 0 {
             lines.append("            \(ledger.possiblyPersisted) possibly persisted: their first delivery may have reached Kafka, so their replay may be a duplicate")
         }
+        if let listener = status.kafkaListener {
+            let clients = listener.clients.map { "\($0.clientID) (\($0.software))\($0.connections > 1 ? " ×\($0.connections)" : "")" }
+            lines.append("kafka port  \(listener.address), \(listener.connections) connection\(listener.connections == 1 ? "" : "s")\(clients.isEmpty ? "" : ": " + clients.joined(separator: ", "))")
+        }
         lines.append("balance     \(status.imbalance == 0 ? "ok (every record accounted for)" : "OFF BY \(status.imbalance)")")
         if let error = status.lastError { lines.append("last error  \(error)") }
         return lines.joined(separator: "\n")

@@ -73,6 +73,11 @@ struct TopView {
         }
         let drops = ledger.dropped.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("dropped     \(drops.isEmpty ? "none" : drops.joined(separator: ", "))")
+        if let listener = latest.kafkaListener {
+            let software = Dictionary(listener.clients.map { ($0.software, $0.connections) }, uniquingKeysWith: +)
+                .sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }
+            lines.append("kafka port  \(listener.address): \(listener.connections) connections\(software.isEmpty ? "" : " (" + software.joined(separator: ", ") + ")")")
+        }
         lines.append("balance     " + (latest.imbalance == 0 ? paint("ok", "32") + ": every accepted record is delivered, queued, in flight, spooled or counted as dropped" : paint("OFF BY \(latest.imbalance)", "1;31")))
         if let error = latest.lastError { lines.append("last error  \(error)") }
         return lines.joined(separator: "\n") + "\n"

@@ -14,6 +14,8 @@ struct AdminRoutes: Sendable {
     let settings: ServiceSettings
     /// Renders the Prometheus text exposition.
     let metrics: @Sendable () -> String
+    /// The Kafka listener's connections, when it is on.
+    var kafkaListener: KafkaConnections? = nil
 
     /// Largest admin request body; commands are a few bytes.
     static let maxBodyBytes = 64 * 1024
@@ -26,7 +28,9 @@ struct AdminRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(AdminContract.Route.status)) { _, _ in
-            Self.reply(.ok, AdminStatus(buffer.status(), configuration: buffer.configuration))
+            var document = AdminStatus(buffer.status(), configuration: buffer.configuration)
+            document.kafkaListener = kafkaListener?.status()
+            return Self.reply(.ok, document)
         }
         router.put(RouterPath(AdminContract.Route.breaker)) { request, _ in
             do throws(AdminErrorReply) {

@@ -17,7 +17,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     static let maxUnanswered = 64
 
     private let responder: KafkaRequestResponder
+    private let connections: KafkaConnections
     private let logger: Logger
+    private var identifiedAs: String?
     private var received = 0
     private var written = 0
     /// Answers ready out of order, by request number; `nil`: no answer is due (acks=0).
@@ -27,8 +29,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private var readingPaused = false
     private var closing = false
 
-    init(responder: KafkaRequestResponder, logger: Logger) {
+    init(responder: KafkaRequestResponder, connections: KafkaConnections, logger: Logger) {
         self.responder = responder
+        self.connections = connections
         self.logger = logger
     }
 
@@ -53,12 +56,19 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             refuse(error, number: number, context: context)
             return
         }
-        if let clientID = header.clientID, !clientID.isEmpty { client = "\(clientID)@\(peer)" } else { client = peer }
+        if header.clientID != identifiedAs {
+            identifiedAs = header.clientID
+            if let clientID = header.clientID, !clientID.isEmpty { client = "\(clientID)@\(peer)" } else { client = peer }
+            connections.identify(context.channel, clientID: header.clientID, software: nil)
+        }
         Self.countRequest(header)
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         switch request {
         case .apiVersions(let request):
+            if let name = request.clientSoftwareName {
+                connections.identify(context.channel, clientID: nil, software: "\(name.prefix(64)) \((request.clientSoftwareVersion ?? "").prefix(64))")
+            }
             answer(.apiVersions(responder.apiVersions(request)), to: header, number: number, context: context)
         case .metadata(let request):
             let local = context.localAddress

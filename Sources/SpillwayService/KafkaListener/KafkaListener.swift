@@ -18,11 +18,15 @@ package struct KafkaListener: Service {
     let port: Int
     let responder: KafkaRequestResponder
     let logger: Logger
-    private let connections = KafkaConnections()
+    let connections: KafkaConnections
     private let bound: @Sendable (SocketAddress) -> Void
 
     /// - Parameter onListening: told the address once bound (with port 0 the kernel picks it).
-    package init(settings: ServiceSettings, port: Int, buffer: SpillwayBuffer, logger: Logger, onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
+    package init(
+        settings: ServiceSettings, port: Int, buffer: SpillwayBuffer, logger: Logger,
+        connections: KafkaConnections = KafkaConnections(), onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) {
+        self.connections = connections
         self.settings = settings
         self.port = port
         self.logger = logger
@@ -55,7 +59,7 @@ package struct KafkaListener: Service {
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(readTimeout: idle),
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: maxFrameBytes)),
-                        KafkaConnectionHandler(responder: responder, logger: logger),
+                        KafkaConnectionHandler(responder: responder, connections: connections, logger: logger),
                     ])
                 }
             }
@@ -66,6 +70,7 @@ package struct KafkaListener: Service {
                 "kafka": "\(address.ipAddress ?? "?"):\(address.port ?? 0)",
                 "advertised": "\(settings.kafkaAdvertisedHost ?? address.ipAddress ?? "?")",
             ])
+            connections.listening(at: "\(address.ipAddress ?? "?"):\(address.port ?? 0)")
             bound(address)
         }
         // Until shutdown: then no new connection, and the open ones are closed, so
@@ -73,33 +78,5 @@ package struct KafkaListener: Service {
         try? await gracefulShutdown()
         try? await channel.close()
         await connections.closeAll()
-    }
-}
-
-/// The listener's open connections: counted for the gauge, closed at shutdown.
-final class KafkaConnections: Sendable {
-    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    func opened(_ channel: any Channel) {
-        let key = ObjectIdentifier(channel)
-        let count = open.withLock { open in
-            open[key] = channel
-            return open.count
-        }
-        KafkaListenerMetrics.connections(count)
-        channel.closeFuture.whenComplete { [self] _ in
-            let count = open.withLock { open in
-                open[key] = nil
-                return open.count
-            }
-            KafkaListenerMetrics.connections(count)
-        }
-    }
-
-    var count: Int { open.withLock { $0.count } }
-
-    func closeAll() async {
-        let channels = open.withLock { Array($0.values) }
-        for channel in channels { try? await channel.close() }
     }
 }

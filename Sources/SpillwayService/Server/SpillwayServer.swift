@@ -51,11 +51,12 @@ public struct SpillwayServer: Sendable {
             logger: logger
         )
 
+        let kafkaConnections = settings.kafkaListenerPort.map { _ in KafkaConnections() }
         let adminRouter = Router()
         if let token = settings.adminToken {
             adminRouter.add(middleware: BearerTokenMiddleware(token: token))
         }
-        AdminRoutes(buffer: buffer, settings: settings, metrics: metrics).register(on: adminRouter)
+        AdminRoutes(buffer: buffer, settings: settings, metrics: metrics, kafkaListener: kafkaConnections).register(on: adminRouter)
         Self.addHealthChecks(to: adminRouter, buffer: buffer)
         adminRouter.add(middleware: UnknownRouteMiddleware(endpoints: AdminRoutes.endpoints + Self.healthEndpoints))
         admin = Application(
@@ -68,8 +69,12 @@ public struct SpillwayServer: Sendable {
             onServerRunning: Self.announce("admin", logger: logger),
             logger: logger
         )
-        kafkaListener = settings.kafkaListenerPort.map { port in
-            KafkaListener(settings: settings, port: port, buffer: buffer, logger: logger, onListening: onKafkaListening)
+        if let port = settings.kafkaListenerPort, let kafkaConnections {
+            kafkaListener = KafkaListener(
+                settings: settings, port: port, buffer: buffer, logger: logger, connections: kafkaConnections, onListening: onKafkaListening
+            )
+        } else {
+            kafkaListener = nil
         }
     }
 
