@@ -100,10 +100,10 @@ func rawRun(_ input: [Record], batch: Int, path: String) -> (append: Double, dra
                 sqlite3_bind_int64(insert, 1, id)
                 sqlite3_bind_text(insert, 2, record.topic, -1, csqlite_transient())
                 record.key!.withUnsafeBytes { _ = sqlite3_bind_blob(insert, 3, $0.baseAddress, Int32($0.count), csqlite_static()) }
-                record.value.withUnsafeBytes { value in
+                record.value!.withUnsafeBytes { value in
                     _ = sqlite3_bind_blob(insert, 4, value.baseAddress, Int32(value.count), csqlite_static())
                     sqlite3_bind_int64(insert, 5, record.timestamp)
-                    sqlite3_bind_int64(insert, 6, Int64(record.value.count + 64))
+                    sqlite3_bind_int64(insert, 6, Int64(record.value!.count + 64))
                     check(sqlite3_step(insert), db, "insert")
                 }
                 sqlite3_reset(insert)

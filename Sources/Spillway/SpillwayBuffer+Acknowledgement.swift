@@ -13,7 +13,7 @@ extension SpillwayBuffer {
     public func send(
         topic: String,
         key: [UInt8]? = nil,
-        value: [UInt8],
+        value: [UInt8]?,
         headers: [RecordHeader] = [],
         partition: Int32? = nil,
         ack: AckLevel
@@ -36,7 +36,7 @@ extension SpillwayBuffer {
     /// `kafka`): its answer when known at once (refused, dropped, past the waiting
     /// bounds), else `nil`, and `recipient` is told later, once.
     func handOver(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [RecordHeader], partition: Int32?,
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader], partition: Int32?,
         ack: AckLevel, to recipient: AckRecipient, at started: ContinuousClock.Instant
     ) -> Acknowledgement? {
         switch preparer.prepare(topic: topic, key: key, value: value, headers: headers, partition: partition) {

@@ -26,13 +26,14 @@ public final class SpillwayBuffer: Service, Sendable {
 
     // MARK: The hand-over
 
-    /// Hands one record over. Never blocks, never throws: invalid input is
+    /// Hands one record over; a `nil` value is Kafka's NULL (a tombstone), an
+    /// empty one stays empty. Never blocks, never throws: invalid input is
     /// `rejected`, everything else is `queued` for Kafka, `spooled` to disk, or
     /// `dropped` with a counted reason.
     public func send(
         topic: String,
         key: [UInt8]? = nil,
-        value: [UInt8],
+        value: [UInt8]?,
         headers: [RecordHeader] = [],
         partition: Int32? = nil
     ) -> Disposition {

@@ -4,7 +4,9 @@ public struct Record: Sendable, Hashable {
     public var topic: String
     /// `nil` means no key (Kafka's partitioner then spreads records).
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// `nil` is Kafka's NULL value (a tombstone on a compacted topic), kept
+    /// distinct from an empty value all the way to Kafka.
+    public var value: [UInt8]?
     public var headers: [RecordHeader]
     /// `nil` lets the producer's partitioner choose.
     public var partition: Int32?
@@ -19,7 +21,7 @@ public struct Record: Sendable, Hashable {
     public init(
         topic: String,
         key: [UInt8]? = nil,
-        value: [UInt8],
+        value: [UInt8]?,
         headers: [RecordHeader] = [],
         partition: Int32? = nil,
         timestamp: Int64,
@@ -36,16 +38,16 @@ public struct Record: Sendable, Hashable {
         self.possiblyPersisted = possiblyPersisted
     }
 
-    /// Bytes of payload: topic, key, value and headers. Bounds are charged in these.
+    /// Bytes of payload: topic, key, value and headers (a NULL counts as 0). Bounds are charged in these.
     public var payloadSize: Int {
         Self.payloadSize(topic: topic, key: key, value: value, headers: headers)
     }
 
     /// The payload size of a record not built yet, so intake can check it first.
     @inlinable
-    public static func payloadSize(topic: String, key: [UInt8]?, value: [UInt8], headers: [RecordHeader]) -> Int {
-        var size = topic.utf8.count + (key?.count ?? 0) + value.count
-        for header in headers { size += header.name.utf8.count + header.value.count }
+    public static func payloadSize(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader]) -> Int {
+        var size = topic.utf8.count + (key?.count ?? 0) + (value?.count ?? 0)
+        for header in headers { size += header.name.utf8.count + (header.value?.count ?? 0) }
         return size
     }
 }

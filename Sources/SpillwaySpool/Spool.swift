@@ -240,9 +240,11 @@ public final class Spool {
         statement.bind(Int64(record.attempts), at: 8)
         statement.bind(Int64(cost), at: 9)
         statement.bind(Int64(record.possiblyPersisted ? 1 : 0), at: 10)
-        if let reason { statement.bind(reason, at: 11) }
-        try record.value.withUnsafeBytes { value in
-            statement.bindStaticBlob(value, at: 4)
+        // A NULL value is an empty blob marked `value_is_null` (the column is NOT NULL: migration 5).
+        statement.bind(Int64(record.value == nil ? 1 : 0), at: 11)
+        if let reason { statement.bind(reason, at: 12) }
+        try withOptionalBytes(record.value) { value in
+            statement.bindStaticBlob(value ?? UnsafeRawBufferPointer(start: nil, count: 0), at: 4)
             try withOptionalBytes(record.key) { key in
                 if let key { statement.bindStaticBlob(key, at: 3) } else { statement.bindNull(at: 3) }
                 try withOptionalBytes(headers) { headers in
@@ -424,7 +426,7 @@ public final class Spool {
         let record = Record(
             topic: statement.text(1),
             key: statement.optionalBlob(2),
-            value: statement.blob(3),
+            value: statement.int64(10) != 0 ? nil : statement.blob(3),
             headers: try RecordHeaderCodec.decode(statement.optionalBlob(4)),
             partition: statement.optionalInt64(5).map { Int32(truncatingIfNeeded: $0) },
             timestamp: statement.int64(6),

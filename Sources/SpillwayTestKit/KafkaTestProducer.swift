@@ -4,14 +4,15 @@ import Foundation
 /// A record for `KafkaTestProducer`: every field a Kafka producer can set.
 package struct ProducedRecord: Sendable, Hashable {
     package var key: [UInt8]?
-    package var value: [UInt8]
-    /// In order; names may repeat.
-    package var headers: [(name: String, value: [UInt8])]
+    /// `nil`: Kafka's NULL value (a tombstone).
+    package var value: [UInt8]?
+    /// In order; names may repeat. A `nil` value is a NULL header value.
+    package var headers: [(name: String, value: [UInt8]?)]
     /// Milliseconds since 1970; `nil`: the producer stamps it.
     package var timestamp: Int64?
     package var partition: Int32?
 
-    package init(key: [UInt8]? = nil, value: [UInt8], headers: [(name: String, value: [UInt8])] = [], timestamp: Int64? = nil, partition: Int32? = nil) {
+    package init(key: [UInt8]? = nil, value: [UInt8]?, headers: [(name: String, value: [UInt8]?)] = [], timestamp: Int64? = nil, partition: Int32? = nil) {
         self.key = key
         self.value = value
         self.headers = headers
@@ -131,14 +132,15 @@ package final class KafkaTestProducer {
         if !record.headers.isEmpty {
             let list = rd_kafka_headers_new(record.headers.count)
             for header in record.headers {
-                header.value.withUnsafeBytes { value in
-                    _ = rd_kafka_header_add(list, header.name, header.name.utf8.count, value.baseAddress ?? UnsafeRawPointer(bitPattern: 1), value.count)
+                // A nil pointer is a NULL value; an empty one needs a pointer all the same.
+                Self.withBytes(header.value) { value in
+                    _ = rd_kafka_header_add(list, header.name, header.name.utf8.count, value.map { $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)! }, value?.count ?? 0)
                 }
             }
             headers = list
         }
         let error: OpaquePointer? = topic.withCString { topicName in
-            record.value.withUnsafeBytes { value in
+            Self.withBytes(record.value) { value in
                 Self.withBytes(record.key) { key in
                     withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
                         var count = 0
@@ -153,8 +155,8 @@ package final class KafkaTestProducer {
                         add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
                         // A non-nil pointer for an empty value: librdkafka sends NULL (not empty) for a nil one.
                         add(RD_KAFKA_VTYPE_VALUE) {
-                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
-                            $0.u.mem.size = value.count
+                            $0.u.mem.ptr = value.map { UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!) }
+                            $0.u.mem.size = value?.count ?? 0
                         }
                         if let key {
                             add(RD_KAFKA_VTYPE_KEY) {

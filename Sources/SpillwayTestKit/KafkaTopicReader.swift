@@ -5,8 +5,10 @@ package struct ConsumedRecord: Sendable, Hashable {
     package var partition: Int32
     package var offset: Int64
     package var key: [UInt8]?
-    package var value: [UInt8]
-    package var headers: [String: [UInt8]]
+    /// `nil`: Kafka's NULL value (a tombstone), not an empty one.
+    package var value: [UInt8]?
+    /// A `nil` value is a NULL header value.
+    package var headers: [String: [UInt8]?]
     /// Milliseconds since 1970 as the broker returned it, `nil` when it gave none.
     package var timestamp: Int64? = nil
 }

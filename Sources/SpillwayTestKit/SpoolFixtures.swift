@@ -15,7 +15,7 @@ package enum SpoolFixtures {
 
     /// The index `record(_:)` wrote into a value.
     package static func index(of record: Record) -> Int? {
-        let text = String(decoding: record.value.prefix(while: { $0 != UInt8(ascii: "|") }), as: UTF8.self)
+        let text = String(decoding: (record.value ?? []).prefix(while: { $0 != UInt8(ascii: "|") }), as: UTF8.self)
         return text.hasPrefix("record-") ? Int(text.dropFirst(7)) : nil
     }
 

@@ -72,7 +72,7 @@ package final class TopicConsumer {
             partition: m.partition,
             offset: m.offset,
             key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
-            value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? [],
+            value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) },
             headers: Self.headers(of: message),
             timestamp: Self.timestamp(of: message)
         ))
@@ -105,8 +105,8 @@ package final class TopicConsumer {
         return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : value
     }
 
-    private static func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [String: [UInt8]] {
-        var headers: [String: [UInt8]] = [:]
+    private static func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [String: [UInt8]?] {
+        var headers: [String: [UInt8]?] = [:]
         var list: OpaquePointer?
         guard rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return headers }
         var index = 0
@@ -114,7 +114,8 @@ package final class TopicConsumer {
         var value: UnsafeRawPointer?
         var size = 0
         while rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            if let name { headers[String(cString: name)] = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? [] }
+            // A nil value is a NULL header value: kept as `.some(nil)`, not dropped.
+            if let name { headers[String(cString: name)] = .some(value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }) }
             index += 1
         }
         return headers

@@ -15,7 +15,7 @@ import Testing
         let stats = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         #expect(stats["ready_count"] as? Int == 32)
         #expect(stats["dead_count"] as? Int == 1)
-        #expect(stats["schema_version"] as? Int == 3)
+        #expect(stats["schema_version"] as? Int == 5)
         #expect(stats["oldest_timestamp"] as? Int == 1_764_000_000_000)
         #expect(stats["newest_timestamp"] as? Int == 1_764_000_200_000)
         let topics = stats["topics"] as! [[String: Any]]
@@ -102,6 +102,53 @@ import Testing
         let original = try Spool.openForInspection(path: path).records(matching: SpoolQuery(area: .all), limit: 100)
         let roundTripped = try Spool.openForInspection(path: copy).records(matching: SpoolQuery(area: .all), limit: 100)
         #expect(original == roundTripped)
+    }
+
+    /// Kafka's NULL value and NULL header values leave as `null` and come back
+    /// NULL, empty ones as `""` and back empty; `list` and `peek` say which is which.
+    @Test func exportThenImportKeepsNullApartFromEmpty() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("spool.db")
+        let headers = [RecordHeader(name: "n", value: nil), RecordHeader(name: "e", value: []), RecordHeader(name: "b", value: [0xFF])]
+        try SpoolFixtures.spool(
+            at: path,
+            records: [
+                Record(topic: "compacted", key: Array("gone".utf8), value: nil, headers: headers, timestamp: 1_764_000_000_000),
+                Record(topic: "compacted", key: Array("empty".utf8), value: [], headers: headers, timestamp: 1_764_000_000_001),
+            ],
+            deadLetters: [Record(topic: "compacted", value: nil, timestamp: 1_764_000_000_002)]
+        )
+        let exportPath = directory.file("export.ndjson")
+        let export = try await CLI.run("spool", "export", "--spool", path, "--output", exportPath)
+        #expect(export.status == 0, "\(export.stderr)")
+        let exported = try Data(contentsOf: URL(fileURLWithPath: exportPath))
+        let lines = String(decoding: exported, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        let headersJSON = #""headers":[{"name":"n","value":null},{"encoding":"utf8","name":"e","value":""},{"encoding":"base64","name":"b","value":"\/w=="}]"#
+        #expect(lines[0].contains(#""value":null"#) && !lines[0].contains("value_encoding"), "\(lines[0])")
+        #expect(lines[0].contains(headersJSON) || lines[0].contains(headersJSON.replacingOccurrences(of: "\\/", with: "/")), "\(lines[0])")
+        #expect(lines[1].contains(#""value":"","value_encoding":"utf8""#), "\(lines[1])")
+        #expect(lines[2].contains(#""value":null"#), "\(lines[2])")
+
+        let copy = directory.file("copy.db")
+        let imported = try await CLI.run("spool", "import", "--spool", copy, exportPath)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let original = try Spool.openForInspection(path: path).records(matching: SpoolQuery(area: .all), limit: 10)
+        let roundTripped = try Spool.openForInspection(path: copy).records(matching: SpoolQuery(area: .all), limit: 10)
+        #expect(roundTripped == original)
+        #expect(roundTripped.map { $0.record.value == nil } == [true, false, true])
+        #expect(roundTripped.first?.record.headers.map(\.value) == [nil, [], [0xFF]])
+        let reexport = try await CLI.run("spool", "export", "--spool", copy)
+        #expect(Data(reexport.stdout.utf8) == exported)
+
+        let peek = try await CLI.run("spool", "peek", "1", "--spool", path)
+        #expect(peek.stdout.contains("NULL value (a tombstone)"), "\(peek.stdout)")
+        #expect(peek.stdout.contains("header      n: (NULL)"), "\(peek.stdout)")
+        let peekEmpty = try await CLI.run("spool", "peek", "2", "--spool", path)
+        #expect(peekEmpty.stdout.contains("size        0 bytes"), "\(peekEmpty.stdout)")
+        let list = try await CLI.run("spool", "list", "--spool", path)
+        #expect(list.stdout.contains("(NULL)"), "\(list.stdout)")
     }
 
     @Test func purgeNeedsYesAndDeletesWhatItSays() async throws {

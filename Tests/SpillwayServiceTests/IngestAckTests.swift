@@ -57,7 +57,7 @@ import Testing
             let records = try await harness.readTopic("acked")
             let atOffset = records.first { Int($0.partition) == found.partition && Int($0.offset) == found.offset }
             #expect(atOffset?.value == Array("in kafka".utf8), "the reply's offset holds the record")
-            #expect(Set(records.map { String(decoding: $0.value, as: UTF8.self) }) == ["in kafka", "on disk", "in memory"])
+            #expect(Set(records.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == ["in kafka", "on disk", "in memory"])
             let status = harness.server.buffer.status()
             #expect(status.acks.accepted(.kafka) == 1 && status.acks.accepted(.spool) == 1)
             // The status document says it too: who asked for what, how they were answered, who waits.

@@ -56,7 +56,7 @@ extension MockKafkaSuites {
                     }
                 }
                 try await harness.waitFor("delivered") { $0.ledger.delivered == 4 }
-                let values = Set(try await harness.readTopic("batch").map { String(decoding: $0.value, as: UTF8.self) })
+                let values = Set(try await harness.readTopic("batch").map { String(decoding: $0.value ?? [], as: UTF8.self) })
                 #expect(values == ["one", "two", "three", "four"])
             }
         }

@@ -71,14 +71,14 @@ extension MockKafkaSuites {
             child = try Self.start(cluster: cluster, spool: directory.file("spool.db"), ports: ports)
 
             let reports = try await producing.value
-            let told = zip(sent, reports).filter { $0.1.error == nil }.map { String(decoding: $0.0.value, as: UTF8.self) }
+            let told = zip(sent, reports).filter { $0.1.error == nil }.map { String(decoding: $0.0.value ?? [], as: UTF8.self) }
             // The client recovered by itself: every record was answered a success in the end.
             #expect(told.count == sent.count, "errors: \(Dictionary(grouping: reports.compactMap(\.error), by: { $0 }).mapValues(\.count))")
             try await Self.waitUntil("everything delivered after the restart", admin: ports.admin, child: child) { _ in true }
             var arrived: Set<String> = []
             var budget = PollingBudget(.seconds(60))
             repeat {
-                arrived = Set(try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: "crash").map { String(decoding: $0.value, as: UTF8.self) })
+                arrived = Set(try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: "crash").map { String(decoding: $0.value ?? [], as: UTF8.self) })
                 if arrived.isSuperset(of: told) { break }
                 try await Task.sleep(for: .milliseconds(200))
             } while budget.spend()

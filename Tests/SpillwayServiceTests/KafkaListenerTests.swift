@@ -16,14 +16,14 @@ extension MockKafkaSuites {
                 let key: [UInt8]? = index % 5 == 0 ? nil : Array("k\(index)".utf8) + [0, 0xFF]
                 let tail: [UInt8] = (0..<(index % 50)).map { UInt8(truncatingIfNeeded: $0 &* 37) }
                 let value: [UInt8] = index == 3 ? [] : Array("\(tag)-\(index)-".utf8) + tail
-                let headers: [(name: String, value: [UInt8])] = index % 3 == 0
+                let headers: [(name: String, value: [UInt8]?)] = index % 3 == 0
                     ? [] : [("h", [1, 2, UInt8(truncatingIfNeeded: index)]), ("h", []), ("trace", Array("t\(index)".utf8))]
                 return ProducedRecord(key: key, value: value, headers: headers, timestamp: 1_700_000_000_000 + Int64(index))
             }
         }
 
         /// What a reader found, in the producer's terms, by value.
-        static func arrived(_ read: [ConsumedRecord]) -> [[UInt8]: ConsumedRecord] {
+        static func arrived(_ read: [ConsumedRecord]) -> [[UInt8]?: ConsumedRecord] {
             Dictionary(read.map { ($0.value, $0) }, uniquingKeysWith: { first, _ in first })
         }
 
@@ -43,7 +43,7 @@ extension MockKafkaSuites {
                     let found = try #require(byValue[record.value], "not in Kafka: \(record.value)")
                     #expect(found.key == record.key)
                     #expect(found.timestamp == record.timestamp)
-                    #expect(found.headers["trace"] == record.headers.first { $0.name == "trace" }?.value)
+                    #expect(found.headers["trace"] ?? nil == record.headers.first { $0.name == "trace" }?.value)
                     // acks=all is answered with where Kafka put the record.
                     #expect(report.partition == found.partition && report.offset == found.offset, "\(report) vs \(found.partition)/\(found.offset)")
                 }
@@ -65,6 +65,44 @@ extension MockKafkaSuites {
                 try await harness.waitFor("replayed", timeout: .seconds(60)) { $0.ledger.delivered == 41 }
                 let byValue = Self.arrived(try await harness.readTopic(topic))
                 for record in sent { #expect(byValue[record.value]?.key == record.key) }
+            }
+        }
+
+        /// A producer's NULL value (a tombstone) and NULL header value arrive in
+        /// Kafka as NULL, and empty ones as empty, sent on at once or spooled first.
+        @Test func nullValuesAndHeadersArriveAsNullAndEmptyOnesAsEmpty() async throws {
+            try await withKafkaListener { harness, listener in
+                let topic = "tombstones"
+                let headers: [(name: String, value: [UInt8]?)] = [("n", nil), ("e", []), ("b", [1])]
+                func records(_ way: String) -> [ProducedRecord] {
+                    [
+                        ProducedRecord(key: Array("\(way)-null".utf8), value: nil, headers: headers),
+                        ProducedRecord(key: Array("\(way)-empty".utf8), value: [], headers: headers),
+                    ]
+                }
+                let live = try await KafkaTestProducer.produce(records("live"), to: topic, bootstrapServers: listener, properties: ["acks": "all"])
+                #expect(live.allSatisfy { $0.error == nil }, "\(live.compactMap(\.error))")
+                harness.server.buffer.setBreakerMode(.forcedOpen)
+                let spooled = try await KafkaTestProducer.produce(records("spooled"), to: topic, bootstrapServers: listener, properties: ["acks": "1"])
+                #expect(spooled.allSatisfy { $0.error == nil }, "\(spooled.compactMap(\.error))")
+                #expect(harness.server.buffer.status().spool.readyCount == 2, "answered once on disk")
+                harness.server.buffer.setBreakerMode(.auto)
+                try await harness.waitFor("replayed", timeout: .seconds(60)) { $0.ledger.delivered == 4 }
+
+                let read = try await harness.readTopic(topic)
+                #expect(read.count == 4)
+                let byKey = Dictionary(read.map { ($0.key ?? [], $0) }, uniquingKeysWith: { first, _ in first })
+                for way in ["live", "spooled"] {
+                    let tombstone = try #require(byKey[Array("\(way)-null".utf8)], "\(way): the tombstone never arrived")
+                    let empty = try #require(byKey[Array("\(way)-empty".utf8)], "\(way): the empty value never arrived")
+                    #expect(tombstone.value == nil, "\(way): arrived as \(String(describing: tombstone.value))")
+                    #expect(empty.value == [], "\(way): arrived as \(String(describing: empty.value))")
+                    for record in [tombstone, empty] {
+                        #expect(record.headers["n"] == .some(nil), "\(way): NULL header arrived as \(String(describing: record.headers["n"]))")
+                        #expect(record.headers["e"] == .some([]), "\(way): empty header arrived as \(String(describing: record.headers["e"]))")
+                        #expect(record.headers["b"] == .some([1]))
+                    }
+                }
             }
         }
 

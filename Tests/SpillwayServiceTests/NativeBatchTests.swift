@@ -71,6 +71,25 @@ import Testing
         #expect(Self.records(#"{"value":"only"}"#) == [OutgoingRecord(topic: "events", value: Self.bytes("only"))])
     }
 
+    /// `"value": null` is Kafka's NULL value and a header's `null` its NULL header
+    /// value, apart from empty ones; a record must still give its value.
+    @Test func nullIsKafkasNullAndEmptyIsEmpty() {
+        let records = Self.records(#"""
+            [{"key":"gone","value":null,"headers":{"n":null,"e":""}},
+             {"value":"","headers":[{"name":"n","value":null},{"name":"e","value":""},{"name":"b","value":"AQ==","encoding":"base64"}]},
+             {"value":null,"value_encoding":"base64"}]
+            """#)
+        #expect(records == [
+            OutgoingRecord(topic: "events", key: Self.bytes("gone"), value: nil, headers: [RecordHeader(name: "n", value: nil), RecordHeader(name: "e", value: [])]),
+            OutgoingRecord(topic: "events", value: [], headers: [RecordHeader(name: "n", value: nil), RecordHeader(name: "e", value: []), RecordHeader(name: "b", value: [1])]),
+            OutgoingRecord(topic: "events", value: nil),
+        ])
+        #expect(records.map { $0.value == nil } == [true, false, true])
+        #expect(Self.malformed(#"{"key":"k"}"#) == "the record: missing field \"value\"", "a forgotten value is not a tombstone")
+        #expect(Self.malformed(#"{"value":"v","headers":[{"name":"n"}]}"#) == "the record: headers[0]: missing field \"value\"")
+        #expect(Self.malformed(#"{"value":"v","headers":{"n":1}}"#) == "the record: headers.n: expected a string or null, found a number")
+    }
+
     @Test func jsonIsOneValueWhateverItsLineBreaks() {
         let pretty = "[\n  {\n    \"value\": \"a\"\n  },\r\n  {\"value\": \"b\"}\n]\n"
         #expect(Self.records(pretty).map(\.value) == [Self.bytes("a"), Self.bytes("b")])
@@ -191,7 +210,7 @@ import Testing
 
     @Test func aRecordWithoutAValueOrOfTheWrongTypeIsRefused() {
         #expect(Self.malformed(#"[{"key":"k"}]"#) == #"[0]: missing field "value""#)
-        #expect(Self.malformed(#"[{"value":null}]"#) == #"[0]: missing field "value""#)
+        #expect(Self.records(#"[{"value":null}]"#).map(\.value) == [nil], "given, and null: a tombstone (nullIsKafkasNullAndEmptyIsEmpty)")
         #expect(Self.malformed(#"[{"value":5}]"#) == "[0]: value: expected a string, found a number")
         #expect(Self.malformed(#"[{"value":{"n":1}}]"#) == "[0]: value: expected a string, found an object")
         #expect(Self.malformed(#"[{"value":"v","key":true}]"#) == "[0]: key: expected a string, found true or false")
@@ -208,7 +227,7 @@ import Testing
     @Test func malformedHeadersAreRefused() {
         let cases: [(String, String)] = [
             (#"{"a":"1","a":"2"}"#, #"headers: "a" is given twice; to send a header name more than once, list headers as [{"name", "value"}]"#),
-            (#"{"a":1}"#, "headers.a: expected a string, found a number"),
+            (#"{"a":1}"#, "headers.a: expected a string or null, found a number"),
             ("5", "headers: expected an object or an array, found a number"),
             (#"["a"]"#, #"headers[0]: expected {"name", "value", "encoding"?}, found a string"#),
             (#"[{"value":"1"}]"#, #"headers[0]: missing field "name""#),
@@ -248,7 +267,7 @@ import Testing
         #expect(Self.malformed(deep, Self.ndjson) == "line 1: malformed JSON at column 513: arrays and objects are nested deeper than 512 levels")
         // Inside a record: nested headers are a shape error, however deep.
         let nested = #"{"value":"v","headers":{"a":"# + String(repeating: "[", count: 400) + String(repeating: "]", count: 400) + "}}"
-        #expect(Self.malformed(nested) == "the record: headers.a: expected a string, found an array")
+        #expect(Self.malformed(nested) == "the record: headers.a: expected a string or null, found an array")
     }
 
     // MARK: Refusals of one record

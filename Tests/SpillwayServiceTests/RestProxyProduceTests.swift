@@ -81,10 +81,14 @@ import Testing
         #expect(try items[1].get().value == Self.bytes(#""v""#))
     }
 
-    /// Spillway carries no tombstones: a null or missing value is an empty one; a null key is no key.
-    @Test func nullsAreEmptyValuesAndNoKeys() throws {
+    /// As in REST Proxy v2, a null or missing value is Kafka's NULL (a tombstone); a null key is no key.
+    @Test func nullsAreTombstonesAndNoKeys() throws {
         let items = try Self.decode(#"{"records":[{"value":null},{"key":null},{},{"value":null,"partition":null}]}"#)
-        #expect(try items.map { try $0.get() } == Array(repeating: OutgoingRecord(topic: "rp", value: []), count: 4))
+        #expect(try items.map { try $0.get() } == Array(repeating: OutgoingRecord(topic: "rp", value: nil), count: 4))
+        #expect(try items.allSatisfy { try $0.get().value == nil })
+        // JSON text that is empty-ish is still a value, sent as its exact text.
+        let values = try Self.decode(#"{"records":[{"value":""},{"value":[]},{"key":"k","value":"null"}]}"#)
+        #expect(try values.map { try $0.get().value } == [Self.bytes(#""""#), Self.bytes("[]"), Self.bytes(#""null""#)])
     }
 
     @Test func aNumberBeyondAFloatsRangeRefusesItsRecordAlone() throws {
@@ -114,8 +118,8 @@ import Testing
         let encoded = Data(all).base64EncodedString()
         let items = try Self.decode(#"{"records":[{"key":"a2V5","value":"\#(encoded)"},{"value":""},{"value":null}]}"#, .binary)
         #expect(try items[0].get() == OutgoingRecord(topic: "rp", key: Self.bytes("key"), value: all))
-        #expect(try items[1].get().value == [])
-        #expect(try items[2].get().value == [])
+        #expect(try items[1].get().value == [], "an empty string is an empty value")
+        #expect(try items[2].get().value == nil, "null is a tombstone")
     }
 
     @Test func badBinaryRefusesItsRecordAlone() throws {

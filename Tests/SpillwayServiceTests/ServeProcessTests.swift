@@ -99,7 +99,7 @@ extension MockKafkaSuites {
             #expect(status == 0, "exit status \(status): \(service.child.standardError)")
 
             let spool = try Spool.openForInspection(path: spoolPath)
-            let kept = try spool.readOldest(limit: 10_000).map { String(decoding: $0.record.value, as: UTF8.self) }
+            let kept = try spool.readOldest(limit: 10_000).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
             #expect(Set(kept) == Set((0..<300).map { "outage-\($0)" }), "every record taken during the outage is in the spool")
         }
     }

@@ -149,7 +149,7 @@ extension MockKafkaSuites {
                 }
                 let status = try await harness.waitFor("delivered") { $0.ledger.delivered == 4 }
                 #expect(status.ledger.accepted == 4)
-                let values = try await harness.readTopic("b64").map { String(decoding: $0.value, as: UTF8.self) }
+                let values = try await harness.readTopic("b64").map { String(decoding: $0.value ?? [], as: UTF8.self) }
                 #expect(values.sorted() == ["", "ABC", "ABC", "AB"].sorted())
             }
         }
@@ -173,7 +173,7 @@ extension MockKafkaSuites {
                 let status = try await harness.waitFor("delivered") { $0.ledger.delivered == 3 }
                 #expect(status.ledger.accepted == 3)
                 let records = try await harness.readTopic("exact")
-                #expect(Set(records.map { String(decoding: $0.value, as: UTF8.self) }) == [value, spaced, #""plain""#])
+                #expect(Set(records.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == [value, spaced, #""plain""#])
                 #expect(records.first { $0.key != nil }?.key == Array(#"{"id": 7}"#.utf8))
             }
         }

@@ -71,6 +71,67 @@ import Testing
         #expect(huge?.prefix(5) == [0x00, 0x80, 0x80, 0x80, 0x01])
     }
 
+    // MARK: NULL header values
+
+    @Test func nullHeaderValuesRoundTripApartFromEmptyOnes() throws {
+        let headers = [
+            RecordHeader(name: "null", value: nil), RecordHeader(name: "empty", value: []),
+            RecordHeader(name: "bytes", value: [0x80, 0x00]), RecordHeader(name: "null", value: nil),
+        ]
+        let decoded = try RecordHeaderCodec.decode(RecordHeaderCodec.encode(headers))
+        #expect(decoded == headers)
+        #expect(decoded.map { $0.value == nil } == [true, false, false, true])
+        try Self.roundTrip([RecordHeader(name: "", value: nil)])
+        try Self.roundTrip([RecordHeader(name: String(repeating: "n", count: 200), value: nil), RecordHeader(name: "v", value: [UInt8](repeating: 7, count: 300))])
+    }
+
+    /// A list holding a NULL value starts with the marker and stores each value's
+    /// length plus one (0 for NULL); a list without one is stored as before.
+    @Test func theNullableFormIsMarkedAndUsedOnlyWhenNeeded() {
+        #expect(RecordHeaderCodec.encode([RecordHeader(name: "a", value: nil)]) == [0x80, 0x00, 0x01, 0x61, 0x00])
+        #expect(RecordHeaderCodec.encode([RecordHeader(name: "a", value: []), RecordHeader(name: "b", value: nil)]) == [0x80, 0x00, 0x01, 0x61, 0x01, 0x01, 0x62, 0x00])
+        #expect(RecordHeaderCodec.encode([RecordHeader(name: "a", value: [0x09]), RecordHeader(name: "b", value: nil)]) == [0x80, 0x00, 0x01, 0x61, 0x02, 0x09, 0x01, 0x62, 0x00])
+        let long = RecordHeaderCodec.encode([RecordHeader(name: "k", value: [UInt8](repeating: 0xAB, count: 300)), RecordHeader(name: "n", value: nil)])
+        #expect(long?.prefix(6) == [0x80, 0x00, 0x01, 0x6B, 0xAD, 0x02], "301 = 300 bytes plus one")
+        #expect(RecordHeaderCodec.encode([RecordHeader(name: "a", value: [])]) == [0x01, 0x61, 0x00], "no NULL: the first form, byte for byte")
+    }
+
+    /// Blobs earlier versions wrote, among them those whose first bytes come
+    /// closest to the marker (a first name 128 bytes long begins `0x80 0x01`),
+    /// decode as they always did.
+    @Test func blobsWrittenBeforeNullValuesDecodeUnchanged() throws {
+        let name128 = String(repeating: "n", count: 128)
+        let blob: [UInt8] = [0x80, 0x01] + Array(name128.utf8) + [0x00, 0x00, 0x02, 0x68, 0x69]
+        #expect(try RecordHeaderCodec.decode(blob) == [RecordHeader(name: name128, value: []), RecordHeader(name: "", value: Array("hi".utf8))])
+        #expect(try RecordHeaderCodec.decode([0x00, 0x00]) == [RecordHeader(name: "", value: [])])
+        #expect(try RecordHeaderCodec.decode([0x00, 0x00, 0x00, 0x00]) == [RecordHeader(name: "", value: []), RecordHeader(name: "", value: [])])
+        #expect(try RecordHeaderCodec.decode([0x01, 0x61, 0x01, 0x01]) == [RecordHeader(name: "a", value: [0x01])])
+        // Whatever the first form held, encoding it again gives the same bytes: no old list reads as the new form.
+        for headers in [[RecordHeader(name: name128, value: [])], [RecordHeader(name: "", value: [0x80, 0x00])], [RecordHeader(name: "", value: [])]] {
+            let encoded = try #require(RecordHeaderCodec.encode(headers))
+            #expect(Array(encoded.prefix(2)) != RecordHeaderCodec.nullableMarker)
+            #expect(try RecordHeaderCodec.decode(encoded) == headers)
+        }
+    }
+
+    @Test func damagedNullableListsAreRefusedOrAWholePrefix() throws {
+        #expect(Self.refusal([0x80, 0x00, 0x01, 0x61]) != nil, "a name without its value")
+        #expect(Self.refusal([0x80, 0x00, 0x01, 0x61, 0x05, 0x01]) != nil, "a value longer than what is left")
+        #expect(Self.refusal([0x80, 0x00, 0x02, 0xC3, 0x28, 0x00]) != nil, "a name that is not UTF-8")
+        let headers = [
+            RecordHeader(name: "first", value: nil), RecordHeader(name: "second", value: [UInt8](repeating: 2, count: 200)), RecordHeader(name: "third", value: []),
+        ]
+        let encoded = try #require(RecordHeaderCodec.encode(headers))
+        for length in 1..<encoded.count {
+            do {
+                let decoded = try RecordHeaderCodec.decode(Array(encoded.prefix(length)))
+                #expect(Array(headers.prefix(decoded.count)) == decoded, "cut at \(length)")
+            } catch {
+                #expect(error is RecordHeaderCodec.DecodingError, "cut at \(length): \(error)")
+            }
+        }
+    }
+
     // MARK: Damaged input
 
     /// Cut anywhere, a stored list decodes to a whole prefix of its headers

@@ -13,12 +13,14 @@ import Testing
         spool.close()
         let inspected = try Spool.openForInspection(path: path)
         let stats = try inspected.statistics()
-        #expect(stats.schemaVersion == 3)
+        #expect(stats.schemaVersion == 5)
         #expect(stats.readyCount == 0)
         #expect(try Self.query(path, "PRAGMA journal_mode") == "wal")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 1") == "create_spool")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 2") == "possibly_persisted")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 3") == "escrow")
+        #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 4") == "topic_partitions")
+        #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 5") == "null_values")
     }
 
     /// A spool written by the first schema keeps its records when a newer
@@ -30,6 +32,11 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         // Back to what version 1 wrote, with a record in it.
         try Self.execute(path, """
+            ALTER TABLE records DROP COLUMN value_is_null;
+            ALTER TABLE dead_letters DROP COLUMN value_is_null;
+            DELETE FROM spillway_migrations WHERE version = 5;
+            DROP TABLE topic_partitions;
+            DELETE FROM spillway_migrations WHERE version = 4;
             ALTER TABLE records DROP COLUMN possibly_persisted;
             ALTER TABLE dead_letters DROP COLUMN possibly_persisted;
             DELETE FROM spillway_migrations WHERE version = 2;
@@ -107,10 +114,10 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         try Self.execute(path, "INSERT INTO spillway_migrations VALUES (99, 'from_the_future', 0)")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 3)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 5)) {
             try SpoolFixtures.open(SpoolConfiguration(path: path))
         }
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 3)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 5)) {
             try Spool.openForInspection(path: path)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -42,7 +42,7 @@ import Testing
             let byPosition = Dictionary(records.map { ("\($0.partition)/\($0.offset)", $0) }, uniquingKeysWith: { first, _ in first })
             for (id, (answer, _)) in answers {
                 let found = byPosition["\(answer.partition ?? -1)/\(answer.offset ?? -1)"]
-                #expect(found.map { String(decoding: $0.value, as: UTF8.self) } == "id-\(id)", "id-\(id) answered at \(answer.partition.map(String.init) ?? "-")/\(answer.offset.map(String.init) ?? "-")")
+                #expect(found.map { String(decoding: $0.value ?? [], as: UTF8.self) } == "id-\(id)", "id-\(id) answered at \(answer.partition.map(String.init) ?? "-")/\(answer.offset.map(String.init) ?? "-")")
             }
             #expect(Set(answers.values.compactMap(\.answer.partition)).count > 1, "keys spread over the partitions")
             let status = harness.buffer.status()
@@ -237,7 +237,7 @@ import Testing
 
         let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance)
         defer { spool.close() }
-        let stored = Set(try spool.readOldest(limit: 1_000_000).map { String(decoding: $0.record.value, as: UTF8.self) })
+        let stored = Set(try spool.readOldest(limit: 1_000_000).map { String(decoding: $0.record.value ?? [], as: UTF8.self) })
         let missing = answered.filter { !stored.contains("ack-\($0)") }
         #expect(missing.isEmpty, "answered at spool and lost to SIGKILL: \(missing.prefix(20))")
     }
@@ -285,12 +285,12 @@ import Testing
         let spool = try SpoolFixtures.open(SpoolConfiguration(path: path), options: .maintenance)
         let ready = try spool.readOldest(limit: 1_000_000)
         spool.close()
-        let inSpool = Set(ready.map { String(decoding: $0.record.value, as: UTF8.self) })
+        let inSpool = Set(ready.map { String(decoding: $0.record.value ?? [], as: UTF8.self) })
         #expect(ready.allSatisfy { $0.record.possiblyPersisted }, "copies a crash left behind may be in Kafka too")
         cluster.setRoundTripTime(milliseconds: 0)
         let records = try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: "events")
-        let inKafka = Set(records.map { String(decoding: $0.value, as: UTF8.self) })
-        let byPosition = Dictionary(records.map { ("\($0.partition)/\($0.offset)", String(decoding: $0.value, as: UTF8.self)) }, uniquingKeysWith: { first, _ in first })
+        let inKafka = Set(records.map { String(decoding: $0.value ?? [], as: UTF8.self) })
+        let byPosition = Dictionary(records.map { ("\($0.partition)/\($0.offset)", String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { first, _ in first })
         for (id, position) in delivered {
             #expect(byPosition["\(position.partition)/\(position.offset)"] == "ack-\(id)", "ack-\(id) is not at \(position.partition)/\(position.offset)")
         }

@@ -130,7 +130,7 @@ extension MockKafkaSuites {
                 try await harness.stop()
                 // What survived is the newest.
                 let kept = try Spool.openForInspection(path: harness.directory.file("spool.db")).readOldest(limit: 10_000)
-                    .compactMap { Int(String(decoding: $0.record.value, as: UTF8.self).dropFirst(3)) }
+                    .compactMap { Int(String(decoding: $0.record.value ?? [], as: UTF8.self).dropFirst(3)) }
                 #expect(kept == kept.sorted())
                 #expect(kept.last == 49_999)
             }

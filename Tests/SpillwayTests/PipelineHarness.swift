@@ -163,7 +163,7 @@ final class PipelineHarness: Sendable {
     /// Ids (`id-N`) of every record that reached the topic, read off the cooperative pool.
     func deliveredIDs() async throws -> [Int] {
         try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: topic).compactMap { record in
-            let text = String(decoding: record.value, as: UTF8.self)
+            let text = String(decoding: record.value ?? [], as: UTF8.self)
             return text.hasPrefix("id-") ? Int(text.dropFirst(3)) : nil
         }
     }

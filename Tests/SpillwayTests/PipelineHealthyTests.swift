@@ -20,13 +20,13 @@ extension MockKafkaSuites {
 
                 let records = try await KafkaTopicReader.read(bootstrapServers: harness.cluster.bootstrapServers, topic: harness.topic)
                 #expect(records.count == 501)
-                let byValue = Dictionary(records.map { (String(decoding: $0.value, as: UTF8.self), $0) }, uniquingKeysWith: { first, _ in first })
+                let byValue = Dictionary(records.map { (String(decoding: $0.value ?? [], as: UTF8.self), $0) }, uniquingKeysWith: { first, _ in first })
                 #expect(Set(byValue.keys) == Set((0...500).map { "id-\($0)" }))
                 #expect(byValue["id-7"]?.key == Array("k7".utf8))
                 #expect(byValue["id-500"]?.key == nil)
                 #expect(byValue["id-500"]?.headers["trace"] == [1, 2, 3])
                 // Within one partition, order is kept.
-                let order = records.sorted { $0.offset < $1.offset }.compactMap { Int(String(decoding: $0.value, as: UTF8.self).dropFirst(3)) }
+                let order = records.sorted { $0.offset < $1.offset }.compactMap { Int(String(decoding: $0.value ?? [], as: UTF8.self).dropFirst(3)) }
                 #expect(order == order.sorted())
                 let final = harness.buffer.status().ledger
                 #expect(final.imbalance == 0)

@@ -155,7 +155,7 @@ extension MockKafkaSuites {
                 let dead = try Spool.openForInspection(path: harness.directory.file("spool.db")).records(matching: SpoolQuery(area: .deadLetters), limit: 100)
                 #expect(dead.count == 20)
                 #expect(dead.allSatisfy { $0.deadLetterReason?.hasPrefix("MSG_SIZE_TOO_LARGE") == true })
-                #expect(Set(dead.map { String(decoding: $0.record.value, as: UTF8.self) }) == Set((5..<25).map { "id-\($0)" }))
+                #expect(Set(dead.map { String(decoding: $0.record.value ?? [], as: UTF8.self) }) == Set((5..<25).map { "id-\($0)" }))
             }
         }
 
@@ -174,7 +174,7 @@ extension MockKafkaSuites {
                 #expect(final.queued == 0 && final.inFlight == 0)
                 #expect(final.delivered + final.spooled == 2020)
                 let spool = try Spool.openForInspection(path: harness.directory.file("spool.db"))
-                let kept = try spool.readOldest(limit: 10_000).compactMap { Int(String(decoding: $0.record.value, as: UTF8.self).dropFirst(3)) }
+                let kept = try spool.readOldest(limit: 10_000).compactMap { Int(String(decoding: $0.record.value ?? [], as: UTF8.self).dropFirst(3)) }
                 #expect(kept.count == final.spooled)
                 #expect(harness.buffer.send(topic: harness.topic, value: [1]) == .dropped(.shuttingDown))
                 // Every record is in Kafka or in the spool.

@@ -127,7 +127,7 @@ extension MockKafkaSuites {
                 try await harness.waitFor("replayed", timeout: .seconds(60)) { $0.ledger.spooled == 0 && $0.ledger.replayed == 20 }
                 try await harness.stop()
                 let records = try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: harness.topic)
-                let byID = Dictionary(grouping: records) { $0.headers["spillway-id"].map { String(decoding: $0, as: UTF8.self) } ?? "none" }
+                let byID = Dictionary(grouping: records) { ($0.headers["spillway-id"] ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? "none" }
                 #expect(byID["none"] == nil, "every record carries its id")
                 let duplicated = byID.filter { $0.value.count > 1 }
                 #expect(duplicated.count == marked, "the broker stored the timed-out originals: each replay duplicates one")

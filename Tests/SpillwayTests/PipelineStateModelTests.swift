@@ -601,7 +601,7 @@ struct PipelineModel {
     }
 
     private static func identity(_ record: Record) -> String {
-        String(decoding: record.value, as: UTF8.self)
+        String(decoding: record.value ?? [], as: UTF8.self)
     }
 }
 

@@ -19,7 +19,7 @@ import Testing
     }
 
     static func value(_ pending: PendingRecord?) -> String? {
-        pending.map { String(decoding: $0.record.value, as: UTF8.self) }
+        pending.map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
     }
 
     /// When the breaker opens, a full queue and librdkafka's purge move into the

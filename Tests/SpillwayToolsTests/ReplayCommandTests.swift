@@ -12,7 +12,7 @@ extension MockKafkaSuites {
 
         static func ids(_ cluster: MockKafkaCluster, topic: String) async throws -> [Int] {
             try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: topic).compactMap {
-                Int(String(decoding: $0.value, as: UTF8.self).dropFirst(3))
+                Int(String(decoding: $0.value ?? [], as: UTF8.self).dropFirst(3))
             }
         }
 

@@ -10,7 +10,7 @@ struct FidelityCheck {
     struct Expected {
         var value: String
         var key: [UInt8]?
-        var headers: [String: [UInt8]]
+        var headers: [String: [UInt8]?]
         var partition: Int32?
     }
 
@@ -55,7 +55,7 @@ struct FidelityCheck {
                 // Spillway adds the record id header (`record_id_header`) and, to a resend
                 // that may be a duplicate, the possibly-persisted mark: the rest is as sent.
                 var headers = record.headers
-                if headers.removeValue(forKey: Rehearsal.recordIDHeader)?.isEmpty != false {
+                if (headers.removeValue(forKey: Rehearsal.recordIDHeader) ?? nil)?.isEmpty != false {
                     problems.append("\(expected.value): no \(Rehearsal.recordIDHeader) header with the record's id")
                 }
                 headers.removeValue(forKey: TopicFollower.possiblyPersistedHeader)

@@ -14,8 +14,8 @@ struct FuzzSession: Sendable {
     struct Expected: Hashable, Sendable {
         var topic: String
         var key: [UInt8]?
-        var value: [UInt8]
-        var headers: [String: [UInt8]]
+        var value: [UInt8]?
+        var headers: [String: [UInt8]?]
     }
 
     let buffer: SpillwayBuffer
@@ -120,7 +120,7 @@ struct FuzzSession: Sendable {
         case .single:
             guard status == 202, let disposition = document["disposition"] as? String, disposition == "queued" || disposition == "spooled" else { return [] }
             let key = sent.first { $0.name.lowercased() == "x-spillway-key" }?.value
-            var headers: [String: [UInt8]] = [:]
+            var headers: [String: [UInt8]?] = [:]
             for header in sent where header.name.lowercased().hasPrefix("x-spillway-header-") {
                 headers[String(header.name.dropFirst("x-spillway-header-".count))] = header.value
             }
@@ -166,7 +166,7 @@ struct FuzzSession: Sendable {
                 delivered += 1
                 let seen = Expected(topic: topic, key: record.key, value: record.value, headers: record.headers)
                 guard let left = remaining[seen], left > 0 else {
-                    return "Kafka holds a record no request gave: topic \(topic), key \(String(describing: record.key?.prefix(40))), value \(record.value.prefix(80)), headers \(record.headers)"
+                    return "Kafka holds a record no request gave: topic \(topic), key \(String(describing: record.key?.prefix(40))), value \(String(describing: record.value?.prefix(80))), headers \(record.headers)"
                 }
                 remaining[seen] = left - 1
             }

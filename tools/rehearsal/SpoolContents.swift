@@ -24,7 +24,7 @@ package enum SpoolContents {
         var after: Int64 = 0
         while case let page = try spool.records(matching: SpoolQuery(area: .all), after: after, limit: 5000), let last = page.last {
             for record in page {
-                let text = String(decoding: record.record.value, as: UTF8.self)
+                let text = String(decoding: record.record.value ?? [], as: UTF8.self)
                 if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) { ids.insert(id) }
                 if record.isDeadLetter { deadLetters += 1 }
             }

@@ -116,13 +116,13 @@ package final class TopicFollower: Sendable {
             // Take up to a few thousand records per lock.
             while polled < 4096, case let .record(record) = consumer.poll(milliseconds: polled == 0 ? 100 : 0) {
                 polled += 1
-                let text = String(decoding: record.value, as: UTF8.self)
+                let text = String(decoding: record.value ?? [], as: UTF8.self)
                 if text.hasPrefix("chaos-"), let id = Int(text.dropFirst(6)) {
                     batch.append((id, Copy(
                         partition: record.partition, offset: record.offset,
                         readAtMs: Int64((Date().timeIntervalSince1970 * 1000).rounded()), timestampMs: record.timestamp,
                         markedPossiblyPersisted: record.headers[Self.possiblyPersistedHeader] == Self.possiblyPersistedValue,
-                        recordID: recordIDHeader.flatMap { record.headers[$0] }.map { String(decoding: $0, as: UTF8.self) }
+                        recordID: recordIDHeader.flatMap { record.headers[$0] ?? nil }.map { String(decoding: $0, as: UTF8.self) }
                     )))
                 }
                 if text.hasPrefix("fidelity-") { samples.append(record) }

@@ -4,7 +4,8 @@ import SpillwaySpool
 public struct OutgoingRecord: Sendable, Hashable {
     public var topic: String
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// `nil` is Kafka's NULL value (a tombstone on a compacted topic), not an empty one.
+    public var value: [UInt8]?
     public var headers: [RecordHeader]
     public var partition: Int32?
     /// Milliseconds since 1970-01-01 UTC that Kafka keeps as the record's time;
@@ -13,7 +14,7 @@ public struct OutgoingRecord: Sendable, Hashable {
     public var timestamp: Int64?
 
     public init(
-        topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [RecordHeader] = [], partition: Int32? = nil, timestamp: Int64? = nil
+        topic: String, key: [UInt8]? = nil, value: [UInt8]?, headers: [RecordHeader] = [], partition: Int32? = nil, timestamp: Int64? = nil
     ) {
         self.topic = topic
         self.key = key

@@ -17,16 +17,16 @@ struct RecordPreparer: Sendable {
     let recordIDs: (header: String, ids: RecordIDs)?
 
     /// Prepares one record; `timestamp` is read now unless a batch gives its own.
-    func prepare(topic: String, key: [UInt8]?, value: [UInt8], headers: [RecordHeader], partition: Int32?, timestamp: Int64? = nil) -> Prepared {
+    func prepare(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader], partition: Int32?, timestamp: Int64? = nil) -> Prepared {
         var size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
         if let rejection = Rejection.check(topic: topic, payloadSize: size, partition: partition, maxRecordBytes: maxRecordBytes) {
             return .rejected(rejection)
         }
         var headers = headers
         if let recordIDs {
-            let header = RecordHeader(name: recordIDs.header, value: recordIDs.ids.next())
-            headers.append(header)
-            size += header.name.utf8.count + header.value.count
+            let id = recordIDs.ids.next()
+            headers.append(RecordHeader(name: recordIDs.header, value: id))
+            size += recordIDs.header.utf8.count + id.count
         }
         let record = Record(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: timestamp ?? WallClock.milliseconds())
         return .accepted(record, size: size)

@@ -38,9 +38,9 @@ struct SpoolListCommand: ParsableCommand {
                 Clock.age(from: record.timestamp, to: now),
                 record.topic,
                 record.key.map { BytePreview.short($0, limit: 16) } ?? "-",
-                "\(record.value.count)",
+                record.value.map { "\($0.count)" } ?? "-",
                 "\(record.attempts)",
-                BytePreview.short(record.value, limit: 40),
+                record.value.map { BytePreview.short($0, limit: 40) } ?? "(NULL)",
             ]
             if dead { row.append(spooled.deadLetterReason ?? "") }
             table.add(row)

@@ -30,24 +30,25 @@ struct SpoolPeekCommand: ParsableCommand {
         print("partition   \(record.partition.map(String.init) ?? "(any)")")
         print("created     \(Clock.iso8601(record.timestamp))")
         print("attempts    \(record.attempts)")
-        print("size        \(record.value.count) bytes (charged \(spooled.cost))")
+        print("size        \(record.value.map { "\($0.count) bytes" } ?? "NULL value (a tombstone)") (charged \(spooled.cost))")
         for header in record.headers {
-            print("header      \(header.name): \(BytePreview.short(header.value, limit: 200))")
+            print("header      \(header.name): \(header.value.map { BytePreview.short($0, limit: 200) } ?? "(NULL)")")
         }
         print("")
+        guard let value = record.value else { return }
         switch format {
         case .auto:
-            if let text = String(validating: record.value, as: UTF8.self) {
+            if let text = String(validating: value, as: UTF8.self) {
                 print(text)
             } else {
-                print(BytePreview.hexDump(record.value), terminator: "")
+                print(BytePreview.hexDump(value), terminator: "")
             }
         case .text:
-            print(String(decoding: record.value, as: UTF8.self))
+            print(String(decoding: value, as: UTF8.self))
         case .hex:
-            print(BytePreview.hexDump(record.value), terminator: "")
+            print(BytePreview.hexDump(value), terminator: "")
         case .base64:
-            print(Data(record.value).base64EncodedString())
+            print(Data(value).base64EncodedString())
         }
     }
 }

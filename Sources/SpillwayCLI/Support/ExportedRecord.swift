@@ -5,8 +5,10 @@ import SpillwaySpool
 
 /// One line of `spool export`: a spooled record as JSON. Bytes that are valid
 /// UTF-8 are written as text, others as base64, and the encoding is recorded,
-/// so import gives back exactly the same bytes. Import reads it back through
-/// `IngestRecord`, the schema intake uses.
+/// so import gives back exactly the same bytes. Kafka's NULL value, or a NULL
+/// header value, is written as `"value": null` (no encoding), never left out:
+/// import requires the field. Import reads it back through `IngestRecord`, the
+/// schema intake uses.
 struct ExportedRecord: Codable, Equatable {
     enum Encoding: String, Codable {
         case utf8
@@ -15,16 +17,25 @@ struct ExportedRecord: Codable, Equatable {
 
     struct Header: Codable, Equatable {
         var name: String
-        var value: String
-        var encoding: Encoding
+        /// `nil`: a NULL header value, written as `null`.
+        var value: String?
+        var encoding: Encoding?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(value, forKey: .value)
+            try container.encodeIfPresent(encoding, forKey: .encoding)
+        }
     }
 
     var id: Int64
     var topic: String
     var key: String?
     var keyEncoding: Encoding?
-    var value: String
-    var valueEncoding: Encoding
+    /// `nil`: Kafka's NULL value, written as `null`.
+    var value: String?
+    var valueEncoding: Encoding?
     var headers: [Header]?
     var partition: Int32?
     var createdAtMs: Int64
@@ -46,17 +57,36 @@ struct ExportedRecord: Codable, Equatable {
         if let key = record.key {
             (self.key, keyEncoding) = Self.encode(key)
         }
-        (value, valueEncoding) = Self.encode(record.value)
+        if let value = record.value {
+            (self.value, valueEncoding) = Self.encode(value)
+        }
         if !record.headers.isEmpty {
             headers = record.headers.map { header in
-                let (value, encoding) = Self.encode(header.value)
-                return Header(name: header.name, value: value, encoding: encoding)
+                guard let value = header.value else { return Header(name: header.name, value: nil, encoding: nil) }
+                let (text, encoding) = Self.encode(value)
+                return Header(name: header.name, value: text, encoding: encoding)
             }
         }
         partition = record.partition
         createdAtMs = record.timestamp
         attempts = record.attempts
         deadLetterReason = spooled.deadLetterReason
+    }
+
+    /// As synthesized, but `value` is always written, `null` for a NULL value.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(topic, forKey: .topic)
+        try container.encodeIfPresent(key, forKey: .key)
+        try container.encodeIfPresent(keyEncoding, forKey: .keyEncoding)
+        try container.encode(value, forKey: .value)
+        try container.encodeIfPresent(valueEncoding, forKey: .valueEncoding)
+        try container.encodeIfPresent(headers, forKey: .headers)
+        try container.encodeIfPresent(partition, forKey: .partition)
+        try container.encode(createdAtMs, forKey: .createdAtMs)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encodeIfPresent(deadLetterReason, forKey: .deadLetterReason)
     }
 
     private static let encoder: JSONEncoder = {

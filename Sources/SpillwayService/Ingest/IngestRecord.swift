@@ -4,11 +4,14 @@ import SpillwaySpool
 /// One record as `POST /v1/topics/{topic}/records` and `spillway spool import`
 /// read it: one schema for both, so a record means the same wherever it comes in.
 ///
-/// `{"value": "…", "value_encoding"?: "utf8" | "base64", "key"?, "key_encoding"?,
+/// `{"value": "…" | null, "value_encoding"?: "utf8" | "base64", "key"?, "key_encoding"?,
 ///   "headers"?: {name: value} | [{"name", "value", "encoding"?}], "partition"?}`,
 /// plus, for import only, `"topic"` (required), `"id"`, `"created_at_ms"`,
 /// `"attempts"` and `"dead_letter_reason"`. Unknown or repeated fields are refused:
 /// ignoring a misspelt `partiton` would change the record without a word.
+/// `"value": null` is Kafka's NULL value (a tombstone), and a header's `null`
+/// value its NULL header value; the field must still be given, so a forgotten
+/// value is refused rather than sent as a tombstone.
 package struct IngestRecord: Sendable, Equatable {
     package enum Field: String, CaseIterable, Sendable {
         case topic, key, value, headers, partition, id, attempts
@@ -40,7 +43,8 @@ package struct IngestRecord: Sendable, Equatable {
 
     package var topic: String?
     package var key: [UInt8]?
-    package var value: [UInt8]
+    /// `nil`: Kafka's NULL value.
+    package var value: [UInt8]?
     package var headers: [RecordHeader] = []
     package var partition: Int32?
     package var id: Int64?
@@ -59,7 +63,8 @@ package struct IngestRecord: Sendable, Equatable {
             }
             guard fields.updateValue(member.value, forKey: field) == nil else { throw shape("field \"\(field.rawValue)\" is given twice") }
         }
-        for field in schema.required where fields[field] == nil || fields[field]!.isNull {
+        // `value` may be null (a tombstone), but must be there.
+        for field in schema.required where fields[field] == nil || (field != .value && fields[field]!.isNull) {
             throw shape("missing field \"\(field.rawValue)\"")
         }
 
@@ -67,7 +72,11 @@ package struct IngestRecord: Sendable, Equatable {
         let keyEncoding = try encoding(fields[.keyEncoding], .keyEncoding)
         var record = IngestRecord(value: [])
         record.topic = try optionalString(fields[.topic], .topic)
-        record.value = try bytes(try string(fields[.value]!, .value), valueEncoding, "value")
+        if let value = try optionalString(fields[.value], .value) {
+            record.value = try bytes(value, valueEncoding, "value")
+        } else {
+            record.value = nil
+        }
         if let key = try optionalString(fields[.key], .key) {
             record.key = try bytes(key, keyEncoding, "key")
         }
@@ -122,11 +131,14 @@ package struct IngestRecord: Sendable, Equatable {
                 guard seen.insert(member.name).inserted else {
                     throw shape("headers: \"\(member.name.prefix(100))\" is given twice; to send a header name more than once, list headers as [{\"name\", \"value\"}]")
                 }
-                guard case .string(let value) = member.value.kind else {
-                    throw shape("headers.\(member.name.prefix(100)): expected a string, found \(member.value.typeName)")
+                let value: [UInt8]?
+                switch member.value.kind {
+                case .string(let text): value = Array(text.utf8)
+                case .null: value = nil
+                default: throw shape("headers.\(member.name.prefix(100)): expected a string or null, found \(member.value.typeName)")
                 }
                 try checkHeaderName(member.name)
-                headers.append(RecordHeader(name: member.name, value: Array(value.utf8)))
+                headers.append(RecordHeader(name: member.name, value: value))
             }
             return headers
         case .array(let elements):
@@ -136,7 +148,8 @@ package struct IngestRecord: Sendable, Equatable {
                     throw shape("headers[\(index)]: expected {\"name\", \"value\", \"encoding\"?}, found \(element.typeName)")
                 }
                 var name: String?
-                var value: String?
+                // Given (`.some`), and then a string or null (a NULL header value).
+                var value: String??
                 var encoding: Encoding?
                 for member in members {
                     switch member.name {
@@ -146,8 +159,11 @@ package struct IngestRecord: Sendable, Equatable {
                         name = text
                     case "value":
                         guard value == nil else { throw shape("headers[\(index)]: field \"value\" is given twice") }
-                        guard case .string(let text) = member.value.kind else { throw shape("headers[\(index)].value: expected a string, found \(member.value.typeName)") }
-                        value = text
+                        switch member.value.kind {
+                        case .string(let text): value = .some(text)
+                        case .null: value = .some(nil)
+                        default: throw shape("headers[\(index)].value: expected a string or null, found \(member.value.typeName)")
+                        }
                     case "encoding":
                         // A second encoding must not silently decide how the value is read.
                         guard encoding == nil else { throw shape("headers[\(index)]: field \"encoding\" is given twice") }
@@ -162,7 +178,7 @@ package struct IngestRecord: Sendable, Equatable {
                 guard let name else { throw shape("headers[\(index)]: missing field \"name\"") }
                 guard let value else { throw shape("headers[\(index)]: missing field \"value\"") }
                 try checkHeaderName(name)
-                headers.append(RecordHeader(name: name, value: try bytes(value, encoding ?? .utf8, "header \(name.prefix(100))")))
+                headers.append(RecordHeader(name: name, value: try value.map { text throws(Problem) in try bytes(text, encoding ?? .utf8, "header \(name.prefix(100))") }))
             }
             return headers
         default:

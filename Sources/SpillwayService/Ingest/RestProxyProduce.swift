@@ -126,8 +126,8 @@ package enum RestProxyProduce {
             case .failure(let rejection): return .failure(rejection)
             }
         }
-        // Spillway carries no tombstones: a null or missing value is an empty one.
-        var value: [UInt8] = []
+        // As in Confluent's REST Proxy v2, a null or missing value is Kafka's NULL (a tombstone).
+        var value: [UInt8]?
         if let json = record["value"], !json.isNull {
             switch bytes(json, "value") {
             case .success(let decoded): value = decoded

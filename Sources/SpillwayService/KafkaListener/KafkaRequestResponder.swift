@@ -213,8 +213,8 @@ final class KafkaRequestResponder: Sendable {
             let keepTimestamp = batch.timestampType == .createTime
             for record in batch.records {
                 records.append(OutgoingRecord(
-                    topic: topic, key: record.key, value: record.value ?? [],
-                    headers: record.headers.map { RecordHeader(name: $0.key, value: $0.value ?? []) },
+                    topic: topic, key: record.key, value: record.value,
+                    headers: record.headers.map { RecordHeader(name: $0.key, value: $0.value) },
                     partition: target, timestamp: keepTimestamp ? record.timestamp : nil
                 ))
             }

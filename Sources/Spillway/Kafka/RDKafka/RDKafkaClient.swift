@@ -44,9 +44,10 @@ package final class RDKafkaClient: @unchecked Sendable {
             // VTYPE_HEADERS with our own list: inline VTYPE_HEADER double-frees on failure in 2.0.2 (librdkafka #4627).
             let list = rd_kafka_headers_new(record.headers.count + 1)
             func add(_ header: RecordHeader) {
-                header.value.withUnsafeBytes { value in
-                    // The name's real length: a name holding NUL is not cut short.
-                    _ = rd_kafka_header_add(list, header.name, header.name.utf8.count, value.baseAddress, value.count)
+                withOptionalBytes(header.value) { value in
+                    // The name's real length: a name holding NUL is not cut short. A nil
+                    // pointer is a NULL value; an empty one needs a pointer all the same.
+                    _ = rd_kafka_header_add(list, header.name, header.name.utf8.count, Self.address(of: value), value?.count ?? 0)
                 }
             }
             record.headers.forEach(add)
@@ -54,7 +55,7 @@ package final class RDKafkaClient: @unchecked Sendable {
             headers = list
         }
         let error: OpaquePointer? = record.topic.withCString { topic in
-            record.value.withUnsafeBytes { value in
+            withOptionalBytes(record.value) { value in
                 withOptionalBytes(record.key) { key in
                     withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
                     var count = 0
@@ -67,13 +68,15 @@ package final class RDKafkaClient: @unchecked Sendable {
                     add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
                     add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA }
                     add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    // librdkafka sends a nil pointer as NULL (a tombstone) and any other as
+                    // the bytes there, so an empty value gets a pointer even when Swift has none.
                     add(RD_KAFKA_VTYPE_VALUE) {
-                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                        $0.u.mem.size = value.count
+                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: Self.address(of: value))
+                        $0.u.mem.size = value?.count ?? 0
                     }
                     if let key {
                         add(RD_KAFKA_VTYPE_KEY) {
-                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: Self.address(of: key))
                             $0.u.mem.size = key.count
                         }
                     }
@@ -94,6 +97,19 @@ package final class RDKafkaClient: @unchecked Sendable {
         if let headers { rd_kafka_headers_destroy(headers) }
         return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? .queueFull : .failed(KafkaError(code))
     }
+
+    /// Where librdkafka reads `bytes` from: `nil` for none (Kafka's NULL), and for
+    /// empty bytes a valid address even when Swift gives none (an empty array's
+    /// buffer may have a nil base address), so empty is never sent as NULL.
+    @inline(__always)
+    static func address(of bytes: UnsafeRawBufferPointer?) -> UnsafeRawPointer? {
+        guard let bytes else { return nil }
+        return bytes.baseAddress ?? UnsafeRawPointer(emptyBytes.utf8Start)
+    }
+
+    /// A valid address for empty bytes, in the binary's constant data: librdkafka
+    /// copies none from it, and an empty value costs no allocation.
+    private static let emptyBytes: StaticString = ""
 
     /// Waits up to `timeoutMilliseconds` for events and hands out delivery reports,
     /// client errors (such as all brokers down) and librdkafka's log lines.
