@@ -22,6 +22,8 @@ import SpillwaySpool
 import SpillwayTestKit
 
 let quick = CommandLine.arguments.contains("--quick")
+/// `--max-pending-records N`: the acknowledgement bound (`ack.max_pending_records`) the pipeline runs with.
+let maxPendingRecords = CommandLine.arguments.firstIndex(of: "--max-pending-records").flatMap { Int(CommandLine.arguments[$0 + 1]) }
 let records = quick ? 50_000 : 200_000
 let scratch = TemporaryDirectory("spillway-kafka-listener-benchmark")
 defer { scratch.remove() }
@@ -69,6 +71,10 @@ func withListener<T: Sendable>(
     settings.pipeline.spool = SpoolConfiguration(path: scratch.file(name), maxBytes: 4 << 30, maxRecords: 100_000_000, integrityCheck: .skip)
     settings.pipeline.queue = QueueLimits(maxRecords: 200_000, maxBytes: 256 << 20)
     settings.maxConnections = 16
+    if let maxPendingRecords {
+        settings.pipeline.ack.maxPendingRecords = maxPendingRecords
+        settings.pipeline.ack.maxPendingBytes = maxPendingRecords * 256
+    }
     let buffer = try SpillwayBuffer(configuration: settings.pipeline, logger: quietLogger())
     let running = Task { try await buffer.run() }
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -90,7 +96,7 @@ func withListener<T: Sendable>(
     return result
 }
 
-print("kafka-listener-benchmark: \(records) records of 100 bytes, lz4, librdkafka \(LoadedLibrdkafka.version)\n")
+print("kafka-listener-benchmark: \(records) records of 100 bytes, lz4, librdkafka \(LoadedLibrdkafka.version), ack.max_pending_records \(maxPendingRecords ?? AckConfiguration().maxPendingRecords)\n")
 
 // 1. Throughput.
 for acks in ["all", "1"] {
