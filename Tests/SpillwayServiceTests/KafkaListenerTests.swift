@@ -147,6 +147,26 @@ extension MockKafkaSuites {
             }
         }
 
+        /// A batch with one record over `max_record_bytes` is refused whole:
+        /// MESSAGE_TOO_LARGE for all of it, and none of it is taken.
+        @Test func aBatchWithAnOversizeRecordIsRefusedWhole() async throws {
+            try await withKafkaListener(configure: { $0.pipeline.maxRecordBytes = 1000 }) { harness, listener in
+                let batch = [
+                    ProducedRecord(value: Array("small".utf8)),
+                    ProducedRecord(value: [UInt8](repeating: 7, count: 5000)),
+                    ProducedRecord(value: Array("small too".utf8)),
+                ]
+                let reports = try await KafkaTestProducer.produce(
+                    batch, to: "sizes", bootstrapServers: listener,
+                    properties: ["acks": "all", "linger.ms": "200", "retries": "0", "sticky.partitioning.linger.ms": "0", "partitioner": "consistent"]
+                )
+                #expect(reports.allSatisfy { $0.error == "MSG_SIZE_TOO_LARGE" }, "\(reports)")
+                let status = harness.server.buffer.status()
+                #expect(status.ledger.accepted == 0)
+                #expect(status.ledger.rejected["record_too_large"] == 3)
+            }
+        }
+
         @Test func partitionsMirrorTheUpstreamCluster() async throws {
             try await withKafkaListener { harness, listener in
                 try harness.cluster.createTopic("three", partitions: 3)

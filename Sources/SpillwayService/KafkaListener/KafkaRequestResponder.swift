@@ -219,21 +219,19 @@ final class KafkaRequestResponder: Sendable {
                 ))
             }
         }
-        // Whole or none: every record is checked before any is handed over.
+        // Whole or none: every record is checked before any is handed over (the
+        // topic is checked above, the partition is the catalog's; here, the size).
         let maxRecordBytes = buffer.configuration.maxRecordBytes
+        let topicBytes = topic.utf8.count
         var sizes: [Int] = []
         sizes.reserveCapacity(records.count)
         for (position, record) in records.enumerated() {
             let size = Record.payloadSize(topic: topic, key: record.key, value: record.value, headers: record.headers)
-            if let rejection = Rejection.check(topic: topic, payloadSize: size, partition: record.partition, maxRecordBytes: maxRecordBytes) {
+            if size - topicBytes > maxRecordBytes {
+                let rejection = Rejection.recordTooLarge(size: size - topicBytes, limit: maxRecordBytes)
                 buffer.countRejected(rejection.code, count: records.count)
                 settle(tickets, .failed)
-                let code: KafkaErrorCode = switch rejection {
-                case .recordTooLarge: .messageTooLarge
-                case .invalidTopic: .invalidTopicException
-                case .invalidPartition: .unknownTopicOrPartition
-                }
-                return refuse(code, "record \(position) of the batch: \(rejection.description)")
+                return refuse(.messageTooLarge, "record \(position) of the batch: \(rejection.description)")
             }
             sizes.append(size)
         }
