@@ -250,7 +250,7 @@ final class KafkaRequestResponder: Sendable {
         // there is room (ListenerFlowControl), in order; the partition is answered
         // once every part is.
         let parts = Self.parts(of: records.count, sizes: sizes, limit: flow.chunk)
-        let gather = AnswerParts(parts.count, completion: finish)
+        let gather = AnswerSlots<[Acknowledgement]>(parts.count) { finish($0.flatMap { $0 }) }
         for (number, part) in parts.enumerated() {
             let partRecords = Array(records[part.range])
             flow.whenRoom(records: part.range.count, bytes: part.bytes) { [self] in

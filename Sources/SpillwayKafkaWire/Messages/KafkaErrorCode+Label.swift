@@ -1,8 +1,6 @@
-import SpillwayKafkaWire
-
 extension KafkaErrorCode {
-    /// Kafka's own name for the codes the listener answers with, for metrics and logs.
-    var label: String {
+    /// Kafka's own name for the codes Spillway answers with, for metrics and logs: beside the codes, so a new code gets its name where it is added.
+    package var label: String {
         switch self {
         case .corruptMessage: "CORRUPT_MESSAGE"
         case .unknownTopicOrPartition: "UNKNOWN_TOPIC_OR_PARTITION"
