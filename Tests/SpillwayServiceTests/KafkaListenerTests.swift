@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Spillway
 import SpillwayKafkaWire
 import SpillwayService
@@ -148,23 +149,76 @@ extension MockKafkaSuites {
         }
 
         /// A batch with one record over `max_record_bytes` is refused whole:
-        /// MESSAGE_TOO_LARGE for all of it, and none of it is taken.
+        /// MESSAGE_TOO_LARGE for all of it, and none of it is taken. The batch is
+        /// written by hand: a client decides alone how it splits records into
+        /// batches (librdkafka sent these three as one, two or three).
         @Test func aBatchWithAnOversizeRecordIsRefusedWhole() async throws {
             try await withKafkaListener(configure: { $0.pipeline.maxRecordBytes = 1000 }) { harness, listener in
-                let batch = [
-                    ProducedRecord(value: Array("small".utf8)),
-                    ProducedRecord(value: [UInt8](repeating: 7, count: 5000)),
-                    ProducedRecord(value: Array("small too".utf8)),
-                ]
-                let reports = try await KafkaTestProducer.produce(
-                    batch, to: "sizes", bootstrapServers: listener,
-                    properties: ["acks": "all", "linger.ms": "200", "retries": "0", "sticky.partitioning.linger.ms": "0", "partitioner": "consistent"]
+                // A record first, so Spillway knows the topic's partitions upstream.
+                let warmUp = try await KafkaTestProducer.produce(Self.records(1, tag: "sizes"), to: "sizes", bootstrapServers: listener, properties: ["acks": "all"])
+                #expect(warmUp.map(\.error) == [nil])
+                let before = harness.server.buffer.status().ledger
+
+                let batch = RecordBatchEncoder.encode(
+                    records: [
+                        KafkaRecord(timestamp: 1, offsetDelta: 0, key: nil, value: Array("small".utf8)),
+                        KafkaRecord(timestamp: 1, offsetDelta: 1, key: nil, value: [UInt8](repeating: 7, count: 5000)),
+                        KafkaRecord(timestamp: 1, offsetDelta: 2, key: nil, value: Array("small too".utf8)),
+                    ],
+                    compression: .none
                 )
-                #expect(reports.allSatisfy { $0.error == "MSG_SIZE_TOO_LARGE" }, "\(reports)")
-                let status = harness.server.buffer.status()
-                #expect(status.ledger.accepted == 0)
-                #expect(status.ledger.rejected["record_too_large"] == 3)
+                let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
+                connection.send(Self.produceV3(topic: "sizes", partition: 0, acks: -1, correlationID: 9, records: batch))
+                let answer = try #require(await connection.readKafkaFrame(timeout: .seconds(30)))
+                let partition = try #require(Self.produceV3Answer(answer))
+                #expect(partition.correlationID == 9 && partition.topic == "sizes" && partition.index == 0)
+                #expect(partition.errorCode == KafkaErrorCode.messageTooLarge.rawValue && partition.baseOffset == -1)
+
+                let after = harness.server.buffer.status().ledger
+                #expect(after.accepted == before.accepted, "none of the batch is taken")
+                #expect(after.rejected["record_too_large", default: 0] - before.rejected["record_too_large", default: 0] == 3)
+                #expect(after.imbalance == 0)
             }
+        }
+
+        /// A Produce v3 request frame (size prefix included) for one partition:
+        /// header v1 with client id "raw", no transactional id, a 30 s timeout.
+        static func produceV3(topic: String, partition: Int32, acks: Int16, correlationID: Int32, records: ByteBuffer) -> [UInt8] {
+            var body = ByteBuffer()
+            body.writeInteger(Int16(0))  // Produce
+            body.writeInteger(Int16(3))
+            body.writeInteger(correlationID)
+            body.writeInteger(Int16(3))
+            body.writeString("raw")
+            body.writeInteger(Int16(-1))  // transactional id: null
+            body.writeInteger(acks)
+            body.writeInteger(Int32(30_000))
+            body.writeInteger(Int32(1))  // topics
+            body.writeInteger(Int16(topic.utf8.count))
+            body.writeString(topic)
+            body.writeInteger(Int32(1))  // partitions
+            body.writeInteger(partition)
+            body.writeInteger(Int32(records.readableBytes))
+            body.writeImmutableBuffer(records)
+            var frame = ByteBuffer()
+            frame.writeInteger(Int32(body.readableBytes))
+            frame.writeBuffer(&body)
+            return Array(frame.readableBytesView)
+        }
+
+        /// The first partition of a Produce v3 answer (the frame without its size).
+        static func produceV3Answer(_ bytes: [UInt8]) -> (correlationID: Int32, topic: String, index: Int32, errorCode: Int16, baseOffset: Int64)? {
+            var buffer = ByteBuffer(bytes: bytes)
+            guard let correlationID = buffer.readInteger(as: Int32.self),
+                  buffer.readInteger(as: Int32.self) == 1,
+                  let nameLength = buffer.readInteger(as: Int16.self),
+                  let topic = buffer.readString(length: Int(nameLength)),
+                  buffer.readInteger(as: Int32.self) == 1,
+                  let index = buffer.readInteger(as: Int32.self),
+                  let errorCode = buffer.readInteger(as: Int16.self),
+                  let baseOffset = buffer.readInteger(as: Int64.self)
+            else { return nil }
+            return (correlationID, topic, index, errorCode, baseOffset)
         }
 
         @Test func partitionsMirrorTheUpstreamCluster() async throws {
