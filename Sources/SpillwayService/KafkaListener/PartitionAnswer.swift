@@ -5,7 +5,8 @@ import SpillwayKafkaWire
 /// answered each: the truth about where they got to, in Kafka's terms.
 ///
 /// - All reached the level asked: no error, with Kafka's offset of the first
-///   record when they are in Kafka, else -1 (committed to Spillway's spool).
+///   record when all are in Kafka one after another, else -1 (some committed to
+///   Spillway's spool, or split upstream by other records).
 /// - Any was dropped: a retriable error, so the client's own retry applies; never
 ///   a silent success.
 /// - Any was answered at its deadline before reaching the level (still in memory),
@@ -43,8 +44,20 @@ struct PartitionAnswer: Equatable, Sendable {
                 message: "\(short) of \(acknowledgements.count) records had not reached \(level.rawValue) when answered\(reason); they are still on their way"
             )
         }
-        let offset = acknowledgements.first.flatMap { $0.reached == .kafka ? $0.offset : nil } ?? -1
-        return PartitionAnswer(errorCode: .none, baseOffset: offset, message: nil)
+        return PartitionAnswer(errorCode: .none, baseOffset: contiguousBaseOffset(of: acknowledgements) ?? -1, message: nil)
+    }
+
+    /// Kafka's offset of the first record, when every record is in Kafka right
+    /// after the one before. A client takes record `i` to be at base + `i` (a
+    /// broker appends a batch whole); Spillway's records can be split by others'
+    /// or left partly in the spool, and then no base offset is the truth.
+    static func contiguousBaseOffset(of acknowledgements: [Acknowledgement]) -> Int64? {
+        guard let first = acknowledgements.first, first.reached == .kafka, let base = first.offset, base >= 0 else { return nil }
+        for (index, acknowledgement) in acknowledgements.enumerated().dropFirst() {
+            guard acknowledgement.reached == .kafka, acknowledgement.partition == first.partition,
+                  acknowledgement.offset == base + Int64(index) else { return nil }
+        }
+        return base
     }
 
     /// Whether `reached` is at least `level`: memory < spool < kafka.
