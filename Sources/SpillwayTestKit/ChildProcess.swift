@@ -112,7 +112,18 @@ package final class ChildProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Everything the child wrote to standard error; waits until the child closes
+    /// it (at exit), so ask a child still running for `stopAndReadStandardError()`.
     package var standardError: String {
         String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// Kills the child if it still runs, then reads its standard error: for a
+    /// failure message about a service that is still up, which would otherwise
+    /// keep the pipe open and the test waiting forever.
+    package func stopAndReadStandardError() -> String {
+        kill(SIGKILL)
+        wait()
+        return standardError
     }
 }

@@ -9,18 +9,44 @@ extension MockKafkaSuites {
     /// The real `spillway serve` with its Kafka listener, killed in the middle of
     /// an idempotent producer's run and started again on the same spool and ports.
     @Suite struct KafkaListenerProcessTests {
-        static func start(cluster: MockKafkaCluster, spool: String, ports: (http: Int, admin: Int, kafka: Int)) throws -> ChildProcess {
+        /// - Parameter unprivileged: run it without network privileges, as a
+        ///   service user runs it: when the tests run as root, in a user namespace
+        ///   of its own (root there holds no capability over the host's network).
+        static func start(cluster: MockKafkaCluster, spool: String, ports: (http: Int, admin: Int, kafka: Int), unprivileged: Bool = false) throws -> ChildProcess {
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
             environment["SPILLWAY_KAFKA_MESSAGE_TIMEOUT_MS"] = "5000"
             environment["SPILLWAY_LOG_LEVEL"] = "warning"
-            return try ChildProcess(
-                BuiltProducts.path(of: "spillway"),
-                [
-                    "serve", "--kafka", cluster.bootstrapServers, "--port", "\(ports.http)", "--admin-port", "\(ports.admin)",
-                    "--kafka-port", "\(ports.kafka)", "--spool", spool,
-                ],
-                environment: environment
+            let serve = [
+                "serve", "--kafka", cluster.bootstrapServers, "--port", "\(ports.http)", "--admin-port", "\(ports.admin)",
+                "--kafka-port", "\(ports.kafka)", "--spool", spool,
+            ]
+            let binary = BuiltProducts.path(of: "spillway")
+            if unprivileged, geteuid() == 0 {
+                return try ChildProcess("/usr/bin/unshare", ["--user", "--map-root-user", binary] + serve, environment: environment)
+            }
+            return try ChildProcess(binary, serve, environment: environment)
+        }
+
+        /// A service run by a user without `CAP_NET_ADMIN` (every service user)
+        /// answers Kafka clients: the listener once set TCP_NODELAY's number at the
+        /// socket level, which is SO_DEBUG, refused without that capability, and
+        /// NIO closed every connection it accepted (CI runs as root and missed it).
+        @Test func aServiceWithoutNetworkPrivilegesAnswersKafkaClients() async throws {
+            let cluster = try MockKafkaCluster()
+            try cluster.createTopic("plain", partitions: 1)
+            let directory = TemporaryDirectory("spillway-kafka-unprivileged")
+            defer { directory.remove() }
+            let ports = (http: freeLoopbackPort(), admin: freeLoopbackPort(), kafka: freeLoopbackPort())
+            let child = try Self.start(cluster: cluster, spool: directory.file("spool.db"), ports: ports, unprivileged: true)
+            defer { child.kill(SIGKILL); _ = child.wait() }
+            try await Self.waitUntil("the service to answer", admin: ports.admin, child: child) { _ in true }
+
+            let sent = (0..<10).map { ProducedRecord(value: Array("plain-\($0)".utf8)) }
+            let reports = try await KafkaTestProducer.produce(
+                sent, to: "plain", bootstrapServers: "127.0.0.1:\(ports.kafka)", properties: ["acks": "all", "message.timeout.ms": "30000"]
             )
+            let failed = reports.compactMap(\.error)
+            if !failed.isEmpty { Issue.record("\(failed.count) of 10 not delivered (\(Set(failed))): \(child.stopAndReadStandardError().suffix(2000))") }
         }
 
         /// The admin status's ledger, or nil while the service does not answer.
@@ -38,7 +64,7 @@ extension MockKafkaSuites {
                 if let delivered = await delivered(admin: admin), condition(delivered) { return delivered }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            Issue.record("gave up waiting for \(what): \(child.standardError)")
+            Issue.record("gave up waiting for \(what): \(child.stopAndReadStandardError())")
             throw CancellationError()
         }
 

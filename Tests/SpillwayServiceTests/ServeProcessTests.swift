@@ -33,7 +33,7 @@ extension MockKafkaSuites {
                     if let (status, _) = try? await get(admin + "/readyz"), status == 200 { return }
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                Issue.record("spillway serve did not become ready: \(child.standardError)")
+                Issue.record("spillway serve did not become ready: \(child.stopAndReadStandardError())")
                 throw CancellationError()
             }
         }

@@ -84,7 +84,7 @@ final class FaultProxy: @unchecked Sendable {
     private func listen(_ route: ProxyRoute) -> EventLoopFuture<Void> {
         ServerBootstrap(group: loop)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelInitializer { channel in
                 self.loop.submit { self.accept(channel, route: route) }
@@ -108,7 +108,7 @@ final class FaultProxy: @unchecked Sendable {
         connections[ObjectIdentifier(connection)] = connection
         try? channel.pipeline.syncOperations.addHandler(ForwardHandler(connection: connection, side: .client))
         ClientBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.autoRead, value: false)
             .connectTimeout(.seconds(10))
             .channelInitializer { broker in
