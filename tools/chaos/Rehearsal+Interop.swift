@@ -40,7 +40,8 @@ extension Rehearsal {
         let loadTask = Task { await load.run() }
         var service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
         defer { service.killHard() }
-        load.point(at: service.ingest)
+        startListenerLoad()
+        point(load, at: service)
         if let line = try? String(contentsOfFile: service.logPath, encoding: .utf8).split(separator: "\n").first(where: { $0.contains(" starting") }) {
             say("service: \(line.suffix(from: line.range(of: "spillway ")?.lowerBound ?? line.startIndex))")
         }

@@ -45,12 +45,16 @@ struct Rehearsal {
     var context: [(String, String)] = []
     /// Sampled records to compare field by field once everything is read back (interop).
     var fidelity: FidelityCheck?
+    /// A share of the load through the services' Kafka listener, with librdkafka.
+    let listenerLoad: ListenerLoad
+    var listenerTask: Task<Void, Never>?
 
     init(profile: ChaosCommand.Profile, target: Target, topic: String, workdir: String?, maxLatency: Duration) throws {
         self.profile = profile
         self.target = target
         self.topic = topic
         self.maxLatency = maxLatency
+        listenerLoad = ListenerLoad(topic: topic)
         directory = workdir ?? FileManager.default.temporaryDirectory.appending(path: "spillway-chaos-\(getpid())").path
         disk = directory + "/disk"
         spoolPath = disk + "/spool.db"
@@ -104,7 +108,8 @@ struct Rehearsal {
         var service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
         // Whatever ends the run, no service is left behind (a no-op once it has stopped).
         defer { service.killHard() }
-        load.point(at: service.ingest)
+        startListenerLoad()
+        point(load, at: service)
 
         func fault(_ command: String) throws {
             mock.write(command + "\n")
@@ -126,7 +131,7 @@ struct Rehearsal {
             try fault("clear")
 
             say("fault: SIGTERM and restart"); faults.append("SIGTERM")
-            load.point(at: nil)
+            point(load, at: nil)
             let droppedBefore = try await service.settledDropped()
             let (status, _, stopLine) = service.terminate()
             if status != 0 { violations.append("SIGTERM: exit status \(status)") }
@@ -142,7 +147,7 @@ struct Rehearsal {
             possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
             slowHandovers += service.slowHandovers
             service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
-            load.point(at: service.ingest)
+            point(load, at: service)
             try await hold(service)
 
             say("fault: SIGKILL and restart"); faults.append("SIGKILL")
@@ -166,8 +171,9 @@ struct Rehearsal {
     /// Stops the load, lets the spool drain, stops the service, reads back, checks the books.
     mutating func finish(service: ServiceProcess, load: LoadGenerator, loadTask: Task<Void, Never>, follower: TopicFollower, started: ContinuousClock.Instant) async throws -> Bool {
         say("stopping load; letting the spool drain")
-        load.point(at: nil)
+        point(load, at: nil)
         loadTask.cancel()
+        listenerTask?.cancel()
         // Requests still out get their own deadline; do not wait on them for longer.
         let stopped = NIOLockedValueBox(false)
         Task { await loadTask.value; stopped.withLockedValue { $0 = true } }
@@ -175,7 +181,9 @@ struct Rehearsal {
         while !stopped.withLockedValue({ $0 }), ContinuousClock.now < loadDeadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        say("load stopped: \(load.figures.acknowledged.count) acknowledged; draining")
+        // A listener batch out waits for its reports (librdkafka's message timeout, 5 s).
+        await listenerTask?.value
+        say("load stopped: \(load.figures.acknowledged.count) acknowledged over HTTP, \(listenerLoad.figures.acknowledged.count) through the Kafka listener; draining")
         let drainDeadline = ContinuousClock.now + (profile == .long ? .seconds(300) : .seconds(60))
         while ContinuousClock.now < drainDeadline {
             let metrics = await service.scrape()
@@ -212,7 +220,7 @@ struct Rehearsal {
         droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
         droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
         possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
-        load.point(at: nil)
+        point(load, at: nil)
         slowHandovers += service.slowHandovers
         service.killHard()
         killLossBound += memoryBound
@@ -222,8 +230,20 @@ struct Rehearsal {
         try SpoolContents.copy(spoolPath, to: copy)
         spoolsAtKills.append(copy)
         let next = try await startService(binary: binary, kafka: kafka)
-        load.point(at: next.ingest)
+        point(load, at: next)
         return next
+    }
+
+    /// Starts the Kafka-listener share of the load; it waits until `point` names a service.
+    mutating func startListenerLoad() {
+        let listenerLoad = listenerLoad
+        listenerTask = Task { await listenerLoad.run() }
+    }
+
+    /// Points the HTTP load and the Kafka-listener load at `service` (`nil`: none is up).
+    func point(_ load: LoadGenerator, at service: ServiceProcess?) {
+        load.point(at: service?.ingest)
+        listenerLoad.point(at: service?.kafkaListener)
     }
 
     /// `ack.timeout_ms` for the records that ask for `spool` or `kafka`: short, so a
@@ -252,7 +272,7 @@ struct Rehearsal {
         ]
         instances += 1
         let service = try ServiceProcess(
-            binary: binary, kafka: kafka, spool: spoolPath, port: freeLoopbackPort(), adminPort: freeLoopbackPort(),
+            binary: binary, kafka: kafka, spool: spoolPath, port: freeLoopbackPort(), adminPort: freeLoopbackPort(), kafkaPort: freeLoopbackPort(),
             environment: environment, logPath: "\(directory)/serve-\(instances).log"
         )
         try await service.waitUntilReady()
@@ -269,7 +289,18 @@ struct Rehearsal {
     }
 
     /// Reads back Kafka and the spool, checks the books, prints the summary.
-    mutating func report(load: LoadGenerator.Figures, read: TopicFollower.Figures, elapsed: Duration) throws -> Bool {
+    mutating func report(load http: LoadGenerator.Figures, read: TopicFollower.Figures, elapsed: Duration) throws -> Bool {
+        // The listener's share joins HTTP's books: each record reported delivered at
+        // acks=1 or all was answered as on disk or in Kafka.
+        let listener = listenerLoad.figures
+        var load = http
+        load.acknowledged.formUnion(listener.acknowledged)
+        load.durable.formUnion(listener.acknowledged)
+        load.sentWaiting += listener.sent
+        load.kafkaPositions.merge(listener.kafkaPositions) { first, _ in first }
+        if listener.acknowledged.isEmpty {
+            violations.append("the Kafka listener acknowledged none of the \(listener.sent) records produced through it: \(listener.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        }
         let deliveredCount = read.counts
         if read.missed > 0 {
             violations.append("the reader missed \(read.missed) records: the broker dropped them before they were read, so the books cannot be checked")
@@ -325,8 +356,9 @@ struct Rehearsal {
             ==================== spillway chaos: \(profile.rawValue) profile ====================
             duration              \(elapsed)
             \(contextRows)faults injected       \(faults.joined(separator: ", "))
-            requests acknowledged \(load.acknowledged.count)  (refused \(load.refused), unreachable during restarts \(load.unreachable))
-            answered on disk/Kafka \(load.durable.count) of \(load.sentWaiting) sent at ack spool/kafka; missing \(durableMissing.count) (must be 0); \(load.kafkaPositions.count) offsets checked, \(misplaced.count) wrong
+            requests acknowledged \(http.acknowledged.count) over HTTP  (refused \(load.refused), unreachable during restarts \(load.unreachable))
+            Kafka listener        \(listener.acknowledged.count) of \(listener.sent) records acknowledged at acks=1/all (\(listener.batches) librdkafka producers; not acknowledged: \(listener.errors.isEmpty ? "none" : listener.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            answered on disk/Kafka \(load.durable.count) of \(load.sentWaiting) sent at ack spool/kafka (HTTP) or acks=1/all (listener); missing \(durableMissing.count) (must be 0); \(load.kafkaPositions.count) offsets checked, \(misplaced.count) wrong
             delivered to Kafka    \(delivered.intersection(load.acknowledged).count) unique  (\(read.records) records read back)
             still in the spool    \(spooled.count)  (\(deadLetters) dead letters)
             dropped, counted      \(droppedCounted)  (by the services' own metrics: \(droppedByReason.values.allSatisfy { $0 == 0 } ? "none" : droppedByReason.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))

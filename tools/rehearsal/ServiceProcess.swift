@@ -25,13 +25,23 @@ package final class ServiceProcess {
     /// Where its standard error goes.
     package let logPath: String
 
-    package init(binary: String, kafka: String, spool: String, port: Int, adminPort: Int, environment extra: [String: String], logPath: String) throws {
+    /// The Kafka listener's `HOST:PORT`, when it was started with one.
+    package let kafkaListener: String?
+
+    /// - Parameter kafkaPort: where the Kafka listener listens (`--kafka-port`); `nil`: none.
+    package init(
+        binary: String, kafka: String, spool: String, port: Int, adminPort: Int, kafkaPort: Int? = nil,
+        environment extra: [String: String], logPath: String
+    ) throws {
         self.logPath = logPath
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
         for (key, value) in extra { environment[key] = value }
-        child = try ChildProcess(binary, ["serve", "--kafka", kafka, "--spool", spool, "--port", "\(port)", "--admin-port", "\(adminPort)"], environment: environment, standardErrorFile: logPath)
+        var arguments = ["serve", "--kafka", kafka, "--spool", spool, "--port", "\(port)", "--admin-port", "\(adminPort)"]
+        if let kafkaPort { arguments += ["--kafka-port", "\(kafkaPort)"] }
+        child = try ChildProcess(binary, arguments, environment: environment, standardErrorFile: logPath)
         ingest = "http://127.0.0.1:\(port)"
         admin = "http://127.0.0.1:\(adminPort)"
+        kafkaListener = kafkaPort.map { "127.0.0.1:\($0)" }
     }
 
     package func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
