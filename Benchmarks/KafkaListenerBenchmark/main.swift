@@ -1,6 +1,6 @@
 // The Kafka listener against a Kafka producer's own baseline, in the same run:
 //
-//   swift run -c release kafka-listener-benchmark [--quick]
+//   swift run -c release kafka-listener-benchmark [--quick] [--max-pending-records N] [--escrow-delay-ms N]
 //
 // 1. Throughput: one librdkafka producer (100-byte records, lz4, acks=all and
 //    acks=1) straight into the mock cluster, then the same producer through
@@ -24,6 +24,8 @@ import SpillwayTestKit
 let quick = CommandLine.arguments.contains("--quick")
 /// `--max-pending-records N`: the acknowledgement bound (`ack.max_pending_records`) the pipeline runs with.
 let maxPendingRecords = CommandLine.arguments.firstIndex(of: "--max-pending-records").flatMap { Int(CommandLine.arguments[$0 + 1]) }
+/// `--escrow-delay-ms N`: how long an acks=all record waits before its escrow copy is written (`ack.escrowDelay`; 0: at once, as before it existed).
+let escrowDelayMs = CommandLine.arguments.firstIndex(of: "--escrow-delay-ms").flatMap { Int(CommandLine.arguments[$0 + 1]) }
 let records = quick ? 50_000 : 200_000
 let scratch = TemporaryDirectory("spillway-kafka-listener-benchmark")
 defer { scratch.remove() }
@@ -71,6 +73,7 @@ func withListener<T: Sendable>(
     settings.pipeline.spool = SpoolConfiguration(path: scratch.file(name), maxBytes: 4 << 30, maxRecords: 100_000_000, integrityCheck: .skip)
     settings.pipeline.queue = QueueLimits(maxRecords: 200_000, maxBytes: 256 << 20)
     settings.maxConnections = 16
+    if let escrowDelayMs { settings.pipeline.ack.escrowDelay = .milliseconds(escrowDelayMs) }
     if let maxPendingRecords {
         settings.pipeline.ack.maxPendingRecords = maxPendingRecords
         settings.pipeline.ack.maxPendingBytes = maxPendingRecords * 256
@@ -96,7 +99,7 @@ func withListener<T: Sendable>(
     return result
 }
 
-print("kafka-listener-benchmark: \(records) records of 100 bytes, lz4, librdkafka \(LoadedLibrdkafka.version), ack.max_pending_records \(maxPendingRecords ?? AckConfiguration().maxPendingRecords)\n")
+print("kafka-listener-benchmark: \(records) records of 100 bytes, lz4, librdkafka \(LoadedLibrdkafka.version), ack.max_pending_records \(maxPendingRecords ?? AckConfiguration().maxPendingRecords), escrow delay \(escrowDelayMs.map { "\($0) ms" } ?? "default (a quarter of ack.timeout)")\n")
 
 // 1. Throughput.
 for acks in ["all", "1"] {

@@ -46,6 +46,32 @@ import Testing
         #expect(book.count == 0 && book.isIdle)
     }
 
+    /// A copy is written only once due; one released before (Kafka answered first)
+    /// leaves the queue unwritten, at once when it is at the front.
+    @Test func copiesAreTakenOnlyOnceDueAndReleasedOnesLeaveUnwritten() {
+        var book = EscrowBook()
+        let start = ContinuousClock.now
+        for id in 1...4 { book.enqueue(Self.pending(UInt64(id)), due: start + .milliseconds(100 * id)) }
+        let dueAtStart = book.hasCopyDue(by: start)
+        let takenAtStart = book.take(max: 10, dueBy: start)
+        #expect(!dueAtStart && takenAtStart.isEmpty, "nothing is due yet")
+        book.release(1)
+        #expect(book.queuedCount == 3 && book.queuedBytes == 30 && book.phase(of: 1) == nil, "released at the front: gone at once")
+        book.release(3)
+        #expect(book.queuedCount == 3, "released behind a copy still needed: stays until it reaches the front")
+        let dueAt200 = book.hasCopyDue(by: start + .milliseconds(200))
+        #expect(dueAt200)
+        let takenAt250 = book.take(max: 10, dueBy: start + .milliseconds(250))
+        #expect(takenAt250.map(\.id) == [2])
+        let dueAt350 = book.hasCopyDue(by: start + .milliseconds(350))
+        #expect(!dueAt350, "3 was released; 4 is due at 400 ms")
+        #expect(book.queuedCount == 1)
+        let takenAt400 = book.take(max: 10, dueBy: start + .milliseconds(400))
+        #expect(takenAt400.map(\.id) == [4])
+        let rest = book.take(max: 10)
+        #expect(rest.isEmpty && book.queuedCount == 0)
+    }
+
     @Test func committedCopiesSettleIntoReadyRecordsOrDeadLetters() {
         var book = EscrowBook()
         for id in 1...2 { book.enqueue(Self.pending(UInt64(id))) }

@@ -128,6 +128,9 @@ import Testing
     @Test func kafkaLevelPastItsDeadlineWithItsCopyOnDiskIsAnsweredSpooled() async throws {
         try await withPipeline(configure: {
             $0.ack.timeout = Self.longerThanTheTest
+            // Copies are written once a record has waited this long (by default a
+            // quarter of the timeout, here longer than the test).
+            $0.ack.escrowDelay = .milliseconds(50)
             $0.kafka.messageTimeout = Self.longerThanTheTest
         }) { harness in
             harness.buffer.setBreakerMode(.forcedClosed)

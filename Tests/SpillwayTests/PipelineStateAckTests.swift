@@ -88,6 +88,49 @@ import Testing
         #expect(state.ledger.delivered == 1 && state.ledger.imbalance == 0)
     }
 
+    /// Kafka answers before the copy is due: the copy is never written, and the
+    /// spool loop is neither woken for it nor kept awake by it.
+    @Test func aKafkaRecordDeliveredBeforeItsCopyIsDueNeverTouchesTheDisk() {
+        var state = Self.state(timeout: .seconds(2))
+        let log = AnswerLog()
+        let acceptance = state.accept(Self.record(1), size: 10, awaiting: AckRequest(level: .kafka, recipient: log.recipient("k"), now: Self.start))
+        #expect(!acceptance.wakeSpool, "a copy due later does not wake the spool loop")
+        let idleBeforeDue = state.markSpoolLoopIdle(now: Self.start + .milliseconds(10))
+        #expect(idleBeforeDue, "nothing is due: the spool loop may sleep")
+        let workBeforeDue = state.takeSpoolLoopWork(now: Self.start + .milliseconds(10), escrowBatch: 100)
+        #expect(workBeforeDue.escrow.isEmpty)
+        let batch = state.takeLive(10)
+        var settlement = Settlement()
+        settlement.add(ReportVerdict(move: .delivered(batch[0], partition: 0, offset: 7)))
+        state.settle(settlement)
+        state.takeAnswers().deliver()
+        #expect(log.answers == ["k": Acknowledgement(disposition: .delivered, reached: .kafka, partition: 0, offset: 7)])
+        // Long past the default delay (a quarter of the 2 s timeout): nothing to write, nothing to delete.
+        let later = Self.start + .seconds(5)
+        let idleLater = state.markSpoolLoopIdle(now: later)
+        #expect(idleLater)
+        let work = state.takeSpoolLoopWork(now: later, escrowBatch: 100)
+        #expect(work.escrow.isEmpty && work.escrowBookkeeping.isEmpty)
+        #expect(state.book.escrow.count == 0 && state.book.escrow.queuedCount == 0)
+        #expect(state.ledger.delivered == 1 && state.ledger.imbalance == 0)
+    }
+
+    /// Kafka has not answered when the copy falls due: the spool loop takes it
+    /// then, not before.
+    @Test func aKafkaRecordStillWaitingWhenItsCopyIsDueIsCopied() {
+        var state = Self.state(timeout: .seconds(2))
+        let log = AnswerLog()
+        Self.accept(&state, "k", .kafka, log: log)
+        _ = state.takeLive(10)
+        let early = state.takeSpoolLoopWork(now: Self.start + .milliseconds(499), escrowBatch: 100)
+        #expect(early.escrow.isEmpty)
+        let idleWhenDue = state.markSpoolLoopIdle(now: Self.start + .milliseconds(500))
+        #expect(!idleWhenDue, "due: the spool loop has work")
+        let due = state.takeSpoolLoopWork(now: Self.start + .milliseconds(500), escrowBatch: 100)
+        #expect(due.escrow.count == 1)
+        #expect(log.answers.isEmpty)
+    }
+
     /// A failed delivery with the escrow copy on disk: the copy becomes the spool's
     /// record; no second copy goes to the hand-off, and the caller is answered now.
     @Test func aFailedKafkaRecordWithItsCopyOnDiskIsSpooledThroughTheCopy() {

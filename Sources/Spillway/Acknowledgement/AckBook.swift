@@ -49,7 +49,7 @@ struct AckBook: Sendable, AwaitedRecordKeeper {
         _ id: UInt64, level: AckLevel, size: Int, disposition: Disposition, recipient: AckRecipient,
         now: ContinuousClock.Instant, escrowCopy: PendingRecord? = nil
     ) {
-        if let escrowCopy { escrow.enqueue(escrowCopy) }
+        if let escrowCopy { escrow.enqueue(escrowCopy, due: now + limits.effectiveEscrowDelay) }
         waiters.register(id, level: level, size: size, disposition: disposition, token: recipient, now: now)
     }
 
@@ -124,9 +124,14 @@ struct AckBook: Sendable, AwaitedRecordKeeper {
         return rescued
     }
 
-    /// Escrow copies for the spool writer, up to `max`, oldest first.
-    mutating func takeEscrow(max: Int) -> [PendingRecord] {
-        escrow.take(max: max)
+    /// Escrow copies for the spool writer, up to `max`, oldest first: those due by `now` (`nil`: all).
+    mutating func takeEscrow(max: Int, dueBy now: ContinuousClock.Instant? = nil) -> [PendingRecord] {
+        escrow.take(max: max, dueBy: now)
+    }
+
+    /// Whether an escrow copy is due by `now`: work for the spool loop.
+    mutating func hasEscrowDue(by now: ContinuousClock.Instant) -> Bool {
+        escrow.hasCopyDue(by: now)
     }
 
     /// The spool committed the copies of `written`; `unwritten` found no room.

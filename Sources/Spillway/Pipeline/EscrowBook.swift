@@ -7,9 +7,13 @@ import SpillwaySpool
 /// the record, or settle them into the spool when the delivery failed). Pure, and
 /// O(1) per record: copies are found by intake id.
 ///
-///     queued ──take──► writing ──wrote──► committed ──settle──► (a spool record)
-///        │                │  └──failed──► unwritten        └──release──► (deleted)
-///        └── release: skipped when taken; a copy released while being written is deleted once committed
+/// A queued copy is due a while after its record was taken
+/// (`AckConfiguration.escrowDelay`): most records are answered by Kafka before,
+/// and their copies are dropped unwritten.
+///
+///     queued ──take (due)──► writing ──wrote──► committed ──settle──► (a spool record)
+///        │                      │  └──failed──► unwritten        └──release──► (deleted)
+///        └── release: dropped unwritten; a copy released while being written is deleted once committed
 struct EscrowBook: Sendable {
     enum Phase: Sendable, Equatable {
         case queued
@@ -38,9 +42,16 @@ struct EscrowBook: Sendable {
         var isEmpty: Bool { releases.isEmpty && toReady.isEmpty && toDeadLetters.isEmpty }
     }
 
+    /// A copy waiting to be written, and from when it should be.
+    private struct Queued: Sendable {
+        var pending: PendingRecord
+        var due: ContinuousClock.Instant
+    }
+
     private var entries: [UInt64: Entry] = [:]
-    /// Copies to write, oldest first (released ones stay until taken, then are skipped).
-    private var queue = Deque<PendingRecord>()
+    /// Copies to write, oldest (and so first due) first; released ones leave from
+    /// the front at once, from further back when they reach it.
+    private var queue = Deque<Queued>()
     private(set) var queuedBytes = 0
     private(set) var writingCount = 0
     private var bookkeeping = Bookkeeping()
@@ -60,27 +71,49 @@ struct EscrowBook: Sendable {
         entries[id]?.phase == .committed
     }
 
-    /// A copy of a record about to go live.
-    mutating func enqueue(_ pending: PendingRecord) {
+    /// A copy of a record about to go live, to be written from `due` (`nil`: at once).
+    /// Copies are enqueued in the order they fall due.
+    mutating func enqueue(_ pending: PendingRecord, due: ContinuousClock.Instant? = nil) {
         entries[pending.id] = Entry(phase: .queued)
-        queue.append(pending)
+        queue.append(Queued(pending: pending, due: due ?? .now))
         queuedBytes += pending.size
     }
 
-    /// Up to `max` copies for the spool writer, oldest first; released ones are dropped here.
-    mutating func take(max: Int) -> [PendingRecord] {
+    /// Up to `max` copies for the spool writer, oldest first: those due by `now`
+    /// (`nil`: every one). Released ones are dropped here.
+    mutating func take(max: Int, dueBy now: ContinuousClock.Instant? = nil) -> [PendingRecord] {
         var batch: [PendingRecord] = []
-        while batch.count < max, let pending = queue.popFirst() {
-            queuedBytes -= pending.size
-            guard let entry = entries[pending.id], !entry.released else {
-                entries[pending.id] = nil
+        while batch.count < max, let head = queue.first {
+            let released = entries[head.pending.id]?.released ?? true
+            if !released, let now, head.due > now { break }
+            queue.removeFirst()
+            queuedBytes -= head.pending.size
+            guard !released else {
+                entries[head.pending.id] = nil
                 continue
             }
-            entries[pending.id]?.phase = .writing
-            batch.append(pending)
+            entries[head.pending.id]?.phase = .writing
+            batch.append(head.pending)
         }
         writingCount += batch.count
         return batch
+    }
+
+    /// Whether a copy is due by `now` (the spool loop has work); drops released ones at the front.
+    mutating func hasCopyDue(by now: ContinuousClock.Instant) -> Bool {
+        dropReleasedAtFront()
+        return queue.first.map { $0.due <= now } ?? false
+    }
+
+    /// Released copies at the front of the queue leave it: Kafka answers records
+    /// in about the order they were taken, so the queue holds little more than
+    /// the copies still needed.
+    private mutating func dropReleasedAtFront() {
+        while let head = queue.first, entries[head.pending.id]?.released ?? true {
+            queue.removeFirst()
+            queuedBytes -= head.pending.size
+            entries[head.pending.id] = nil
+        }
     }
 
     /// The spool committed the copies of `ids`.
@@ -114,7 +147,10 @@ struct EscrowBook: Sendable {
     mutating func release(_ id: UInt64) {
         guard let entry = entries[id] else { return }
         switch entry.phase {
-        case .queued, .writing:
+        case .queued:
+            entries[id]?.released = true
+            dropReleasedAtFront()
+        case .writing:
             entries[id]?.released = true
         case .committed:
             entries[id] = nil

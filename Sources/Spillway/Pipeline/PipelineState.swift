@@ -102,7 +102,9 @@ struct PipelineState: Sendable {
             // No spool to write a copy to: the record goes live without one.
             let copy = queues.spoolAvailable ? queues.newestLive : nil
             book.register(id, level: request.level, size: size, disposition: .queued, recipient: request.recipient, now: request.now, escrowCopy: copy)
-            return AwaitedAcceptance(wakeDelivery: admitted.wakeDelivery, wakeSpool: queues.spoolAvailable && wakeUps.claimSpoolWake())
+            // A copy due later is found by the spool loop's own rounds (every 10 ms at most).
+            let copyDueNow = copy != nil && book.limits.effectiveEscrowDelay == .zero
+            return AwaitedAcceptance(wakeDelivery: admitted.wakeDelivery, wakeSpool: copyDueNow && wakeUps.claimSpoolWake())
         case (true, .spooled):
             book.register(id, level: request.level, size: size, disposition: .spooled, recipient: request.recipient, now: request.now)
             return AwaitedAcceptance(wakeSpool: wakeUps.claimSpoolWake())
@@ -256,8 +258,8 @@ struct PipelineState: Sendable {
 
     /// The spool loop is about to sleep: unless records already wait for it, it
     /// wants a wake-up for the next one a caller waits on. Returns whether it may sleep.
-    mutating func markSpoolLoopIdle() -> Bool {
-        let idle = !queues.hasWorkForSpillWriter && book.escrow.queuedCount == 0
+    mutating func markSpoolLoopIdle(now: ContinuousClock.Instant = .now) -> Bool {
+        let idle = !queues.hasWorkForSpillWriter && !book.hasEscrowDue(by: now)
         wakeUps.spoolLoop(idle: idle)
         return idle
     }
@@ -268,7 +270,7 @@ struct PipelineState: Sendable {
         _ = wakeUps.claimSpoolWake()
         book.expire(now: now)
         return SpoolLoopWork(
-            escrow: takeEscrow(max: escrowBatch),
+            escrow: takeEscrow(max: escrowBatch, dueBy: now),
             escrowBookkeeping: takeEscrowBookkeeping(),
             handoff: takeHandoff(),
             replayBookkeeping: takeReplayBookkeeping(),
@@ -284,10 +286,10 @@ struct PipelineState: Sendable {
         return queues.takeHandoff()
     }
 
-    /// Escrow copies for the spill writer, up to `max`, oldest first.
-    mutating func takeEscrow(max: Int) -> [PendingRecord] {
+    /// Escrow copies for the spill writer, up to `max`, oldest first: those due by `now` (`nil`: all).
+    mutating func takeEscrow(max: Int, dueBy now: ContinuousClock.Instant? = nil) -> [PendingRecord] {
         defer { checkInvariants() }
-        return book.takeEscrow(max: max)
+        return book.takeEscrow(max: max, dueBy: now)
     }
 
     /// Releases and settlements of committed escrow copies, for the spool loop to carry out.
