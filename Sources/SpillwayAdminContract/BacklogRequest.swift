@@ -1,7 +1,7 @@
 /// `PUT /v1/backlog`: pause or resume the replay of the spool, or set its
 /// ceilings and floor. Every field is optional; the answer is `AdminStatus.Replay`.
 /// The ranges the values must be in are the service's settings keys' (`problem()`).
-public struct BacklogRequest: Codable, Sendable, Equatable {
+public struct BacklogRequest: AdminRequest, Equatable {
     public var paused: Bool?
     public var recordsPerSecond: Double?
     public var bytesPerSecond: Double?
@@ -9,12 +9,14 @@ public struct BacklogRequest: Codable, Sendable, Equatable {
     public var minRecordsPerSecond: Double?
 
     /// Spelt out, as on the wire, so that errors name the fields as clients send them.
-    public enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case paused
         case recordsPerSecond = "records_per_second"
         case bytesPerSecond = "bytes_per_second"
         case minRecordsPerSecond = "min_records_per_second"
     }
+
+    public static var fieldNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
     public init(paused: Bool? = nil, recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, minRecordsPerSecond: Double? = nil) {
         self.paused = paused

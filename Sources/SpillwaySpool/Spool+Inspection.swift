@@ -6,7 +6,9 @@ extension Spool {
         do {
             var topics: [String: SpoolStatistics.Topic] = [:]
             for (table, isDead) in [("records", false), ("dead_letters", true)] {
-                let statement = try connection.prepare("SELECT topic, count(*), sum(cost) FROM \(table) GROUP BY topic")
+                // total(), not sum(): a float never fails with "integer overflow" on costs a
+                // damaged row holds, and reading it as an integer clamps to Int64's range.
+                let statement = try connection.prepare("SELECT topic, count(*), total(cost) FROM \(table) GROUP BY topic")
                 while try statement.step() {
                     let topic = statement.text(0)
                     var entry = topics[topic] ?? .init(topic: topic, readyCount: 0, readyBytes: 0, deadCount: 0, deadBytes: 0)
@@ -72,14 +74,7 @@ extension Spool {
             statement.bind(afterID, at: statement.parameterIndex(":after"))
             statement.bind(Int64(limit), at: statement.parameterIndex(":limit"))
             query.bindFilter(statement)
-            var records: [SpooledRecord] = []
-            while try statement.step() {
-                var record = try Self.decodeRow(statement, reasonColumn: nil)
-                let reason = Statements.recordColumnCount
-                if !statement.isNull(reason) { record.deadLetterReason = statement.text(reason) }
-                records.append(record)
-            }
-            return records
+            return try Self.readListed(statement)
         } catch {
             throw mapError(error)
         }
@@ -102,9 +97,31 @@ extension Spool {
     }
 
     /// One record by id, ready or dead letter.
+    /// Looked up by equality, not as the page after `id - 1`: that traps on
+    /// Int64.min, an id a damaged row may hold.
     public func record(id: Int64) throws(SpoolError) -> SpooledRecord? {
-        let found = try records(matching: SpoolQuery(area: .all), after: id - 1, limit: 1)
-        return found.first { $0.id == id }
+        let columns = Statements.recordColumns
+        do {
+            let statement = try connection.prepare(
+                "SELECT \(columns), NULL FROM records WHERE id = :id UNION ALL SELECT \(columns), reason FROM dead_letters WHERE id = :id LIMIT 1"
+            )
+            statement.bind(id, at: statement.parameterIndex(":id"))
+            return try Self.readListed(statement).first
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// Decodes rows of `recordColumns` followed by a dead letter's reason (NULL for a ready record).
+    private static func readListed(_ statement: SQLiteStatement) throws -> [SpooledRecord] {
+        var records: [SpooledRecord] = []
+        while try statement.step() {
+            var record = try decodeRow(statement, reasonColumn: nil)
+            let reason = Statements.recordColumnCount
+            if !statement.isNull(reason) { record.deadLetterReason = statement.text(reason) }
+            records.append(record)
+        }
+        return records
     }
 
     /// A file's size, or 0 when there is none. One `stat` call: the spool asks

@@ -26,4 +26,14 @@ import Testing
         #expect(text.contains("breaker     forced closed (by an operator; `spillway breaker auto` releases it)"))
         #expect(text.contains("dropped     0"))
     }
+
+    /// Issue 21 item 2: a rate beyond `Int` (as an older service's admin API took
+    /// for a ceiling) is shown, not converted with a trap.
+    @Test func ratesBeyondIntAreShown() throws {
+        let recorded = String(decoding: TopViewTests.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", ready: 0), as: UTF8.self)
+            .replacingOccurrences(of: "\"current_rate\": 500", with: "\"current_rate\": 1e300")
+            .replacingOccurrences(of: "\"records_per_second\": 5000", with: "\"records_per_second\": 1.5e19")
+        let text = StatusCommand.render(try AdminContract.decode(AdminStatus.self, from: Data(recorded.utf8)))
+        #expect(text.contains("replay      1e+300 records/s now (ramping), floor 100/s, ceiling 1.5e+19/s"), "\(text)")
+    }
 }

@@ -72,4 +72,19 @@ import Testing
         let sample = try Self.sample(Self.recorded(accepted: 1, delivered: 1, spilled: 0, replayed: 0, state: "closed", mode: "open", ready: 0))
         #expect(TopView(samples: [sample], source: "x").render(color: false).contains("FORCED OPEN"))
     }
+
+    /// Issue 21 item 2: figures a service reports, a corrupt spool's totals among
+    /// them (`ready` comes from `spool_totals`), are shown clamped, never trapping:
+    /// an ETA past Int64's milliseconds, a counter that went backwards past Int.min.
+    @Test func extremeFiguresAreShownWithoutTrapping() throws {
+        let start = Date(timeIntervalSince1970: 1_764_000_000)
+        let samples = [
+            try Self.sample(Self.recorded(accepted: 0, delivered: Int.max, spilled: 0, replayed: 0, state: "closed", ready: Int.max / 100), at: start),
+            try Self.sample(Self.recorded(accepted: 1, delivered: Int.min, spilled: 0, replayed: 1, state: "closed", ready: Int.max / 100), at: start + 1),
+        ]
+        let view = TopView(samples: samples, source: "x", sparklineWidth: 10)
+        let text = view.render(color: false)
+        #expect(text.contains("ETA over 10000d"), "\(text)")
+        #expect(view.line().contains("delivered/s=0"), "\(view.line())")
+    }
 }

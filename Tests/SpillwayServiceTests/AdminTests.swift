@@ -32,6 +32,8 @@ extension MockKafkaSuites {
                         let status = response.json()
                         let breaker = status["breaker"] as? [String: Any]
                         #expect(breaker?["mode"] as? String == "open")
+                        // The state the pipeline acts on, as `spillway_breaker_state` says (issue 21 item 8).
+                        #expect(breaker?["state"] as? String == "open")
                         #expect(status["imbalance"] as? Int == 0)
                         let ledger = status["ledger"] as? [String: Any]
                         #expect(ledger?["delivered"] as? Int == 0, "forced open holds with a healthy cluster")

@@ -263,6 +263,59 @@ import Testing
         #expect(b.state == .closed, "needs the minimum again")
     }
 
+    /// Issue 21 item 8: open → auto → (probe succeeds: half-open) → open showed
+    /// `"mode":"open","state":"half-open"` while `/metrics` said open. A forced
+    /// mode's state is the one the pipeline acts on.
+    @Test func forcingOpenWhileHalfOpenShowsOpen() {
+        var b = breaker()
+        _ = b.setMode(.forcedOpen, at: start)
+        _ = b.setMode(.auto, at: start + .milliseconds(2300))
+        _ = openAndProbe(&b, succeeded: true, at: start + .milliseconds(2300))
+        #expect(b.state == .halfOpen, "operator-released: no interval to sit out")
+        let forced = transitions(b.setMode(.forcedOpen, at: start + .milliseconds(2400)))
+        #expect(forced.first?.kind == "auto->forced-open")
+        #expect(forced.first?.toState == .open)
+        #expect(forced.first?.stopsSending == true)
+        #expect(b.state == .open)
+        #expect(b.snapshot(at: start + .milliseconds(2400)).state == .open)
+        #expect(b.permits(5) == 0)
+        // Released again, it probes first, as after any forced opening.
+        _ = b.setMode(.auto, at: start + .seconds(3))
+        #expect(b.state == .open)
+        #expect(b.tick(at: start + .seconds(3)) == [.startProbe])
+    }
+
+    /// Whatever happened before, a forced mode shows the state it forces, and the
+    /// state shown always says whether records go to Kafka: the snapshot, the
+    /// metrics gauge and the CLI read the same thing. Random inputs, invariant
+    /// checked after each.
+    @Test(arguments: 0..<20 as Range<UInt64>)
+    func theStateShownIsTheStateActedOn(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        var b = breaker()
+        var now = start
+        for step in 0..<500 {
+            now += .milliseconds(Int.random(in: 0...400, using: &random))
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: _ = b.setMode(BreakerMode.allCases.randomElement(using: &random)!, at: now)
+            case 1, 2: _ = b.record(.failure(reason: "down"), at: now)
+            case 3, 4: _ = b.record(.success(latency: .milliseconds(1)), at: now)
+            case 5: _ = b.permits(Int.random(in: 0...5, using: &random))
+            case 6: _ = b.probeFinished(succeeded: Bool.random(using: &random), detail: "probe", at: now)
+            default: _ = b.tick(at: now)
+            }
+            // The first broken step stops the run: one report, with the step to replay.
+            let shown = b.snapshot(at: now)
+            try #require(shown.mode == b.mode && shown.state == b.state, "seed \(seed), step \(step)")
+            switch b.mode {
+            case .forcedOpen: try #require(b.state == .open, "seed \(seed), step \(step)")
+            case .forcedClosed: try #require(b.state == .closed, "seed \(seed), step \(step)")
+            case .auto: break
+            }
+            try #require(b.isSending == (b.state != .open), "seed \(seed), step \(step)")
+        }
+    }
+
     @Test func invalidConfigurationIsNamed() {
         #expect(throws: SpillwayConfigurationError("breaker.minimumCalls must be between 1 and breaker.windowSize")) {
             try CircuitBreakerConfiguration(windowSize: 5, minimumCalls: 6).validate()

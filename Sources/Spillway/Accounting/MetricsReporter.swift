@@ -62,7 +62,8 @@ struct MetricsReporter {
         Gauge(label: MetricCatalog.spoolRecords.name).record(spool.count)
         Gauge(label: MetricCatalog.spoolBytes.name).record(spool.bytes)
         Gauge(label: MetricCatalog.spoolDeadLetters.name).record(spool.deadCount)
-        core.metrics.breakerState.record(breaker.mode == .forcedOpen ? 2 : (breaker.mode == .forcedClosed ? 0 : Self.stateValue(breaker.state)))
+        // A forced mode's state is the one it forces (`CircuitBreaker.state`), as the status shows.
+        core.metrics.breakerState.record(Self.stateValue(breaker.state))
         core.metrics.breakerMode.record(Self.modeValue(breaker.mode))
         core.metrics.replayRate.record(replayRate)
         for phase in ReplayPhase.allCases {

@@ -15,6 +15,8 @@ public struct CircuitBreaker: Sendable {
 
     public let configuration: CircuitBreakerConfiguration
     public private(set) var mode: BreakerMode = .auto
+    /// The state the pipeline acts on: `open` while forced open, `closed` while
+    /// forced closed, the automatic breaker's own otherwise.
     public private(set) var state: BreakerState = .closed
     /// Openings since the last successful close: the first, then each failed trial; drives the open interval.
     public private(set) var consecutiveOpenings = 0
@@ -184,7 +186,13 @@ public struct CircuitBreaker: Sendable {
             state = .closed
             window.reset()
         case .forcedOpen:
-            break
+            // The state is the one the pipeline acts on: left as it was (half-open
+            // after a probe, say), status pages showed a trial that cannot run.
+            state = .open
+            trialSlots = 0
+            trialStarted = false
+            halfOpenSince = nil
+            probeDue = nil
         case .auto:
             if from.0 == .forcedOpen {
                 // Resume carefully: probe first, then a trial, as after any opening,

@@ -35,7 +35,9 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         if spool != nil && export != nil { throw ValidationError("give --spool or --export, not both") }
         if !dryRun && kafka == nil { throw ValidationError("--kafka is required (or use --dry-run)") }
-        if rate <= 0 || maxBytesPerSec <= 0 { throw ValidationError("--rate and --max-bytes-per-sec must be positive") }
+        if !(rate > 0 && rate.isFinite && maxBytesPerSec > 0 && maxBytesPerSec.isFinite) {
+            throw ValidationError("--rate and --max-bytes-per-sec must be positive and finite")
+        }
         for mapping in topicMap where mapping.split(separator: "=").count != 2 { throw ValidationError("--topic-map wants old=new, got \(mapping)") }
         for property in properties where !property.contains("=") { throw ValidationError("-X wants key=value, got \(property)") }
     }
@@ -78,7 +80,7 @@ struct ReplayCommand: AsyncParsableCommand {
             if total > 0 {
                 print("(payload: topic, key, value and headers, as Kafka gets them and --max-bytes-per-sec counts them; `spool stats` counts stored bytes, which add storage overhead)")
             }
-            if total > 0 { print("at \(Int(rate)) records/s this takes at least \(Clock.age(from: 0, to: Int64(Double(total) / rate * 1000)))") }
+            if total > 0 { print("at \(WholeNumber.format(rate)) records/s this takes at least \(Clock.duration(seconds: Double(total) / rate))") }
             return
         }
         var kafkaConfiguration = KafkaConfiguration(bootstrapServers: kafka!.split(separator: ",").map(String.init), clientID: "spillway-replay")
@@ -112,7 +114,7 @@ struct ReplayCommand: AsyncParsableCommand {
         progress.finish(summary.delivered + summary.deadLettered)
 
         let seconds = summary.elapsed.inSeconds
-        print("replayed \(plural(summary.delivered, "record")) to Kafka in \(String(format: "%.1f", seconds))s (\(Int(Double(summary.delivered) / max(seconds, 0.001))) records/s)")
+        print("replayed \(plural(summary.delivered, "record")) to Kafka in \(String(format: "%.1f", seconds))s (\(WholeNumber.format(Double(summary.delivered) / max(seconds, 0.001))) records/s)")
         if summary.deadLettered > 0 { print("\(plural(summary.deadLettered, "record")) refused by Kafka for reasons about the record: kept as dead letters (`spillway spool list --dead`)") }
         print(source.resumeNote)
         if let reason = summary.stoppedBecause {

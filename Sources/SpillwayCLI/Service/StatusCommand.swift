@@ -43,7 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("acks        \(acks.pendingRecords) records' callers waiting; \(acks.acceptedSpool) asked at spool, \(acks.acceptedKafka) at kafka; \(status.spool.escrowRecords) escrow copies")
         }
         let replay = status.replay
-        lines.append("replay      \(replay.paused ? "paused" : "\(Int(replay.currentRate)) records/s now (\(replay.phase)), floor \(Int(replay.minRecordsPerSecond))/s, ceiling \(Int(replay.recordsPerSecond))/s")")
+        lines.append("replay      \(replay.paused ? "paused" : "\(WholeNumber.format(replay.currentRate)) records/s now (\(replay.phase)), floor \(WholeNumber.format(replay.minRecordsPerSecond))/s, ceiling \(WholeNumber.format(replay.recordsPerSecond))/s")")
         if ledger.possiblyPersisted > 0 {
             lines.append("            \(ledger.possiblyPersisted) possibly persisted: their first delivery may have reached Kafka, so their replay may be a duplicate")
         }

@@ -31,8 +31,8 @@ struct SpoolStatsCommand: ParsableCommand {
             rows.append(("escrow copies", "\(plural(stats.escrowCount, "record")), \(ByteCount.format(stats.escrowBytes)) stored (sent at ack level kafka, not answered by Kafka; ready records at the next start)"))
         }
         if let oldest = stats.oldestTimestamp, let newest = stats.newestTimestamp {
-            rows.append(("oldest", "\(Clock.iso8601(oldest)) (\(Clock.age(from: oldest, to: now)) ago)"))
-            rows.append(("newest", "\(Clock.iso8601(newest)) (\(Clock.age(from: newest, to: now)) ago)"))
+            rows.append(("oldest", Clock.moment(oldest, now: now)))
+            rows.append(("newest", Clock.moment(newest, now: now)))
         }
         let width = rows.map(\.0.count).max() ?? 0
         for (label, value) in rows {

@@ -23,13 +23,13 @@ struct ProgressReporter {
         lastDraw = Date()
         let elapsed = Date().timeIntervalSince(started)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "\r\(verb) \(done) records, \(Int(rate))/s"
+        var line = "\r\(verb) \(done) records, \(WholeNumber.format(rate))/s"
         if let remaining, let total, total > 0 {
             let fraction = min(1, Double(done) / Double(total))
             let width = 30
             let filled = Int(fraction * Double(width))
             line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(Int(fraction * 100))% " + line.dropFirst()
-            if rate > 0 { line += ", ETA \(Clock.age(from: 0, to: Int64(Double(remaining) / rate * 1000)))" }
+            if rate > 0 { line += ", ETA \(Clock.duration(seconds: Double(remaining) / rate))" }
         }
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
@@ -46,7 +46,7 @@ struct ProgressReporter {
             line += " records"
         }
         let elapsed = Date().timeIntervalSince(started)
-        if elapsed > 0 { line += ", \(Int(Double(done) / elapsed))/s" }
+        if elapsed > 0 { line += ", \(WholeNumber.format(Double(done) / elapsed))/s" }
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 

@@ -9,7 +9,10 @@ struct TimeArgument: ExpressibleByArgument {
     init?(argument: String) {
         let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
         if let unit = argument.last, let factor = units[unit], let amount = Int64(argument.dropLast()), amount >= 0 {
-            milliseconds = Clock.nowMilliseconds() - amount * factor
+            // An age too long to count in milliseconds is refused, not wrapped.
+            let (span, overflow) = amount.multipliedReportingOverflow(by: factor)
+            guard !overflow else { return nil }
+            milliseconds = Clock.nowMilliseconds() &- span
         } else if let epoch = Int64(argument) {
             milliseconds = epoch
         } else if let date = try? Date(argument, strategy: .iso8601) {

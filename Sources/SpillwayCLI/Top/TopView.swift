@@ -19,7 +19,10 @@ struct TopView {
     func rates(_ counter: (Ledger) -> Int) -> [Double] {
         zip(samples, samples.dropFirst()).map { previous, next in
             let seconds = max(next.takenAt.timeIntervalSince(previous.takenAt), 0.001)
-            return Double(max(0, counter(next.status.ledger) - counter(previous.status.ledger))) / seconds
+            // Counters a service reports are not trusted to be sane: one that went
+            // backwards (a restart) or jumped beyond `Int` shows no rate.
+            let (difference, overflow) = counter(next.status.ledger).subtractingReportingOverflow(counter(previous.status.ledger))
+            return overflow ? 0 : Double(max(0, difference)) / seconds
         }
     }
 
@@ -55,7 +58,7 @@ struct TopView {
         lines.append("")
         let ledger = latest.ledger
         if let limits = latest.limits {
-            let used = ledger.queued + ledger.inFlight
+            let used = ledger.queued &+ ledger.inFlight
             lines.append("memory      \(Self.bar(Double(used) / Double(max(limits.queueMaxRecords, 1))))  \(used) of \(limits.queueMaxRecords) records (queued \(ledger.queued), in flight \(ledger.inFlight))")
             lines.append("spool       \(Self.bar(Double(latest.spool.readyBytes) / Double(max(limits.spoolMaxBytes, 1))))  \(latest.spool.ready) ready, \(latest.spool.deadLetters) dead letters, \(ByteCount.format(latest.spool.readyBytes)) of \(ByteCount.format(limits.spoolMaxBytes))")
         } else {
@@ -66,7 +69,7 @@ struct TopView {
         if latest.replay.paused {
             lines.append("replay      paused (`spillway backlog resume`), \(latest.spool.ready) waiting")
         } else if latest.spool.ready > 0 {
-            let eta = replayRate > 0 ? ", ETA \(Clock.age(from: 0, to: Int64(Double(latest.spool.ready) / replayRate * 1000)))" : ""
+            let eta = replayRate > 0 ? ", ETA \(Clock.duration(seconds: Double(latest.spool.ready) / replayRate))" : ""
             lines.append("replay      \(Self.number(replayRate))/s now (allowed \(Self.number(latest.replay.currentRate))/s: \(latest.replay.phase); ceiling \(Self.number(latest.replay.recordsPerSecond))/s), \(latest.spool.ready) left\(eta)")
         } else {
             lines.append("replay      nothing to replay")
@@ -98,7 +101,7 @@ struct TopView {
     }
 
     static func number(_ value: Double) -> String {
-        value >= 10_000 ? String(format: "%.1fk", value / 1000) : String(Int(value.rounded()))
+        value >= 10_000 && value.isFinite ? String(format: "%.1fk", value / 1000) : WholeNumber.format(value.rounded())
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

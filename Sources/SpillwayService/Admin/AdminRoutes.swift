@@ -93,15 +93,18 @@ struct AdminRoutes: Sendable {
     }
 
     /// A request body as the contract type, or the reason it is not one, in the request's field names.
-    private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws(AdminErrorReply) -> T {
+    /// Duplicate and unknown fields are refused first (`AdminBodyCheck`).
+    private func decode<T: AdminRequest>(_ type: T.Type, _ request: Request) async throws(AdminErrorReply) -> T {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maxBodyBytes)
         } catch {
             throw AdminErrorReply("request body is over \(Self.maxBodyBytes / 1024) KiB")
         }
+        let bytes = Array(body.readableBytesView)
+        try AdminBodyCheck.check(bytes, as: T.self)
         do {
-            return try AdminContract.requestDecoder.decode(T.self, from: Data(body.readableBytesView))
+            return try AdminContract.requestDecoder.decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw AdminErrorReply(error.clientDescription)
         } catch {
