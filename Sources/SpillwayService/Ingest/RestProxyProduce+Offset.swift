@@ -64,7 +64,7 @@ extension RestProxyProduce.Offset {
 
     private static func wording(_ reason: AckReason) -> String {
         switch reason {
-        case .timeout: "not reached within ack.timeout_ms"
+        case .timeout: "not reached within \(SettingsKeys.ackTimeout.name)"
         case .capacity: "too many requests were waiting already"
         case .kafkaUnavailable: "Kafka could not take it now"
         case .deadLetter: "Kafka refused the record"
