@@ -131,7 +131,8 @@ import Testing
     /// Here the breaker is forced open, so Kafka takes nothing and each record is
     /// committed to the spool instead (`ack_kafka_unavailable`).
     @Test func restProxyRecordsKafkaCouldNotTakeSaySoPerOffset() async throws {
-        try await withService { harness in
+        // Answered once each record is committed, however slow the disk: no deadline comes first.
+        try await withService(configure: { $0.pipeline.ack.timeout = .seconds(600) }) { harness in
             harness.server.buffer.setBreakerMode(.forcedOpen)
             try await harness.server.ingestApplication.test(.router) { client in
                 let headers = Self.headers(ack: "kafka", contentType: "application/vnd.kafka.json.v2+json")
