@@ -57,7 +57,7 @@ extension RestProxyProduce.Offset {
         case (.spool, _), (.kafka, _):
             return .init(
                 errorCode: onlyInMemoryCode,
-                error: "not confirmed at level \(level.rawValue): \(why); only in Spillway's memory, it goes on to Kafka unless Spillway stops first (a retry may duplicate it)"
+                error: "not confirmed at level \(level.rawValue): \(why); only in Spillway's memory, it goes on to Kafka unless Spillway crashes first (a retry may duplicate it)"
             )
         }
     }
