@@ -125,6 +125,70 @@ import Testing
         }
     }
 
+    /// At level `kafka`, a REST Proxy record Kafka has not confirmed when answered
+    /// says so in `error_code` and `error` (issue 21, item 9), as the native routes
+    /// say `ack_reason`: never every field null, which reads as an answer at `memory`.
+    /// Here the breaker is forced open, so Kafka takes nothing and each record is
+    /// committed to the spool instead (`ack_kafka_unavailable`).
+    @Test func restProxyRecordsKafkaCouldNotTakeSaySoPerOffset() async throws {
+        // Answered once each record is committed, however slow the disk: no deadline comes first.
+        try await withService(configure: { $0.pipeline.ack.timeout = .seconds(600) }) { harness in
+            harness.server.buffer.setBreakerMode(.forcedOpen)
+            try await harness.server.ingestApplication.test(.router) { client in
+                let headers = Self.headers(ack: "kafka", contentType: "application/vnd.kafka.json.v2+json")
+                try await client.execute(uri: "/topics/rest-open", method: .post, headers: headers, body: ByteBuffer(#"{"records":[{"value":1},{"value":2}]}"#)) { response in
+                    #expect(response.status == .ok)
+                    let offsets = try #require(response.json()["offsets"] as? [[String: Any]])
+                    #expect(offsets.count == 2)
+                    for entry in offsets {
+                        #expect(entry["error_code"] as? Int == 20201, "\(entry)")
+                        #expect((entry["error"] as? String)?.contains("ack_kafka_unavailable") == true, "\(entry)")
+                        #expect(entry["partition"] is NSNull && entry["offset"] is NSNull, "\(entry)")
+                    }
+                }
+                // At `memory` nothing was asked of Kafka: the same records answer with every field null, as before.
+                let memory = Self.headers(ack: "memory", contentType: "application/vnd.kafka.json.v2+json")
+                try await client.execute(uri: "/topics/rest-open", method: .post, headers: memory, body: ByteBuffer(#"{"records":[{"value":3}]}"#)) { response in
+                    let offsets = try #require(response.json()["offsets"] as? [[String: Any]])
+                    #expect(offsets.allSatisfy { $0["error_code"] is NSNull && $0["error"] is NSNull }, "\(offsets)")
+                }
+            }
+            #expect(harness.server.buffer.status().acks.answered(.kafka, reason: .kafkaUnavailable) == 2)
+        }
+    }
+
+    /// Past `ack.timeout_ms` with Kafka hung, each REST Proxy record answered at
+    /// level `kafka` carries `ack_timeout` and a code saying where it is: 20201
+    /// (committed to the spool) or 50003 (still only in memory). Which of the two is
+    /// a race between the disk and the pipeline's timer, so both are allowed; null
+    /// is not. The hang lasts until the test ends it, and librdkafka's message
+    /// timeout is longer than the test, so only the acknowledgement timer answers.
+    @Test func restProxyRecordsPastTheAckTimeoutSaySoPerOffset() async throws {
+        try await withService(configure: { settings in
+            settings.pipeline.ack.timeout = .milliseconds(300)
+            settings.pipeline.kafka.messageTimeout = .seconds(600)
+        }) { harness in
+            harness.server.buffer.setBreakerMode(.forcedClosed)
+            try await harness.server.ingestApplication.test(.router) { client in
+                try await Self.warmUp(client, harness)
+                harness.cluster.setRoundTripTime(milliseconds: 600_000)
+                let headers = Self.headers(ack: "kafka", contentType: "application/vnd.kafka.json.v2+json")
+                try await client.execute(uri: "/topics/rest-hung", method: .post, headers: headers, body: ByteBuffer(#"{"records":[{"value":1},{"value":2}]}"#)) { response in
+                    #expect(response.status == .ok)
+                    let offsets = try #require(response.json()["offsets"] as? [[String: Any]])
+                    #expect(offsets.count == 2)
+                    for entry in offsets {
+                        #expect([20201, 50003].contains(entry["error_code"] as? Int), "\(entry)")
+                        #expect((entry["error"] as? String)?.contains("ack_timeout") == true, "\(entry)")
+                        #expect(entry["partition"] is NSNull && entry["offset"] is NSNull, "\(entry)")
+                    }
+                }
+                harness.cluster.setRoundTripTime(milliseconds: 0)
+            }
+            try await harness.waitFor("delivered after the hang", timeout: .seconds(60)) { $0.ledger.delivered == 3 && $0.spool.escrowCount == 0 }
+        }
+    }
+
     /// A batch at a level answers each record in order beside the usual counts.
     @Test func nativeBatchesListEachRecordsAnswerAtALevel() async throws {
         try await withService { harness in

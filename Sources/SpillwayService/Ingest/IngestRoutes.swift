@@ -122,20 +122,8 @@ struct IngestRoutes: Sendable {
         let level = try ackLevel(request, topic: topic)
         let items = try RestProxyProduce.decode(try await collect(request), topic: topic, format: format)
         let (answers, reasons) = await send(items, at: level)
-        let offsets = answers.enumerated().map { index, answer -> RestProxyProduce.Offset in
-            switch answer?.disposition {
-            case .delivered?:
-                // Kafka's own answer, as Confluent's proxy gives it.
-                return .init(partition: answer?.partition, offset: answer?.offset, errorCode: nil, error: nil)
-            case .spooled? where answer?.reason == .deadLetter:
-                return .init(errorCode: 50002, error: "Kafka refused the record; Spillway keeps it in its dead-letter area")
-            case .queued?, .spooled?:
-                return .init()
-            case .dropped(let reason)?:
-                return .init(errorCode: 50002, error: "record dropped: \(reason.rawValue)")
-            case .rejected?, nil:
-                return .init(errorCode: 42202, error: reasons[index] ?? "rejected")
-            }
+        let offsets = answers.enumerated().map { index, answer in
+            RestProxyProduce.Offset.answering(answer, at: level, rejection: reasons[index])
         }
         return JSONResponse.make(.ok, RestProxyProduce.Response(offsets: offsets), contentType: RestProxyProduce.responseContentType)
     }
@@ -340,9 +328,3 @@ struct RestProxyError: Encodable {
     }
 }
 
-
-extension RestProxyProduce.Offset {
-    init(errorCode: Int? = nil, error: String? = nil) {
-        self.init(partition: nil, offset: nil, errorCode: errorCode, error: error)
-    }
-}

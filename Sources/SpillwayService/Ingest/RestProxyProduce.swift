@@ -14,7 +14,8 @@ package enum RestProxyProduce {
     /// One entry of the response's `offsets`. At ack level `kafka`, Kafka's own
     /// partition and offset, as Confluent's proxy gives them; otherwise delivery is
     /// asynchronous, so a taken record has no partition or offset yet: both are
-    /// null, as the API allows.
+    /// null, as the API allows. `error_code` and `error` say when a record is short
+    /// of the level asked, or not kept (`answering(_:at:rejection:)`).
     struct Offset: Encodable {
         var partition: Int32?
         var offset: Int64?

@@ -7,13 +7,16 @@ import NIOHTTPTypes
 /// the time to send a request head once its first byte came (slowloris), the
 /// time to send its body, and a body whose declared `Content-Length` is over the
 /// limit, refused with 413 before a byte of it is read. It also answers a request
-/// the HTTP parser refuses with the listener's JSON error instead of an empty 400.
+/// the HTTP parser refuses, in its head or in its body's framing, with the listener's
+/// JSON error and a reason a person can act on, instead of Hummingbird's empty 400
+/// or a route's 400 that leaves the client expecting the connection to stay open.
 /// (Idle connections and the connection count are Hummingbird's: `idleTimeout`
 /// and `MaximumAvailableConnections`.)
 ///
 /// Sits after HTTP decoding, before Hummingbird's request handling, and learns
 /// of raw bytes from `InboundBytesObserver` at the head of the pipeline. Every
-/// answer it writes itself closes the connection.
+/// answer it writes itself says `Connection: close` and closes the connection;
+/// whatever Hummingbird writes after it is dropped.
 final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -33,7 +36,8 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
         /// Between requests: idle (Hummingbird's idle timeout) until bytes come, then the header timeout runs.
         case waitingForHead
         /// A request head was passed on; its body is arriving: the body timeout runs.
-        case readingBody(path: String)
+        /// Its `Transfer-Encoding` says, for a framing error, what framing was expected.
+        case readingBody(path: String, transferEncoding: String?)
         /// The whole request was passed on; its answer is being made.
         case answering
         /// This handler answered and is closing the connection; nothing more is passed on.
@@ -49,6 +53,10 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var check: (task: Scheduled<Void>, at: NIODeadline)?
     /// Requests passed on whose answer has not ended yet.
     private var unanswered = 0
+    /// An answer's head was written and its end not yet: nothing can be put before its end.
+    private var responding = false
+    /// A refusal waiting for the answers to earlier requests to end (HTTP answers in order).
+    private var heldRefusal: (status: HTTPResponse.Status, message: String, path: String?)?
     /// Before the HTTP decoder: it tells this handler, once per request, that bytes arrived.
     private var observer: InboundBytesObserver?
 
@@ -90,7 +98,7 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 return
             }
             unanswered += 1
-            state = .readingBody(path: path)
+            state = .readingBody(path: path, transferEncoding: head.headerFields[.transferEncoding])
             setDeadline(context, in: limits.bodyTimeout)
         case .body:
             break
@@ -102,25 +110,72 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
+        if isClosing {
+            // This handler answered and closes the connection: a route's answer to a request whose
+            // body failed, or Hummingbird's own empty 400 for the parser's error, has no place after it.
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        let part = unwrapOutboundIn(data)
+        switch part {
+        case .head(let head) where head.status.kind != .informational:
+            responding = true
+        case .end:
+            responding = false
             unanswered -= 1
             if unanswered == 0, case .answering = state {
                 // Idle until the next request's first byte (Hummingbird's idle timeout governs until then).
                 state = .waitingForHead
                 observer?.armed = true
             }
+        default:
+            break
         }
         context.write(data, promise: promise)
+        if case .end = part, let held = heldRefusal, mayAnswerNow {
+            heldRefusal = nil
+            refuse(context, held.status, held.message, path: held.path)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A request the parser refuses before any of it was passed on is answered here, in the
-        // listener's JSON; once a request is in Hummingbird's hands, Hummingbird answers.
-        if error is HTTPParserError, unanswered == 0, case .waitingForHead = state {
-            refuse(context, .badRequest, "malformed HTTP request: \(error)", path: nil)
-            return
+        // Once this handler has an answer, a further parser error (the connection's end cut a body
+        // short) only goes on to Hummingbird, so a route reading the body fails instead of taking part of it.
+        guard let parserError = error as? HTTPParserError, !isClosing, heldRefusal == nil else { return context.fireErrorCaught(error) }
+        // After a parser error nothing more on this connection can be read, so the answer closes it.
+        // It is this handler's whether the request was passed on or not: a route would answer without
+        // `Connection: close`, Hummingbird with an empty body.
+        let message: String
+        var path: String?
+        if case .readingBody(let requestPath, let transferEncoding) = state {
+            path = requestPath
+            message = "malformed HTTP request body: \(parserError.reason(inBody: true, transferEncoding: transferEncoding))"
+        } else {
+            message = "malformed HTTP request: \(parserError.reason(inBody: false, transferEncoding: nil))"
         }
+        if mayAnswerNow {
+            refuse(context, .badRequest, message, path: path)
+        } else {
+            // Nothing more arrives to be late: the timeouts give way to the held refusal.
+            deadline = nil
+            heldRefusal = (.badRequest, message, path)
+        }
+        // Hummingbird learns of it too, so a route reading the body fails instead of taking part of it.
         context.fireErrorCaught(error)
+    }
+
+    private var isClosing: Bool {
+        if case .closing = state { return true }
+        return false
+    }
+
+    /// Whether a refusal of the request now arriving can be written: no answer is half
+    /// written, and every request before it is answered (the one whose body is arriving
+    /// is answered by the refusal itself).
+    private var mayAnswerNow: Bool {
+        if responding { return false }
+        if case .readingBody = state { return unanswered <= 1 }
+        return unanswered == 0
     }
 
     private func setDeadline(_ context: ChannelHandlerContext, in timeout: TimeAmount) {
@@ -140,7 +195,7 @@ final class RequestLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler 
             switch state {
             case .waitingForHead:
                 refuse(context, .requestTimeout, "no complete request head within \(limits.headerTimeout.nanoseconds / 1_000_000) ms", path: nil)
-            case .readingBody(let path):
+            case .readingBody(let path, _):
                 refuse(context, .requestTimeout, "the request body did not arrive within \(limits.bodyTimeout.nanoseconds / 1_000_000) ms", path: path)
             case .answering, .closing:
                 break

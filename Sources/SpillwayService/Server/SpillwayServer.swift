@@ -37,6 +37,7 @@ public struct SpillwayServer: Sendable {
         self.buffer = buffer
 
         let ingestRouter = Router()
+        ingestRouter.add(middleware: BodyCodingMiddleware(refusal: Self.ingestRefusal))
         IngestRoutes(buffer: buffer, settings: settings).register(on: ingestRouter)
         Self.addHealthChecks(to: ingestRouter, buffer: buffer)
         ingestRouter.add(middleware: UnknownRouteMiddleware(endpoints: IngestRoutes.endpoints + Self.healthEndpoints))
@@ -56,6 +57,7 @@ public struct SpillwayServer: Sendable {
         if let token = settings.adminToken {
             adminRouter.add(middleware: BearerTokenMiddleware(token: token))
         }
+        adminRouter.add(middleware: BodyCodingMiddleware(refusal: Self.adminRefusal))
         AdminRoutes(buffer: buffer, settings: settings, metrics: metrics, kafkaListener: kafkaConnections).register(on: adminRouter)
         Self.addHealthChecks(to: adminRouter, buffer: buffer)
         adminRouter.add(middleware: UnknownRouteMiddleware(endpoints: AdminRoutes.endpoints + Self.healthEndpoints))
