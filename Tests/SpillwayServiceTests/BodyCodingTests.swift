@@ -74,14 +74,7 @@ extension MockKafkaSuites {
                     let text = await connection.readResponse(timeout: ListenerLimitsTests.closeWithin)
                     let response = RawResponse(text)
                     #expect(response.status == refused.status, "answer: \(text)")
-                    let message: String?
-                    if let code = refused.restProxyCode {
-                        #expect(response.json?["error_code"] as? Int == code, "answer: \(text)")
-                        message = response.json?["message"] as? String
-                    } else {
-                        #expect(response.headers["content-type"] == "application/json", "answer: \(text)")
-                        message = response.json?["error"] as? String
-                    }
+                    let message = response.errorMessage(restProxyCode: refused.restProxyCode)
                     #expect(message?.contains("\"\(refused.coding)\"") == true, "the answer does not name \(refused.coding): \(text)")
 
                     // The body was read past, not left in the way: the connection serves the next request.

@@ -52,14 +52,7 @@ extension MockKafkaSuites {
                     let response = RawResponse(text)
                     #expect(response.status == 400, "answer: \(text)")
                     #expect(response.headers["connection"]?.lowercased() == "close", "a 400 that closes the connection does not say so: \(text)")
-                    let message: String?
-                    if let code = malformed.restProxyCode {
-                        #expect(response.json?["error_code"] as? Int == code, "answer: \(text)")
-                        message = response.json?["message"] as? String
-                    } else {
-                        #expect(response.headers["content-type"] == "application/json", "answer: \(text)")
-                        message = response.json?["error"] as? String
-                    }
+                    let message = response.errorMessage(restProxyCode: malformed.restProxyCode)
                     #expect(message != nil, "answer: \(text)")
                     #expect(message?.contains("http_parser") == false && message?.contains("unknown") == false, "not a reason a person can act on: \(text)")
                     if let names = malformed.names { #expect(message?.contains(names) == true, "the reason does not name \(names): \(text)") }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import SpillwayTestKit
 #if canImport(Glibc)
 import Glibc
@@ -158,5 +159,17 @@ struct RawResponse {
     /// The body as a JSON object, or nil.
     var json: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+    }
+
+    /// The reason an error answer gives, in the route's shape: a REST Proxy
+    /// route's `message` beside its `error_code` (checked to be `restProxyCode`),
+    /// a native route's JSON `error`.
+    func errorMessage(restProxyCode: Int?, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        if let restProxyCode {
+            #expect(json?["error_code"] as? Int == restProxyCode, "answer: \(body)", sourceLocation: sourceLocation)
+            return json?["message"] as? String
+        }
+        #expect(headers["content-type"] == "application/json", "answer: \(body)", sourceLocation: sourceLocation)
+        return json?["error"] as? String
     }
 }
