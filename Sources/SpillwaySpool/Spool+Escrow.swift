@@ -15,7 +15,7 @@ extension Spool {
         // The batch's own oldest that found no room are not evicted rows: they were never written.
         let unwritten = records.count - result.appendedCount
         let unwrittenBytes = records.prefix(unwritten).reduce(0) { $0 + Self.cost(of: $1) }
-        return (result.appendedCount, result.evictedCount - unwritten, result.evictedBytes - unwrittenBytes)
+        return (result.appendedCount, result.evictedCount - unwritten, result.evictedBytes.subtractingSaturated(unwrittenBytes))
     }
 
     /// Carries out one pass of escrow outcomes in one transaction: deletes the
@@ -38,8 +38,8 @@ extension Spool {
             for key in releases {
                 if let cost = try deleteEscrow(key, statements: statements) {
                     released += 1
-                    totals.escrowCount -= 1
-                    totals.escrowBytes -= cost
+                    totals.escrowCount.subtractSaturated(1)
+                    totals.escrowBytes.subtractSaturated(cost)
                 }
             }
             var moved = 0
@@ -101,6 +101,7 @@ extension Spool {
         statements: Statements,
         totals: inout SpoolTotals
     ) throws -> Bool {
+        guard totals.nextID < .max else { throw SpoolError.idsExhausted(path: configuration.path) }
         let copy: SQLiteStatement
         switch kind {
         case .ready:
@@ -116,14 +117,14 @@ extension Spool {
         try copy.step()
         guard connection.changes == 1, let cost = try deleteEscrow(key, statements: statements) else { return false }
         totals.nextID += 1
-        totals.escrowCount -= 1
-        totals.escrowBytes -= cost
+        totals.escrowCount.subtractSaturated(1)
+        totals.escrowBytes.subtractSaturated(cost)
         if kind == .ready {
-            totals.readyCount += 1
-            totals.readyBytes += cost
+            totals.readyCount.addSaturated(1)
+            totals.readyBytes.addSaturated(cost)
         } else {
-            totals.deadCount += 1
-            totals.deadBytes += cost
+            totals.deadCount.addSaturated(1)
+            totals.deadBytes.addSaturated(cost)
         }
         return true
     }

@@ -7,23 +7,24 @@ extension Spool {
             var count = 0
             var bytes = 0
             for table in query.tables {
-                let statement = try connection.prepare("DELETE FROM \(table) WHERE \(SpoolQuery.filterSQL) RETURNING cost")
+                let statement = try connection.prepare("DELETE FROM \(table) WHERE \(SpoolQuery.filterSQL) RETURNING \(Statements.chargedCost)")
                 query.bindFilter(statement)
                 var tableCount = 0
                 var tableBytes = 0
                 while try statement.step() {
                     tableCount += 1
-                    tableBytes += Int(statement.int64(0))
+                    // Saturated (`Int+Saturating`), as every sum a writer keeps of figures from the file.
+                    tableBytes.addSaturated(Int(statement.int64(0)))
                 }
                 if table == "records" {
-                    totals.readyCount -= tableCount
-                    totals.readyBytes -= tableBytes
+                    totals.readyCount.subtractSaturated(tableCount)
+                    totals.readyBytes.subtractSaturated(tableBytes)
                 } else {
-                    totals.deadCount -= tableCount
-                    totals.deadBytes -= tableBytes
+                    totals.deadCount.subtractSaturated(tableCount)
+                    totals.deadBytes.subtractSaturated(tableBytes)
                 }
                 count += tableCount
-                bytes += tableBytes
+                bytes.addSaturated(tableBytes)
             }
             return (count, bytes)
         }
@@ -50,7 +51,7 @@ extension Spool {
                 result.ids = (result.ids?.lowerBound ?? ids.lowerBound)...ids.upperBound
             }
             result.evictedCount += part.evictedCount
-            result.evictedBytes += part.evictedBytes
+            result.evictedBytes.addSaturated(part.evictedBytes)
             start = end
         }
         return result

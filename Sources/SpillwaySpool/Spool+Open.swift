@@ -114,6 +114,8 @@ extension Spool {
         }
         try probeWrite(connection, path: path)
         let spool = try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
+        // Before any write: appends take ids from `next_id`, replay goes by the ready count.
+        spool.totalsRepairedAtOpen = try spool.repairTotals().problems
         try spool.recoverEscrow()
         return spool
     }

@@ -8,6 +8,15 @@ extension Spool {
         /// `recordColumns` with the escrow table's key in place of the id.
         static let escrowColumns = "intake_id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted, value_is_null"
         static let readOldestSQL = "SELECT \(recordColumns) FROM records WHERE id > ?1 ORDER BY id LIMIT ?2"
+        /// What a row is charged against the byte bound, wherever a writer or the
+        /// totals audit reads it: its `cost`, unless that is no cost a record can
+        /// have (negative, past 4 GiB, not an integer: a damaged or hand-edited
+        /// row), when it is charged what it holds. Sums of it cannot overflow, and
+        /// one bad cost cannot make an append evict every record to make room.
+        static let chargedCost = """
+            (CASE WHEN typeof(cost) = 'integer' AND cost BETWEEN 0 AND \(Int64(1) << 32) THEN cost \
+            ELSE length(CAST(topic AS BLOB)) + coalesce(length(key), 0) + length(value) + coalesce(length(headers), 0) + \(Spool.rowOverhead) END)
+            """
 
         let insertReady: SQLiteStatement
         let insertDead: SQLiteStatement
@@ -35,12 +44,12 @@ extension Spool {
             insertDead = try connection.prepare(
                 "INSERT INTO dead_letters (\(Self.recordColumns), reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
             )
-            selectReadyForEviction = try connection.prepare("SELECT id, cost FROM records ORDER BY id")
-            selectDeadForEviction = try connection.prepare("SELECT id, cost FROM dead_letters ORDER BY id")
+            selectReadyForEviction = try connection.prepare("SELECT id, \(Self.chargedCost) FROM records ORDER BY id")
+            selectDeadForEviction = try connection.prepare("SELECT id, \(Self.chargedCost) FROM dead_letters ORDER BY id")
             deleteReadyUpTo = try connection.prepare("DELETE FROM records WHERE id <= ?1")
             deleteDeadUpTo = try connection.prepare("DELETE FROM dead_letters WHERE id <= ?1")
-            deleteReadyReturningCost = try connection.prepare("DELETE FROM records WHERE id = ?1 RETURNING cost")
-            measureReadyRange = try connection.prepare("SELECT count(*), coalesce(sum(cost), 0) FROM records WHERE id BETWEEN ?1 AND ?2")
+            deleteReadyReturningCost = try connection.prepare("DELETE FROM records WHERE id = ?1 RETURNING \(Self.chargedCost)")
+            measureReadyRange = try connection.prepare("SELECT count(*), coalesce(sum(\(Self.chargedCost)), 0) FROM records WHERE id BETWEEN ?1 AND ?2")
             deleteReadyRange = try connection.prepare("DELETE FROM records WHERE id BETWEEN ?1 AND ?2")
             copyToDead = try connection.prepare(
                 "INSERT INTO dead_letters (\(Self.recordColumns), reason) SELECT \(Self.recordColumns), ?1 FROM records WHERE id = ?2"
@@ -58,7 +67,7 @@ extension Spool {
             insertEscrow = try connection.prepare(
                 "INSERT INTO escrow (\(Self.escrowColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
             )
-            deleteEscrowReturningCost = try connection.prepare("DELETE FROM escrow WHERE intake_id = ?1 RETURNING cost")
+            deleteEscrowReturningCost = try connection.prepare("DELETE FROM escrow WHERE intake_id = ?1 RETURNING \(Self.chargedCost)")
             copyEscrowToReady = try connection.prepare(
                 """
                 INSERT INTO records (\(Self.recordColumns))

@@ -1,4 +1,5 @@
 import CSQLite
+import Logging
 
 /// The one place a write transaction and the `spool_totals` row meet: every
 /// mutating call runs its rows inside `writeTransaction`, changes a copy of the
@@ -32,6 +33,43 @@ extension Spool {
         return result
     }
 
+    /// Holds `spool_totals` and `next_id` against the rows, in one statement.
+    /// Read-only: `spool check` runs it beside a running service.
+    public func auditTotals() throws(SpoolError) -> SpoolTotalsAudit {
+        do {
+            return try SpoolTotalsAudit.read(connection)
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// Rebuilds `spool_totals` from the rows where they disagree, in one
+    /// transaction (the audit is read inside it, so nothing changes between),
+    /// and logs a warning naming each figure, old and new. Every open for
+    /// writing runs it before anything else writes: a wrong ready count stops
+    /// replay early, a `next_id` behind the rows makes appends collide.
+    /// Returns the audit: its problems are what was repaired.
+    @discardableResult
+    public func repairTotals() throws(SpoolError) -> SpoolTotalsAudit {
+        let audit = try writeTransaction { statements, totals in
+            let audit = try SpoolTotalsAudit.read(connection)
+            if !audit.isConsistent {
+                totals = audit.rebuilt
+                // Written even when the integers read equal: a figure stored as text or a float is rewritten.
+                try writeTotals(totals, using: statements.updateTotals)
+            }
+            return audit
+        }
+        if !audit.isConsistent {
+            var metadata: Logger.Metadata = ["spool": "\(configuration.path)"]
+            for problem in audit.problems {
+                metadata[problem.column] = "\(problem.stored) -> \(problem.rebuilt) (\(problem.reason))"
+            }
+            logger.warning("spool totals disagreed with the rows; rebuilt them from the rows", metadata: metadata)
+        }
+        return audit
+    }
+
     private func writeTotals(_ totals: SpoolTotals, using statement: SQLiteStatement) throws {
         defer { statement.reset() }
         statement.bind(totals.nextID, at: 1)
@@ -53,6 +91,7 @@ extension Spool {
         guard try statement.step() else {
             throw SQLiteError(code: SQLITE_CORRUPT, message: "the spool_totals row is missing")
         }
+        // Read as integers whatever they hold; `SpoolTotalsAudit` tells which are wrong.
         var totals = SpoolTotals()
         totals.nextID = statement.int64(0)
         totals.readyCount = Int(statement.int64(1))

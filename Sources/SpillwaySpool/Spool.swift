@@ -13,6 +13,9 @@ public final class Spool {
     public internal(set) var totals: SpoolTotals
     /// Where a corrupt file found at open was moved, if one was.
     public let quarantinedPath: String?
+    /// What opening for writing found wrong in `spool_totals` and rebuilt from the
+    /// rows (and logged); empty when the totals agreed with them.
+    public internal(set) var totalsRepairedAtOpen: [SpoolTotalsProblem] = []
     /// `true` for inspection handles, which never write.
     public let isReadOnly: Bool
 
@@ -121,7 +124,7 @@ public final class Spool {
                 guard isAtPageCap(needing: batchBytes), recordByteBudget > step else {
                     throw .diskFull(path: configuration.path)
                 }
-                recordByteBudget = min(recordByteBudget, totals.heldBytes + batchBytes) - step
+                recordByteBudget = min(recordByteBudget, totals.heldBytes.addingSaturated(batchBytes)).subtractingSaturated(step)
                 logger.debug("spool reached its file bound before its byte budget; budget lowered", metadata: ["budget": "\(recordByteBudget)"])
             } catch {
                 throw mapError(error)
@@ -138,13 +141,17 @@ public final class Spool {
         totals: inout SpoolTotals
     ) throws -> SpoolAppendResult {
         let byteBudget = recordByteBudget
+        // Figures from the file saturate (`Int+Saturating`): the totals were checked
+        // against the rows at open, but a row's cost may hold any integer.
+        let bytesBesideEscrow = byteBudget.subtractingSaturated(totals.escrowBytes)
+        let countBesideEscrow = configuration.maxRecords.subtractingSaturated(totals.escrowCount)
         // The newest records of the batch that fit within the bounds on their own,
         // beside the escrow copies (which are never evicted).
         var keptFrom = records.count
         var keptBytes = 0
         while keptFrom > 0,
-              keptBytes + costs[keptFrom - 1] <= byteBudget - totals.escrowBytes,
-              records.count - keptFrom < configuration.maxRecords - totals.escrowCount {
+              keptBytes + costs[keptFrom - 1] <= bytesBesideEscrow,
+              records.count - keptFrom < countBesideEscrow {
             keptFrom -= 1
             keptBytes += costs[keptFrom]
         }
@@ -153,24 +160,30 @@ public final class Spool {
         let keptCount = records.count - keptFrom
 
         // Escrow copies are held to the bounds too, but never evicted: each is a caller's promise.
-        let excessBytes = totals.heldBytes + keptBytes - byteBudget
-        let excessCount = totals.heldCount + keptCount - configuration.maxRecords
+        let excessBytes = totals.heldBytes.addingSaturated(keptBytes).subtractingSaturated(byteBudget)
+        let excessCount = totals.heldCount.addingSaturated(keptCount).subtractingSaturated(configuration.maxRecords)
         if excessBytes > 0 || excessCount > 0 {
             let fromReady = try evictOldest(statements.selectReadyForEviction, statements.deleteReadyUpTo, bytes: excessBytes, count: excessCount)
-            totals.readyCount -= fromReady.count
-            totals.readyBytes -= fromReady.bytes
-            let fromDead = try evictOldest(statements.selectDeadForEviction, statements.deleteDeadUpTo, bytes: excessBytes - fromReady.bytes, count: excessCount - fromReady.count)
-            totals.deadCount -= fromDead.count
-            totals.deadBytes -= fromDead.bytes
+            totals.readyCount.subtractSaturated(fromReady.count)
+            totals.readyBytes.subtractSaturated(fromReady.bytes)
+            let fromDead = try evictOldest(
+                statements.selectDeadForEviction, statements.deleteDeadUpTo,
+                bytes: excessBytes.subtractingSaturated(fromReady.bytes), count: excessCount.subtractingSaturated(fromReady.count)
+            )
+            totals.deadCount.subtractSaturated(fromDead.count)
+            totals.deadBytes.subtractSaturated(fromDead.bytes)
             evictedCount += fromReady.count + fromDead.count
-            evictedBytes += fromReady.bytes + fromDead.bytes
+            evictedBytes.addSaturated(fromReady.bytes.addingSaturated(fromDead.bytes))
         }
 
         var firstID: Int64?
         for index in keptFrom..<records.count {
             switch destination {
             case .ready, .deadLetters:
-                let id = max(preferredIDs?[index] ?? 0, totals.nextID)
+                // A preferred id at the very end of the range would leave none after it: not kept.
+                let preferred = preferredIDs?[index] ?? 0
+                let id = max(preferred < SpoolTotalsAudit.idsLeavingNoRoom ? preferred : 0, totals.nextID)
+                guard id < .max else { throw SpoolError.idsExhausted(path: configuration.path) }
                 firstID = firstID ?? id
                 totals.nextID = id + 1
                 if case .deadLetters(let reason) = destination {
@@ -184,17 +197,17 @@ public final class Spool {
         }
         switch destination {
         case .ready:
-            totals.readyCount += keptCount
-            totals.readyBytes += keptBytes
+            totals.readyCount.addSaturated(keptCount)
+            totals.readyBytes.addSaturated(keptBytes)
         case .deadLetters:
-            totals.deadCount += keptCount
-            totals.deadBytes += keptBytes
+            totals.deadCount.addSaturated(keptCount)
+            totals.deadBytes.addSaturated(keptBytes)
         case .escrow:
-            totals.escrowCount += keptCount
-            totals.escrowBytes += keptBytes
+            totals.escrowCount.addSaturated(keptCount)
+            totals.escrowBytes.addSaturated(keptBytes)
         }
-        totals.evictedCount += evictedCount
-        totals.evictedBytes += evictedBytes
+        totals.evictedCount.addSaturated(evictedCount)
+        totals.evictedBytes.addSaturated(evictedBytes)
         if evictedCount > 0 {
             logger.debug("spool evicted oldest records to stay within bounds", metadata: ["evicted": "\(evictedCount)", "bytes": "\(evictedBytes)"])
         }
@@ -218,7 +231,7 @@ public final class Spool {
         defer { select.reset() }
         while evictedCount < count || evictedBytes < bytes, try select.step() {
             lastID = select.int64(0)
-            evictedBytes += Int(select.int64(1))
+            evictedBytes.addSaturated(Int(select.int64(1)))
             evictedCount += 1
         }
         select.reset()
@@ -292,11 +305,11 @@ public final class Spool {
                 while end < sorted.endIndex, sorted[end] == sorted[end - 1] + 1 { end += 1 }
                 let range = try deleteRange(sorted[start]...sorted[end - 1], statements: statements)
                 deleted += range.count
-                bytes += range.bytes
+                bytes.addSaturated(range.bytes)
                 start = end
             }
-            totals.readyCount -= deleted
-            totals.readyBytes -= bytes
+            totals.readyCount.subtractSaturated(deleted)
+            totals.readyBytes.subtractSaturated(bytes)
             return deleted
         }
     }
@@ -373,12 +386,12 @@ public final class Spool {
                 if try statements.deleteReadyReturningCost.step() {
                     let cost = Int(statements.deleteReadyReturningCost.int64(0))
                     moved += 1
-                    totals.readyBytes -= cost
-                    totals.deadBytes += cost
+                    totals.readyBytes.subtractSaturated(cost)
+                    totals.deadBytes.addSaturated(cost)
                 }
             }
-            totals.readyCount -= moved
-            totals.deadCount += moved
+            totals.readyCount.subtractSaturated(moved)
+            totals.deadCount.addSaturated(moved)
             return moved
         }
     }

@@ -18,6 +18,8 @@ public enum SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Any other I/O failure: the batch was not spooled, the spool stays usable.
     case io(path: String, detail: String)
     case invalidConfiguration(String)
+    /// No record id is left: `next_id` reached the end of Int64's range. Nothing was written.
+    case idsExhausted(path: String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,9 @@ public enum SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
             return "I/O error on spool \(path): \(detail)"
         case let .invalidConfiguration(message):
             return message
+        case let .idsExhausted(path):
+            return "spool at \(path) has no record id left: the next would be past \(Int64.max), the end of the range; "
+                + "nothing was written: export the spool and import the lines without their \"id\" into a new one"
         }
     }
 }

@@ -19,9 +19,10 @@ public struct SpoolTotals: Sendable, Hashable {
     public init() {}
 
     /// Records: ready and dead letters (escrow copies are not records yet).
-    public var count: Int { readyCount + deadCount }
-    public var bytes: Int { readyBytes + deadBytes }
+    /// Sums saturate: a figure read from a damaged file may be near Int's bounds.
+    public var count: Int { readyCount.addingSaturated(deadCount) }
+    public var bytes: Int { readyBytes.addingSaturated(deadBytes) }
     /// Everything the bounds are charged with: records and escrow copies.
-    public var heldCount: Int { count + escrowCount }
-    public var heldBytes: Int { bytes + escrowBytes }
+    public var heldCount: Int { count.addingSaturated(escrowCount) }
+    public var heldBytes: Int { bytes.addingSaturated(escrowBytes) }
 }
