@@ -141,8 +141,8 @@ public final class Spool {
         totals: inout SpoolTotals
     ) throws -> SpoolAppendResult {
         let byteBudget = recordByteBudget
-        // Figures from the file saturate (`Int+Saturating`): the totals were checked
-        // against the rows at open, but a row's cost may hold any integer.
+        // Arithmetic on figures from the file saturates (`Int+Saturating`) rather than
+        // trapping, whatever the file holds; the open checked them against the rows.
         let bytesBesideEscrow = byteBudget.subtractingSaturated(totals.escrowBytes)
         let countBesideEscrow = configuration.maxRecords.subtractingSaturated(totals.escrowCount)
         // The newest records of the batch that fit within the bounds on their own,
@@ -302,7 +302,7 @@ public final class Spool {
             var start = sorted.startIndex
             while start < sorted.endIndex {
                 var end = start + 1
-                while end < sorted.endIndex, sorted[end] == sorted[end - 1] + 1 { end += 1 }
+                while end < sorted.endIndex, sorted[end - 1] < .max, sorted[end] == sorted[end - 1] + 1 { end += 1 }
                 let range = try deleteRange(sorted[start]...sorted[end - 1], statements: statements)
                 deleted += range.count
                 bytes.addSaturated(range.bytes)
@@ -358,7 +358,7 @@ public final class Spool {
             var start = sorted.startIndex
             while start < sorted.endIndex {
                 var end = start + 1
-                while end < sorted.endIndex, sorted[end] <= sorted[end - 1] + 1 { end += 1 }
+                while end < sorted.endIndex, sorted[end - 1] < .max, sorted[end] <= sorted[end - 1] + 1 { end += 1 }
                 statements.countAttempts.bind(sorted[start], at: 1)
                 statements.countAttempts.bind(sorted[end - 1], at: 2)
                 defer { statements.countAttempts.reset() }
