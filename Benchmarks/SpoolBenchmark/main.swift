@@ -2,6 +2,7 @@
 // same run, on the same disk. Prints records/s for both and their ratio.
 //
 //   swift run -c release spool-benchmark [--quick]
+//   swift run -c release spool-benchmark --open [RECORDS]   (what opening costs; OpenCost.swift)
 //
 // Both sides use WAL with synchronous=NORMAL, one transaction per batch and
 // prepared statements. "append" inserts N records; "drain" reads them back
@@ -152,6 +153,13 @@ func median(_ values: [Double]) -> Double {
 func rate(_ count: Int, _ seconds: Double) -> String {
     let perSecond = Double(count) / seconds
     return perSecond >= 1_000_000 ? String(format: "%.2fM", perSecond / 1_000_000) : String(format: "%.0fk", perSecond / 1000)
+}
+
+if let flag = CommandLine.arguments.firstIndex(of: "--open") {
+    let count = CommandLine.arguments.dropFirst(flag + 1).first.flatMap { Int($0) } ?? 1_000_000
+    try measureOpenCost(records: count, valueBytes: 100, scratch: scratch)
+    try? FileManager.default.removeItem(atPath: scratch)
+    exit(0)
 }
 
 print("spool throughput, records/s (median of \(repetitions)); ratio = spillway / raw sqlite3, higher is better")
