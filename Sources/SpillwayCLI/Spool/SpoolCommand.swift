@@ -7,7 +7,7 @@ struct SpoolCommand: AsyncParsableCommand {
         abstract: "Inspect and maintain a spool file.",
         discussion: """
             Read-only commands (stats, list, peek, export, check) work beside a running service. \
-            import and purge take the writer lock, so stop the service first.
+            import, purge and check --repair take the writer lock, so stop the service first.
             """,
         subcommands: [
             SpoolStatsCommand.self,
