@@ -35,7 +35,7 @@ extension Spool {
 
     /// Holds `spool_totals` and `next_id` against the rows, in one statement.
     /// Read-only: `spool check` runs it beside a running service.
-    public func auditTotals() throws(SpoolError) -> SpoolTotalsAudit {
+    package func auditTotals() throws(SpoolError) -> SpoolTotalsAudit {
         do {
             return try SpoolTotalsAudit.read(connection)
         } catch {
@@ -50,7 +50,7 @@ extension Spool {
     /// replay early, a `next_id` behind the rows makes appends collide.
     /// Returns the audit: its problems are what was repaired.
     @discardableResult
-    public func repairTotals() throws(SpoolError) -> SpoolTotalsAudit {
+    package func repairTotals() throws(SpoolError) -> SpoolTotalsAudit {
         let audit = try writeTransaction { statements, totals in
             let audit = try SpoolTotalsAudit.read(connection)
             if !audit.isConsistent {

@@ -15,7 +15,7 @@ public final class Spool {
     public let quarantinedPath: String?
     /// What opening for writing found wrong in `spool_totals` and rebuilt from the
     /// rows (and logged); empty when the totals agreed with them.
-    public internal(set) var totalsRepairedAtOpen: [SpoolTotalsProblem] = []
+    package internal(set) var totalsRepairedAtOpen: [SpoolTotalsProblem] = []
     /// `true` for inspection handles, which never write.
     public let isReadOnly: Bool
 

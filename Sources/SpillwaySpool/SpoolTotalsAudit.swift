@@ -6,19 +6,20 @@ import CSQLite
 /// for a ready count that is never positive) or an append collides with an id
 /// in use (`next_id` behind the rows), so every writer audits them at open.
 ///
-/// One statement, so one snapshot: per table a count and a sum of costs (one
-/// pass over its rows) and the largest id (the last entry of the primary key).
-public struct SpoolTotalsAudit: Sendable, Hashable {
+/// One statement, so one snapshot: per table a count and the sum of what its
+/// rows are charged (one pass over its rows) and the largest id (the last
+/// entry of the primary key).
+package struct SpoolTotalsAudit: Sendable, Hashable {
     /// The figures as the file holds them, read as integers.
-    public let stored: SpoolTotals
-    /// The figures the rows say: counts and cost sums per table, and a `next_id`
-    /// above every id in use. The lifetime eviction figures, which no row
-    /// records, are kept as stored unless negative.
-    public let rebuilt: SpoolTotals
+    package let stored: SpoolTotals
+    /// The figures the rows say: counts and charged bytes per table, and a
+    /// `next_id` above every id in use. The lifetime eviction figures, which no
+    /// row records, are kept as stored unless negative.
+    package let rebuilt: SpoolTotals
     /// Each figure that disagrees, in column order; empty when the totals are right.
-    public let problems: [SpoolTotalsProblem]
+    package let problems: [SpoolTotalsProblem]
 
-    public var isConsistent: Bool { problems.isEmpty }
+    package var isConsistent: Bool { problems.isEmpty }
 
     /// The columns of `spool_totals` this audits, in the file's order.
     static let columns = [
@@ -44,8 +45,9 @@ public struct SpoolTotalsAudit: Sendable, Hashable {
         WHERE t.singleton = 1
         """
 
-    /// A table's row count and charged bytes, in one pass. Each charge is at
-    /// most 4 GiB, so the sum cannot overflow below 2^31 rows.
+    /// A table's row count and charged bytes, in one pass. A charge is a few GiB
+    /// at most (a cost past 4 GiB is charged what the row holds), so the sum
+    /// cannot overflow at any number of rows a spool holds.
     private static func tableSums(_ table: String) -> String {
         "(SELECT count(*) AS n, coalesce(sum(\(Spool.Statements.chargedCost)), 0) AS bytes FROM \(table))"
     }
