@@ -72,6 +72,22 @@ import Testing
         #expect(rest.isEmpty && book.queuedCount == 0)
     }
 
+    /// One copy Kafka is slow to answer holds the queue's front: the thousands
+    /// released behind it neither count as waiting nor pile up in memory.
+    @Test func releasedCopiesBehindASlowOneDoNotCountAndDoNotPileUp() {
+        var book = EscrowBook()
+        let due = ContinuousClock.now + .seconds(60)
+        book.enqueue(Self.pending(1), due: due)
+        for id in 2...5000 {
+            book.enqueue(Self.pending(UInt64(id)), due: due)
+            book.release(UInt64(id))
+        }
+        #expect(book.waitingCount == 1 && book.waitingBytes == 10)
+        #expect(book.queuedCount <= 1 + 1025, "released copies are dropped once they outnumber the needed ones")
+        let taken = book.take(max: 10)
+        #expect(taken.map(\.id) == [1] && book.queuedCount == 0 && book.waitingCount == 0 && book.queuedBytes == 0)
+    }
+
     @Test func committedCopiesSettleIntoReadyRecordsOrDeadLetters() {
         var book = EscrowBook()
         for id in 1...2 { book.enqueue(Self.pending(UInt64(id))) }

@@ -115,6 +115,27 @@ import Testing
         #expect(state.ledger.delivered == 1 && state.ledger.imbalance == 0)
     }
 
+    /// A record Kafka is slow to answer stays waiting while later ones are
+    /// delivered: their copies, released unwritten, leave room for new callers
+    /// (counted against the bound, they would be answered `ack_capacity`).
+    @Test func copiesReleasedBehindASlowRecordLeaveRoomForNewCallers() {
+        var state = Self.state(pending: 3, timeout: .seconds(2))
+        let log = AnswerLog()
+        Self.accept(&state, "slow", .kafka, log: log)
+        _ = state.takeLive(10)
+        for round in 0..<10 {
+            let answer = Self.accept(&state, "k\(round)", .kafka, log: log, at: .milliseconds(round))
+            #expect(answer == nil, "k\(round) waits for Kafka: \(String(describing: answer))")
+            let batch = state.takeLive(10)
+            var settlement = Settlement()
+            settlement.add(ReportVerdict(move: .delivered(batch[0], partition: 0, offset: Int64(round))))
+            state.settle(settlement)
+            state.takeAnswers().deliver()
+        }
+        #expect(state.book.figures.answered(.kafka, reason: .capacity) == 0)
+        #expect(state.book.escrow.waitingCount == 1, "only the slow record's copy is still needed")
+    }
+
     /// Kafka has not answered when the copy falls due: the spool loop takes it
     /// then, not before.
     @Test func aKafkaRecordStillWaitingWhenItsCopyIsDueIsCopied() {

@@ -39,7 +39,7 @@ struct AckBook: Sendable, AwaitedRecordKeeper {
     /// the waiting bounds (and, at `kafka`, the escrow queue's).
     func hasRoom(for level: AckLevel, size: Int) -> Bool {
         let escrowRoom = level != .kafka
-            || (escrow.queuedCount < limits.maxPendingRecords && escrow.queuedBytes + size <= limits.maxPendingBytes)
+            || (escrow.waitingCount < limits.maxPendingRecords && escrow.waitingBytes + size <= limits.maxPendingBytes)
         return escrowRoom && waiters.hasRoom(forBytes: size)
     }
 
@@ -203,6 +203,6 @@ struct AckBook: Sendable, AwaitedRecordKeeper {
             waiters.pendingCount <= limits.maxPendingRecords && waiters.pendingBytes <= limits.maxPendingBytes,
             "waiting bound exceeded: \(waiters.pendingCount) callers, \(waiters.pendingBytes) bytes \(context())"
         )
-        assert(escrow.queuedCount <= limits.maxPendingRecords, "escrow queue bound exceeded: \(escrow.queuedCount) \(context())")
+        assert(escrow.waitingCount <= limits.maxPendingRecords, "escrow queue bound exceeded: \(escrow.waitingCount) \(context())")
     }
 }

@@ -28,6 +28,8 @@ struct EscrowBook: Sendable {
         /// Nobody needs the copy any more (Kafka acknowledged the record, or it went
         /// to the spool another way): delete it once written, or skip writing it.
         var released = false
+        /// The record's size, counted in `waitingBytes` while the copy waits unreleased.
+        var size = 0
     }
 
     /// What the spool loop carries out for committed copies.
@@ -55,8 +57,14 @@ struct EscrowBook: Sendable {
     private(set) var queuedBytes = 0
     private(set) var writingCount = 0
     private var bookkeeping = Bookkeeping()
+    /// Copies in the queue nobody needs any more, waiting to reach its front.
+    private var releasedInQueue = 0
+    /// Copies still needed and not yet taken: what the waiting bounds count
+    /// (released ones behind a slow record must not refuse new callers).
+    private(set) var waitingCount = 0
+    private(set) var waitingBytes = 0
 
-    /// Copies waiting to be written (released ones included: they hold memory until taken).
+    /// Copies in the queue (released ones included: they hold memory until they leave).
     var queuedCount: Int { queue.count }
     /// Records with a copy in any phase.
     var count: Int { entries.count }
@@ -74,9 +82,11 @@ struct EscrowBook: Sendable {
     /// A copy of a record about to go live, to be written from `due` (`nil`: at once).
     /// Copies are enqueued in the order they fall due.
     mutating func enqueue(_ pending: PendingRecord, due: ContinuousClock.Instant? = nil) {
-        entries[pending.id] = Entry(phase: .queued)
+        entries[pending.id] = Entry(phase: .queued, size: pending.size)
         queue.append(Queued(pending: pending, due: due ?? .now))
         queuedBytes += pending.size
+        waitingCount += 1
+        waitingBytes += pending.size
     }
 
     /// Up to `max` copies for the spool writer, oldest first: those due by `now`
@@ -90,8 +100,11 @@ struct EscrowBook: Sendable {
             queuedBytes -= head.pending.size
             guard !released else {
                 entries[head.pending.id] = nil
+                releasedInQueue -= 1
                 continue
             }
+            waitingCount -= 1
+            waitingBytes -= head.pending.size
             entries[head.pending.id]?.phase = .writing
             batch.append(head.pending)
         }
@@ -113,7 +126,27 @@ struct EscrowBook: Sendable {
             queue.removeFirst()
             queuedBytes -= head.pending.size
             entries[head.pending.id] = nil
+            releasedInQueue -= 1
         }
+    }
+
+    /// Leaves only the copies still needed in the queue, once released ones
+    /// outnumber them (a slow record at the front holds the rest back): memory
+    /// stays within about twice the copies needed, at O(1) amortised per release.
+    private mutating func dropReleasedWhenMostly() {
+        guard releasedInQueue > waitingCount + 1024 else { return }
+        var kept = Deque<Queued>()
+        kept.reserveCapacity(waitingCount)
+        for queued in queue {
+            if entries[queued.pending.id]?.released ?? true {
+                queuedBytes -= queued.pending.size
+                entries[queued.pending.id] = nil
+            } else {
+                kept.append(queued)
+            }
+        }
+        queue = kept
+        releasedInQueue = 0
     }
 
     /// The spool committed the copies of `ids`.
@@ -149,7 +182,11 @@ struct EscrowBook: Sendable {
         switch entry.phase {
         case .queued:
             entries[id]?.released = true
+            waitingCount -= 1
+            waitingBytes -= entry.size
+            releasedInQueue += 1
             dropReleasedAtFront()
+            dropReleasedWhenMostly()
         case .writing:
             entries[id]?.released = true
         case .committed:
