@@ -51,8 +51,9 @@ extension Spool {
     }
 
     /// Records matching `query` with ids above `afterID`, in id order, at most `limit`.
-    /// Page through a large spool by passing the last id seen.
-    public func records(matching query: SpoolQuery, after afterID: Int64 = 0, limit: Int) throws(SpoolError) -> [SpooledRecord] {
+    /// Page through a large spool by passing the last id seen. A row that breaks
+    /// the rules is listed too, as far as it can be read, with its `problem`.
+    public func records(matching query: SpoolQuery, after afterID: Int64 = .min, limit: Int) throws(SpoolError) -> [SpooledRecord] {
         let columns = Statements.recordColumns
         let sql: String
         switch query.area {
@@ -74,7 +75,7 @@ extension Spool {
             statement.bind(afterID, at: statement.parameterIndex(":after"))
             statement.bind(Int64(limit), at: statement.parameterIndex(":limit"))
             query.bindFilter(statement)
-            return try Self.readListed(statement)
+            return try readListed(statement)
         } catch {
             throw mapError(error)
         }
@@ -106,17 +107,20 @@ extension Spool {
                 "SELECT \(columns), NULL FROM records WHERE id = :id UNION ALL SELECT \(columns), reason FROM dead_letters WHERE id = :id LIMIT 1"
             )
             statement.bind(id, at: statement.parameterIndex(":id"))
-            return try Self.readListed(statement).first
+            return try readListed(statement).first
         } catch {
             throw mapError(error)
         }
     }
 
     /// Decodes rows of `recordColumns` followed by a dead letter's reason (NULL for a ready record).
-    private static func readListed(_ statement: SQLiteStatement) throws -> [SpooledRecord] {
+    /// Rows are checked by the rules of `configuration.rowRules`.
+    private func readListed(_ statement: SQLiteStatement) throws -> [SpooledRecord] {
+        var decoder = SpoolRowDecoder(rules: configuration.rowRules)
         var records: [SpooledRecord] = []
         while try statement.step() {
-            var record = try decodeRow(statement, reasonColumn: nil)
+            var (record, problem) = decoder.decode(statement)
+            record.problem = problem
             let reason = Statements.recordColumnCount
             if !statement.isNull(reason) { record.deadLetterReason = statement.text(reason) }
             records.append(record)

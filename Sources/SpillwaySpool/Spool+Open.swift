@@ -115,6 +115,7 @@ extension Spool {
         try probeWrite(connection, path: path)
         let spool = try Spool(configuration: configuration, connection: connection, lock: lock, quarantinedPath: quarantinedPath, logger: logger)
         // Before any write: appends take ids from `next_id`, replay goes by the ready count.
+        spool.rowsRenumberedAtOpen = try spool.renumberStrayRows()
         spool.totalsRepairedAtOpen = try spool.repairTotals().problems
         try spool.recoverEscrow()
         return spool

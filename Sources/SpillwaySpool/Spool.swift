@@ -16,6 +16,11 @@ public final class Spool {
     /// What opening for writing found wrong in `spool_totals` and rebuilt from the
     /// rows (and logged); empty when the totals agreed with them.
     package internal(set) var totalsRepairedAtOpen: [SpoolTotalsProblem] = []
+    /// How many rows with ids at or below 0 opening for writing gave new ids.
+    package internal(set) var rowsRenumberedAtOpen = 0
+    /// Rows this handle moved to the dead letters because they break the rules.
+    public internal(set) var quarantinedCount = 0
+    var quarantineWarnings = RepeatedLog()
     /// `true` for inspection handles, which never write.
     public let isReadOnly: Bool
 
@@ -24,7 +29,7 @@ public final class Spool {
     private var lock: SpoolLock?
     let pageSize: Int
     private let maxPageCount: Int
-    private var statements: Statements?
+    private(set) var statements: Statements?
     private var walWarnings = RepeatedLog()
     /// When the write-ahead log's size was last looked at: at most every 10 ms, so
     /// one-record transactions do not pay a `stat` each (the log grows by at most
@@ -270,22 +275,10 @@ public final class Spool {
 
     // MARK: Reading and deleting
 
-    /// The oldest ready records with ids above `afterID`, in id order.
+    /// The oldest ready records with ids above `afterID` that may be sent, in id
+    /// order (`readForReplay`, without the rows it quarantined).
     public func readOldest(limit: Int, after afterID: Int64 = 0) throws(SpoolError) -> [SpooledRecord] {
-        do {
-            let statement = try statements?.readOldest ?? connection.prepare(Statements.readOldestSQL)
-            defer { statement.reset() }
-            statement.bind(afterID, at: 1)
-            statement.bind(Int64(limit), at: 2)
-            var records: [SpooledRecord] = []
-            records.reserveCapacity(min(limit, 4096))
-            while try statement.step() {
-                records.append(try Self.decodeRow(statement, reasonColumn: nil))
-            }
-            return records
-        } catch {
-            throw mapError(error)
-        }
+        try readForReplay(limit: limit, after: afterID).records
     }
 
     /// Deletes ready records by id (after Kafka acknowledged them), in one
@@ -432,26 +425,6 @@ public final class Spool {
                 ])
             }
         }
-    }
-
-    /// Decodes a row in the column order of `Statements.recordColumns`.
-    static func decodeRow(_ statement: SQLiteStatement, reasonColumn: Int32?) throws -> SpooledRecord {
-        let record = Record(
-            topic: statement.text(1),
-            key: statement.optionalBlob(2),
-            value: statement.int64(10) != 0 ? nil : statement.blob(3),
-            headers: try RecordHeaderCodec.decode(statement.optionalBlob(4)),
-            partition: statement.optionalInt64(5).map { Int32(truncatingIfNeeded: $0) },
-            timestamp: statement.int64(6),
-            attempts: Int(statement.int64(7)),
-            possiblyPersisted: statement.int64(9) != 0
-        )
-        return SpooledRecord(
-            id: statement.int64(0),
-            record: record,
-            cost: Int(statement.int64(8)),
-            deadLetterReason: reasonColumn.map { statement.text($0) }
-        )
     }
 
     /// `true` when a full error came from our own page cap rather than the disk.

@@ -30,6 +30,8 @@ public struct SpoolConfiguration: Sendable, Hashable {
     /// Pages the write-ahead log may gather before it is checkpointed into the
     /// database; the log is truncated back to this size after each checkpoint.
     public var walCheckpointPages: Int
+    /// What a row must satisfy to be sent (replay quarantines the others).
+    public var rowRules: SpoolRowRules
 
     /// The smallest `maxBytes` accepted: the schema alone takes a few pages.
     public static let minimumMaxBytes = 256 * 1024
@@ -40,7 +42,8 @@ public struct SpoolConfiguration: Sendable, Hashable {
         maxRecords: Int = 10_000_000,
         durability: Durability = .normal,
         integrityCheck: IntegrityCheck = .quick,
-        walCheckpointPages: Int = 1000
+        walCheckpointPages: Int = 1000,
+        rowRules: SpoolRowRules = SpoolRowRules()
     ) {
         self.path = path
         self.maxBytes = maxBytes
@@ -48,6 +51,7 @@ public struct SpoolConfiguration: Sendable, Hashable {
         self.durability = durability
         self.integrityCheck = integrityCheck
         self.walCheckpointPages = walCheckpointPages
+        self.rowRules = rowRules
     }
 
     /// Checks the values, naming the first one that is wrong.
@@ -57,6 +61,9 @@ public struct SpoolConfiguration: Sendable, Hashable {
             throw .invalidConfiguration("spool maxBytes must be at least \(Self.minimumMaxBytes) bytes, got \(maxBytes)")
         }
         if maxRecords < 1 { throw .invalidConfiguration("spool maxRecords must be at least 1, got \(maxRecords)") }
+        if rowRules.maxRecordBytes < 1 {
+            throw .invalidConfiguration("spool rowRules.maxRecordBytes must be at least 1, got \(rowRules.maxRecordBytes)")
+        }
         if walCheckpointPages < 16 {
             throw .invalidConfiguration("spool walCheckpointPages must be at least 16, got \(walCheckpointPages)")
         }

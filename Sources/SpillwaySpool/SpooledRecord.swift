@@ -8,12 +8,16 @@ public struct SpooledRecord: Sendable, Hashable {
     public var cost: Int
     /// Set for dead letters: records Kafka refused for a reason about the record or its topic.
     public var deadLetterReason: String?
+    /// Set when the stored row breaks the rules intake applies (a damaged or
+    /// hand-edited row): `record` then holds what could be read, and it is never sent.
+    public var problem: SpoolRowProblem?
 
-    public init(id: Int64, record: Record, cost: Int, deadLetterReason: String? = nil) {
+    public init(id: Int64, record: Record, cost: Int, deadLetterReason: String? = nil, problem: SpoolRowProblem? = nil) {
         self.id = id
         self.record = record
         self.cost = cost
         self.deadLetterReason = deadLetterReason
+        self.problem = problem
     }
 
     public var isDeadLetter: Bool { deadLetterReason != nil }

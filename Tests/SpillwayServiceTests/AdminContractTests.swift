@@ -30,7 +30,7 @@ extension MockKafkaSuites {
             // The ledger's terms change only through its balanced moves; a made-up one comes from JSON.
             status.ledger = try! JSONDecoder().decode(Ledger.self, from: Data("""
                 {"accepted": 1000, "recovered": 7, "delivered": 900, "queued": 40, "inFlight": 30, "spooled": 33,
-                 "dropped": {"memory_full": 4}, "replayed": 12, "replayInFlight": 2, "spilled": 50, "deadLettered": 1,
+                 "dropped": {"memory_full": 4}, "replayed": 12, "replayInFlight": 2, "spilled": 50, "deadLettered": 1, "quarantined": 1,
                  "possiblyPersisted": 3, "rejected": {"invalid_topic": 5}, "liveQueued": 35, "liveQueuedBytes": 3500,
                  "inFlightBytes": 3000, "handoffQueued": 5, "handoffBytes": 500}
                 """.utf8))

@@ -33,6 +33,9 @@ public struct Ledger: Sendable, Hashable, Codable {
     public private(set) var spilled = 0
     /// Records moved to the dead-letter area in this run.
     public private(set) var deadLettered = 0
+    /// Of `deadLettered`, spooled rows that could not be sent as stored (a
+    /// damaged or hand-edited row): replay moved them aside instead of stopping.
+    public private(set) var quarantined = 0
     /// Records that went to the spool (or were marked there) after a delivery that
     /// was on the wire when it failed: they may be in Kafka already, so their replay
     /// may be a duplicate. Every duplicate a consumer sees is one of these, or a
@@ -171,6 +174,12 @@ public struct Ledger: Sendable, Hashable, Codable {
     /// Of records just spooled, `count` went to the dead-letter area.
     mutating func countDeadLettered(_ count: Int) {
         deadLettered += count
+    }
+
+    /// Of spooled records, `count` were quarantined: moved to the dead-letter area unread.
+    mutating func countQuarantined(_ count: Int) {
+        deadLettered += count
+        quarantined += count
     }
 
     mutating func countPossiblyPersisted(_ count: Int) {

@@ -47,6 +47,10 @@ package enum MetricCatalog {
         name: "spillway_dead_lettered_total", kind: .counter,
         help: "Records moved to the spool's dead-letter area (refused by Kafka for themselves)."
     )
+    package static let quarantined = MetricDefinition(
+        name: "spillway_quarantined_total", kind: .counter,
+        help: "Of the dead-lettered records, spooled rows that could not be sent as stored (damaged or edited by hand): moved aside unread, the reason names the column."
+    )
     package static let possiblyPersisted = MetricDefinition(
         name: "spillway_possibly_persisted_total", kind: .counter,
         help: "Records spooled (or marked in the spool) after a delivery that was on the wire when it failed: their replay may be a duplicate."
@@ -180,7 +184,7 @@ package enum MetricCatalog {
 
     /// Every metric, in the order above.
     package static let all: [MetricDefinition] = [
-        accepted, recovered, delivered, queued, inFlight, spooled, dropped, replayed, spilled, deadLettered,
+        accepted, recovered, delivered, queued, inFlight, spooled, dropped, replayed, spilled, deadLettered, quarantined,
         possiblyPersisted, rejected, queuedBytes, inFlightBytes, replayInFlight, breakerState, breakerMode,
         breakerTransitions, kafkaErrors, spoolRecords, spoolBytes, spoolDeadLetters, spoolEvicted, replayRate,
         replayPhase, ackAccepted, ackAnswered, ackWait, ackPending, ackPendingBytes, spoolEscrowRecords,

@@ -38,6 +38,7 @@ struct MetricsReporter {
         count(MetricCatalog.replayed.name, ledger.replayed, last.replayed)
         count(MetricCatalog.spilled.name, ledger.spilled, last.spilled)
         count(MetricCatalog.deadLettered.name, ledger.deadLettered, last.deadLettered)
+        count(MetricCatalog.quarantined.name, ledger.quarantined, last.quarantined)
         count(MetricCatalog.possiblyPersisted.name, ledger.possiblyPersisted, last.possiblyPersisted)
         for reason in DropReason.allCases {
             count(MetricCatalog.dropped.name, ledger.dropped(reason), last.dropped(reason), [("reason", reason.rawValue)])

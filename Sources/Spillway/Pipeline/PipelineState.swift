@@ -431,6 +431,12 @@ struct PipelineState: Sendable {
         queues.countPossiblyPersisted(count)
     }
 
+    /// Spooled rows that break the rules were moved to the dead-letter area unread.
+    mutating func spoolQuarantined(_ count: Int, totals: SpoolTotals) {
+        queues.countQuarantined(count)
+        publishSpoolTotals(totals)
+    }
+
     /// Replayed records Kafka refused were moved to the spool's dead-letter area.
     mutating func spoolMovedToDeadLetters(_ count: Int, totals: SpoolTotals) {
         queues.countDeadLettered(count)

@@ -224,6 +224,10 @@ struct RecordQueues: Sendable {
         ledger.countPossiblyPersisted(count)
     }
 
+    mutating func countQuarantined(_ count: Int) {
+        ledger.countQuarantined(count)
+    }
+
     /// The breaker changed what it lets through. When live records stop, the live
     /// queue moves to the hand-off whole, in O(1); with no spool it is dropped, and
     /// kept aside for the spool loop to find its callers outside the lock.

@@ -96,15 +96,21 @@ struct ReplayReader {
         let allowed = throttle.available(at: now, limit: configuration.batchSize - inFlight)
         guard allowed > 0 else { return }
         do {
-            let records = try spool.readOldest(limit: allowed, after: cursor)
-            guard let last = records.last else {
+            let page = try spool.readForReplay(limit: allowed, after: cursor)
+            if !page.quarantined.isEmpty {
+                // The spool moved them to the dead letters and logged each with its id.
+                state.spoolQuarantined(page.quarantined.count, totals: spool.totals)
+            }
+            guard let last = page.lastID else {
                 // Past the newest record, yet some remain behind the cursor (a delete that
                 // failed, say): once nothing is in flight or unsettled, start again from the oldest.
                 if state.mayReadReplayFromOldest { cursor = 0 }
                 return
             }
+            cursor = last
+            guard !page.records.isEmpty else { return }
+            let records = page.records
             throttle.consume(records: records.count, bytes: records.reduce(0) { $0 + $1.record.payloadSize })
-            cursor = last.id
             state.offerReplay(records)
             core.client.wakeUp()
         } catch {

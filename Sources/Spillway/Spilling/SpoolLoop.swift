@@ -85,7 +85,10 @@ final class SpoolLoop {
     /// Kafka are dropped, counted) and tries again every `reopenInterval`.
     private func open() {
         do {
-            let spool = try Spool.open(core.configuration.spool, options: .service, logger: core.logger)
+            // Replay sends only what intake would take now: a row over the record limit is quarantined.
+            var configuration = core.configuration.spool
+            configuration.rowRules.maxRecordBytes = core.configuration.maxRecordBytes
+            let spool = try Spool.open(configuration, options: .service, logger: core.logger)
             self.spool = spool
             rememberTopicPartitions(from: spool)
             let totals = spool.totals

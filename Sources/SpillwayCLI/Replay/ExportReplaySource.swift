@@ -73,6 +73,9 @@ struct ExportReplaySource: ReplaySource {
 
     var remaining: Int? { nil }
 
+    /// An export line that breaks the rules stops the replay with its line number instead.
+    var quarantined: Int { 0 }
+
     var resumeNote: String {
         "resume point: line \(resumeLine) (kept in \(progressPath))"
     }

@@ -81,6 +81,9 @@ struct ReplayCommand: AsyncParsableCommand {
                 print("(payload: topic, key, value and headers, as Kafka gets them and --max-bytes-per-sec counts them; `spool stats` counts stored bytes, which add storage overhead)")
             }
             if total > 0 { print("at \(WholeNumber.format(rate)) records/s this takes at least \(Clock.duration(seconds: Double(total) / rate))") }
+            if source.quarantined > 0 {
+                print("\(plural(source.quarantined, "stored record")) cannot be sent as stored and would be moved to the dead letters (`spillway spool check` names each)")
+            }
             return
         }
         var kafkaConfiguration = KafkaConfiguration(bootstrapServers: kafka!.split(separator: ",").map(String.init), clientID: "spillway-replay")
@@ -116,6 +119,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let seconds = summary.elapsed.inSeconds
         print("replayed \(plural(summary.delivered, "record")) to Kafka in \(String(format: "%.1f", seconds))s (\(WholeNumber.format(Double(summary.delivered) / max(seconds, 0.001))) records/s)")
         if summary.deadLettered > 0 { print("\(plural(summary.deadLettered, "record")) refused by Kafka for reasons about the record: kept as dead letters (`spillway spool list --dead`)") }
+        if source.quarantined > 0 {
+            print("\(plural(source.quarantined, "stored record")) could not be sent as stored (damaged or edited by hand): moved to the dead letters with the reason (`spillway spool list --dead`)")
+        }
         print(source.resumeNote)
         if let reason = summary.stoppedBecause {
             throw CLIError("replay stopped early: \(reason); run it again to continue where it stopped")

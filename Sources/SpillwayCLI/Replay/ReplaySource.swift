@@ -13,6 +13,8 @@ protocol ReplaySource {
     var remaining: Int? { get }
     /// Where the replay stands, for the summary.
     var resumeNote: String { get }
+    /// Stored records that break the rules intake applies, never sent.
+    var quarantined: Int { get }
 }
 
 /// The filters shared by every source.

@@ -8,6 +8,8 @@ struct SpoolReplaySource: ReplaySource {
     private var cursor: Int64 = 0
     private var total: Int
     private var done = 0
+    /// Rows that break the rules: moved to the dead letters (or, on a dry run, skipped).
+    private(set) var quarantined = 0
 
     init(spool: Spool, filter: ReplayFilter) throws {
         self.spool = spool
@@ -22,10 +24,13 @@ struct SpoolReplaySource: ReplaySource {
     mutating func next(_ limit: Int) throws -> [(token: Int64, record: Record)] {
         var batch: [(token: Int64, record: Record)] = []
         while batch.count < limit {
-            let page = try spool.readOldest(limit: limit - batch.count, after: cursor)
-            guard let last = page.last else { break }
-            cursor = last.id
-            for spooled in page where filter.admits(spooled.record) {
+            let page = try spool.readForReplay(limit: limit - batch.count, after: cursor)
+            quarantined += page.quarantined.count
+            // A writable spool moved them to the dead letters: they are settled.
+            if !spool.isReadOnly { done += page.quarantined.count }
+            guard let last = page.lastID else { break }
+            cursor = last
+            for spooled in page.records where filter.admits(spooled.record) {
                 batch.append((spooled.id, filter.mapped(spooled.record)))
             }
         }

@@ -26,13 +26,19 @@ struct SpoolExportCommand: ParsableCommand {
         let sink = try OutputSink(path: output)
         let total = try spool.count(matching: query)
         var progress = ProgressReporter(verb: "exported", total: total, enabled: sink.isFile || !Terminal.isTerminal(STDOUT_FILENO))
-        var afterID: Int64 = 0
+        var afterID = Int64.min
         var written = 0
+        var skipped: [SpoolRowProblem] = []
         while true {
             let page = try spool.records(matching: query, after: afterID, limit: 1000)
             guard let last = page.last else { break }
             var chunk = ""
             for record in page {
+                // A line import would refuse, or give back other bytes, is no export: it is named below instead.
+                if let problem = record.problem {
+                    skipped.append(problem)
+                    continue
+                }
                 chunk += try ExportedRecord(record).jsonLine()
                 chunk += "\n"
             }
@@ -43,5 +49,16 @@ struct SpoolExportCommand: ParsableCommand {
         }
         try sink.close()
         progress.finish(written)
+        Self.reportSkipped(skipped)
+    }
+
+    /// Every row left out, on standard error: the export itself stays importable.
+    static func reportSkipped(_ skipped: [SpoolRowProblem]) {
+        guard !skipped.isEmpty else { return }
+        let shown = skipped.prefix(20)
+        var lines = ["warning: left out \(plural(skipped.count, "record")) that cannot be read as stored (damaged or edited by hand; `spillway spool check` lists them all):"]
+        lines += shown.map { "  \($0)" }
+        if skipped.count > shown.count { lines.append("  … and \(skipped.count - shown.count) more") }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -24,7 +24,8 @@ struct SpoolListCommand: ParsableCommand {
         let query = SpoolQuery(area: dead ? .deadLetters : .ready, topic: topic, since: since?.milliseconds)
         let records = try spool.records(matching: query, limit: limit)
         if json {
-            for record in records { print(try ExportedRecord(record).jsonLine()) }
+            for record in records where record.problem == nil { print(try ExportedRecord(record).jsonLine()) }
+            SpoolExportCommand.reportSkipped(records.compactMap(\.problem))
             return
         }
         let now = Clock.nowMilliseconds()
@@ -42,6 +43,10 @@ struct SpoolListCommand: ParsableCommand {
                 "\(record.attempts)",
                 record.value.map { BytePreview.short($0, limit: 40) } ?? "(NULL)",
             ]
+            if let problem = spooled.problem {
+                // As far as it can be read; the problem replaces the value.
+                row[6] = "UNREADABLE: \(problem.field.rawValue) \(problem.detail)"
+            }
             if dead { row.append(spooled.deadLetterReason ?? "") }
             table.add(row)
         }

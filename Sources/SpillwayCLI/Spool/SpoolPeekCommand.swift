@@ -25,6 +25,9 @@ struct SpoolPeekCommand: ParsableCommand {
         let record = spooled.record
         print("id          \(spooled.id)")
         print("state       \(spooled.deadLetterReason.map { "dead letter: \($0)" } ?? "ready")")
+        if let problem = spooled.problem {
+            print("UNREADABLE  \(problem.field.rawValue) \(problem.detail); below is what can be read (never sent as it is)")
+        }
         print("topic       \(record.topic)")
         print("key         \(record.key.map { BytePreview.short($0, limit: 200) } ?? "(none)")")
         print("partition   \(record.partition.map(String.init) ?? "(any)")")

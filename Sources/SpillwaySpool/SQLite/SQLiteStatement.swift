@@ -91,6 +91,27 @@ package final class SQLiteStatement {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
+    /// The column's storage class (`SQLITE_INTEGER`, `SQLITE_TEXT`, ...) as the
+    /// row holds it. Ask before reading the value: reading it as another type
+    /// converts it.
+    package func storageClass(_ column: Int32) -> Int32 {
+        sqlite3_column_type(handle, column)
+    }
+
+    /// A text or blob column's bytes as stored, without decoding or repairing
+    /// them; `nil` for NULL. SQLite stores whatever bytes it is given as text.
+    package func bytes(_ column: Int32) -> [UInt8]? {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT:
+            let count = Int(sqlite3_column_bytes(handle, column))
+            guard count > 0, let pointer = sqlite3_column_text(handle, column) else { return [] }
+            return [UInt8](UnsafeBufferPointer(start: pointer, count: count))
+        default:
+            return blob(column)
+        }
+    }
+
     package func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }

@@ -136,6 +136,10 @@ final class SpoolLoopView: Sendable {
         state.withLockedValue { $0.spoolDeleted(count, totals: totals) }
     }
 
+    func spoolQuarantined(_ count: Int, totals: SpoolTotals) {
+        state.withLockedValue { $0.spoolQuarantined(count, totals: totals) }
+    }
+
     func spoolMovedToDeadLetters(_ count: Int, totals: SpoolTotals) {
         state.withLockedValue { $0.spoolMovedToDeadLetters(count, totals: totals) }
     }
