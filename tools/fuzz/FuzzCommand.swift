@@ -16,7 +16,8 @@ import SpillwayTestKit
 /// balanced and `accepted` grown by exactly what the answer says was taken,
 /// and each taken record equal to what Foundation's own readers see in the
 /// request. At the end, Kafka holds only records that were taken, unchanged.
-/// `--target kafka-wire` fuzzes Kafka's wire decoders instead (`KafkaWireFuzz`).
+/// `--target kafka-wire` fuzzes Kafka's wire decoders instead (`KafkaWireFuzz`),
+/// `--target spool-file` hostile spool files (`SpoolFileFuzz`).
 @main
 struct FuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,17 +31,20 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many requests (with the same seed, the same requests).") var iterations: Int?
     @Option(help: "Folder of seed requests (*.http).") var corpus: String = "tools/fuzz/corpus"
     @Option(help: "Where to write a failing request.") var failureDirectory: String = "."
-    @Option(help: "What to fuzz: http (the ingest routes) or kafka-wire (Kafka frames and record batches).") var target: FuzzTarget = .http
+    @Option(help: "What to fuzz: http (the ingest routes), kafka-wire (Kafka frames and record batches) or spool-file (damaged spool rows, through the spool commands and a replay).")
+    var target: FuzzTarget = .http
     @Option(help: "Folder of captured Kafka frames (*.bin, size prefix included) for --target kafka-wire.")
     var kafkaCorpus: String = "tools/fuzz/corpus/kafka"
 
     enum FuzzTarget: String, ExpressibleByArgument, CaseIterable {
         case http
         case kafkaWire = "kafka-wire"
+        case spoolFile = "spool-file"
     }
 
     func run() async throws {
         if target == .kafkaWire { return try runKafkaWire() }
+        if target == .spoolFile { return try runSpoolFile() }
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         print("spillway-fuzz: seed \(seed) (repeat with: spillway-fuzz --seed \(seed) --seconds \(Int(seconds)))")
         let seeds = try Self.loadCorpus(corpus)
@@ -137,5 +141,34 @@ struct FuzzCommand: AsyncParsableCommand {
         }
         print("spillway-fuzz: kafka-wire, \(fuzz.count) inputs, seed \(seed): \(fuzz.decodedRequests) requests and \(fuzz.decodedBatches) batches decoded; "
             + "no crash, no hang, every decoded batch re-encodes to the same records")
+    }
+
+    /// The spool-file mode: a spool per round, damaged, then every reader.
+    func runSpoolFile() throws {
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        print("spillway-fuzz: spool-file, seed \(seed) (repeat with: spillway-fuzz --target spool-file --seed \(seed) --seconds \(Int(seconds)))")
+        let spillway = BuiltProducts.path(of: "spillway")
+        guard FileManager.default.isExecutableFile(atPath: spillway) else {
+            throw ValidationError("no spillway executable next to spillway-fuzz (\(spillway)): build it first")
+        }
+        var fuzz = SpoolFileFuzz(seed: seed, spillway: spillway)
+        fuzz.failureDirectory = failureDirectory
+        defer { fuzz.remove() }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var lastReport = ContinuousClock.now
+        while ContinuousClock.now < deadline, iterations.map({ fuzz.count < $0 }) ?? true {
+            if let (file, problem) = try fuzz.step() {
+                print("spillway-fuzz: FAILED at round \(fuzz.count) (seed \(seed)): \(problem)")
+                print("spillway-fuzz: the damaged spool is in \(file)")
+                throw ExitCode.failure
+            }
+            if ContinuousClock.now - lastReport > .seconds(10) {
+                lastReport = ContinuousClock.now
+                print("spillway-fuzz: \(fuzz.count) spools, \(fuzz.cellsChanged) cells damaged, \(fuzz.quarantined) rows quarantined")
+            }
+        }
+        print("spillway-fuzz: spool-file, \(fuzz.count) spools, seed \(seed): \(fuzz.cellsChanged) cells damaged, \(fuzz.commandsRun) commands run, "
+            + "\(fuzz.delivered) records replayed, \(fuzz.quarantined) rows quarantined; no trap, no signal, no untouched row lost or changed, "
+            + "check agreeing with the library, totals balanced")
     }
 }
