@@ -147,6 +147,7 @@ struct SpoolFileFuzz {
             let inspection = try Spool.openForInspection(path: path)
             defer { inspection.close() }
             expected = Set(try inspection.rowProblems(in: .ready, rules: SpoolRowRules()).map(\.id))
+                .union(try inspection.readyIDsSharedWithDeadLetters())
         }
         if let wrong = expected.first(where: { !touched.contains($0) }) {
             return "the library finds a problem in row \(wrong), which nobody touched"
