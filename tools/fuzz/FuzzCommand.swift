@@ -124,20 +124,13 @@ struct FuzzCommand: AsyncParsableCommand {
         print("spillway-fuzz: kafka-wire, seed \(seed) (repeat with: spillway-fuzz --target kafka-wire --seed \(seed) --seconds \(Int(seconds)))")
         var fuzz = try KafkaWireFuzz(seed: seed, corpusFolder: kafkaCorpus)
         print("spillway-fuzz: \(fuzz.seedCount) seeds (frames from \(kafkaCorpus) and built ones, record sets in every codec), \(Int(seconds)) s")
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var lastReport = ContinuousClock.now
-        while ContinuousClock.now < deadline, iterations.map({ fuzz.count < $0 }) ?? true {
-            if let (input, kind, problem) = fuzz.step() {
-                let file = "\(failureDirectory)/fuzz-failure-kafka-wire-\(seed)-\(fuzz.count).\(kind).bin"
-                _ = FileManager.default.createFile(atPath: file, contents: Data(input))
-                print("spillway-fuzz: FAILED at input \(fuzz.count) (seed \(seed)): \(kind): \(problem)")
-                print("spillway-fuzz: the input is in \(file)")
-                throw ExitCode.failure
-            }
-            if ContinuousClock.now - lastReport > .seconds(10) {
-                lastReport = ContinuousClock.now
-                print("spillway-fuzz: \(fuzz.count) inputs, \(fuzz.decodedRequests) requests and \(fuzz.decodedBatches) batches decoded")
-            }
+        try rounds(count: { fuzz.count }) {
+            guard let (input, kind, problem) = fuzz.step() else { return nil }
+            let file = "\(failureDirectory)/fuzz-failure-kafka-wire-\(seed)-\(fuzz.count).\(kind).bin"
+            _ = FileManager.default.createFile(atPath: file, contents: Data(input))
+            return "FAILED at input \(fuzz.count) (seed \(seed)): \(kind): \(problem)\nspillway-fuzz: the input is in \(file)"
+        } progress: {
+            "\(fuzz.count) inputs, \(fuzz.decodedRequests) requests and \(fuzz.decodedBatches) batches decoded"
         }
         print("spillway-fuzz: kafka-wire, \(fuzz.count) inputs, seed \(seed): \(fuzz.decodedRequests) requests and \(fuzz.decodedBatches) batches decoded; "
             + "no crash, no hang, every decoded batch re-encodes to the same records")
@@ -154,21 +147,31 @@ struct FuzzCommand: AsyncParsableCommand {
         var fuzz = SpoolFileFuzz(seed: seed, spillway: spillway)
         fuzz.failureDirectory = failureDirectory
         defer { fuzz.remove() }
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var lastReport = ContinuousClock.now
-        while ContinuousClock.now < deadline, iterations.map({ fuzz.count < $0 }) ?? true {
-            if let (file, problem) = try fuzz.step() {
-                print("spillway-fuzz: FAILED at round \(fuzz.count) (seed \(seed)): \(problem)")
-                print("spillway-fuzz: the damaged spool is in \(file)")
-                throw ExitCode.failure
-            }
-            if ContinuousClock.now - lastReport > .seconds(10) {
-                lastReport = ContinuousClock.now
-                print("spillway-fuzz: \(fuzz.count) spools, \(fuzz.cellsChanged) cells damaged, \(fuzz.quarantined) rows quarantined")
-            }
+        try rounds(count: { fuzz.count }) {
+            guard let (file, problem) = try fuzz.step() else { return nil }
+            return "FAILED at round \(fuzz.count) (seed \(seed)): \(problem)\nspillway-fuzz: the damaged spool is in \(file)"
+        } progress: {
+            "\(fuzz.count) spools, \(fuzz.cellsChanged) cells damaged, \(fuzz.quarantined) rows quarantined"
         }
         print("spillway-fuzz: spool-file, \(fuzz.count) spools, seed \(seed): \(fuzz.cellsChanged) cells damaged, \(fuzz.commandsRun) commands run, "
             + "\(fuzz.delivered) records replayed, \(fuzz.quarantined) rows quarantined; no trap, no signal, no untouched row lost or changed, "
             + "check agreeing with the library, totals balanced")
+    }
+
+    /// Runs `step` until `--seconds` or `--iterations` is reached, with a
+    /// progress line every 10 s; a step's failure is printed and ends the run.
+    private func rounds(count: () -> Int, step: () throws -> String?, progress: () -> String) throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var lastReport = ContinuousClock.now
+        while ContinuousClock.now < deadline, iterations.map({ count() < $0 }) ?? true {
+            if let failure = try step() {
+                print("spillway-fuzz: \(failure)")
+                throw ExitCode.failure
+            }
+            if ContinuousClock.now - lastReport > .seconds(10) {
+                lastReport = ContinuousClock.now
+                print("spillway-fuzz: \(progress())")
+            }
+        }
     }
 }
