@@ -8,8 +8,13 @@ extension Spool {
     /// summed up every ten seconds: thousands of damaged rows must not flood the log.
     static let quarantineLinesLogged = 100
 
+    /// At most this many rows are quarantined by one read (the caller goes on from `lastID`).
+    static let quarantinedPerRead = 4096
+
     /// The oldest ready records with ids above `afterID` that may be sent, up to
-    /// `limit`, reading on past rows that break the rules. A writable spool moves
+    /// `limit`, reading on past rows that break the rules (up to
+    /// `quarantinedPerRead` of them: a page may then hold fewer records, and
+    /// `lastID` says where to go on). A writable spool moves
     /// each such row to the dead letters (reason: `SpoolRowProblem.deadLetterReason`)
     /// in the same call, and logs it with its id.
     public func readForReplay(limit: Int, after afterID: Int64 = 0) throws(SpoolError) -> SpoolReplayPage {
@@ -39,8 +44,9 @@ extension Spool {
                     if !isReadOnly { try quarantine(bad) }
                     page.quarantined += bad
                 }
-                // A short read is the end; a full one with no bad row filled the page.
-                if read < wanted || bad.isEmpty { break }
+                // A short read is the end; a full one with no bad row filled the page. A long run
+                // of bad rows is moved a bounded number at a time: the spool loop has other work.
+                if read < wanted || bad.isEmpty || page.quarantined.count >= Self.quarantinedPerRead { break }
             }
         } catch {
             throw mapError(error)
