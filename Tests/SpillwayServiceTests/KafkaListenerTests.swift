@@ -181,6 +181,36 @@ extension MockKafkaSuites {
             }
         }
 
+        /// A producer's CreateTime below -1 is refused as a broker refuses it
+        /// (INVALID_TIMESTAMP), whole: kept, Kafka would refuse the record later,
+        /// and a spooled copy would be quarantined on replay.
+        @Test func aBatchWithATimestampBeforeMinusOneIsRefusedWhole() async throws {
+            try await withKafkaListener { harness, listener in
+                let warmUp = try await KafkaTestProducer.produce(Self.records(1, tag: "times"), to: "times", bootstrapServers: listener, properties: ["acks": "all"])
+                #expect(warmUp.map(\.error) == [nil])
+                let before = harness.server.buffer.status().ledger
+
+                let batch = RecordBatchEncoder.encode(
+                    records: [
+                        KafkaRecord(timestamp: 1_764_000_000_000, offsetDelta: 0, key: nil, value: Array("now".utf8)),
+                        KafkaRecord(timestamp: -5, offsetDelta: 1, key: nil, value: Array("before 1970".utf8)),
+                    ],
+                    compression: .none
+                )
+                let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
+                connection.send(Self.produceV3(topic: "times", partition: 0, acks: -1, correlationID: 11, records: batch))
+                let answer = try #require(await connection.readKafkaFrame(timeout: .seconds(30)))
+                let partition = try #require(Self.produceV3Answer(answer))
+                #expect(partition.correlationID == 11 && partition.topic == "times" && partition.index == 0)
+                #expect(partition.errorCode == KafkaErrorCode.invalidTimestamp.rawValue && partition.baseOffset == -1)
+
+                let after = harness.server.buffer.status().ledger
+                #expect(after.accepted == before.accepted, "none of the batch is taken")
+                #expect(after.rejected["invalid_timestamp", default: 0] - before.rejected["invalid_timestamp", default: 0] == 2)
+                #expect(after.imbalance == 0)
+            }
+        }
+
         /// A Produce v3 request frame (size prefix included) for one partition:
         /// header v1 with client id "raw", no transactional id, a 30 s timeout.
         static func produceV3(topic: String, partition: Int32, acks: Int16, correlationID: Int32, records: ByteBuffer) -> [UInt8] {

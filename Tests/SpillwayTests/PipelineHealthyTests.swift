@@ -71,10 +71,17 @@ extension MockKafkaSuites {
                 #expect(buffer.send(topic: String(repeating: "a", count: 250), value: [1]).isAccepted == false)
                 #expect(buffer.send(topic: String(repeating: "a", count: 249), value: [1]).isAccepted)
                 #expect(buffer.send(topic: "ok", value: [UInt8](repeating: 0, count: 101)) == .rejected(.recordTooLarge(size: 101, limit: 100)))
+                // A timestamp of its own below -1 (Kafka's "none"), which Kafka would refuse and replay quarantine.
+                let timestamps = buffer.send([
+                    OutgoingRecord(topic: "ok", value: [1], timestamp: -2), OutgoingRecord(topic: "ok", value: [2], timestamp: -1),
+                ])
+                #expect(timestamps.first == .rejected(.invalidTimestamp(-2)))
+                #expect(timestamps.last?.isAccepted == true)
                 let status = buffer.status()
                 #expect(status.ledger.rejected["invalid_topic"] == 4)
                 #expect(status.ledger.rejected["record_too_large"] == 1)
-                #expect(status.ledger.accepted == 1)
+                #expect(status.ledger.rejected["invalid_timestamp"] == 1)
+                #expect(status.ledger.accepted == 2)
                 try await harness.stop()
                 #expect(harness.buffer.status().ledger.imbalance == 0)
             }

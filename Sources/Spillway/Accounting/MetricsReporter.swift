@@ -114,7 +114,7 @@ struct MetricsReporter {
     }
 
     /// Rejection reasons there are series for from the start.
-    static let rejectionCodes: Set<String> = ["invalid_topic", "record_too_large", "invalid_partition", "topic_not_allowed", "malformed_record"]
+    static let rejectionCodes: Set<String> = ["invalid_topic", "record_too_large", "invalid_partition", "invalid_timestamp", "topic_not_allowed", "malformed_record"]
     /// Breaker transitions there are series for from the start (forced ones appear when used).
     static let automaticTransitions = ["closed->open", "open->half-open", "half-open->closed", "half-open->open"]
 

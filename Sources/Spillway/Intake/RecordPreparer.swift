@@ -19,7 +19,7 @@ struct RecordPreparer: Sendable {
     /// Prepares one record; `timestamp` is read now unless a batch gives its own.
     func prepare(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader], partition: Int32?, timestamp: Int64? = nil) -> Prepared {
         var size = Record.payloadSize(topic: topic, key: key, value: value, headers: headers)
-        if let rejection = Rejection.check(topic: topic, payloadSize: size, partition: partition, maxRecordBytes: maxRecordBytes) {
+        if let rejection = Rejection.check(topic: topic, payloadSize: size, partition: partition, timestamp: timestamp, maxRecordBytes: maxRecordBytes) {
             return .rejected(rejection)
         }
         var headers = headers

@@ -6,6 +6,9 @@ public enum Rejection: Sendable, Hashable, CustomStringConvertible {
     case recordTooLarge(size: Int, limit: Int)
     /// Below -1 ("any partition"): no partition has such a number, so Kafka could only refuse it later.
     case invalidPartition(Int32)
+    /// Below -1 (Kafka's "no timestamp"): Kafka refuses such a record, and a
+    /// spool holding one would quarantine it on replay.
+    case invalidTimestamp(Int64)
 
     /// Short, stable name for counters.
     public var code: String {
@@ -13,6 +16,7 @@ public enum Rejection: Sendable, Hashable, CustomStringConvertible {
         case .invalidTopic: "invalid_topic"
         case .recordTooLarge: "record_too_large"
         case .invalidPartition: "invalid_partition"
+        case .invalidTimestamp: "invalid_timestamp"
         }
     }
 
@@ -21,13 +25,14 @@ public enum Rejection: Sendable, Hashable, CustomStringConvertible {
         case let .invalidTopic(topic, why): "invalid topic name \"\(topic.prefix(300))\": \(why)"
         case let .recordTooLarge(size, limit): "record of \(size) bytes is over the limit of \(limit) bytes"
         case let .invalidPartition(partition): "partition \(partition) does not exist: give a partition number from 0, or -1 (or none) to let Kafka choose"
+        case let .invalidTimestamp(timestamp): "timestamp \(timestamp) is before 1970: give milliseconds since 1970-01-01 UTC, or -1 (or none) for no timestamp"
         }
     }
 
     /// The intake checks, shared by `SpillwayBuffer.send` and tools that take records
     /// from elsewhere (`spillway spool import`), so both refuse the same records.
     /// - Parameter payloadSize: `Record.payloadSize` of the record, topic included.
-    package static func check(topic: String, payloadSize: Int, partition: Int32?, maxRecordBytes: Int) -> Rejection? {
+    package static func check(topic: String, payloadSize: Int, partition: Int32?, timestamp: Int64? = nil, maxRecordBytes: Int) -> Rejection? {
         if let problem = TopicName.problem(with: topic) {
             return .invalidTopic(topic, why: problem)
         }
@@ -37,6 +42,9 @@ public enum Rejection: Sendable, Hashable, CustomStringConvertible {
         }
         if let partition, partition < -1 {
             return .invalidPartition(partition)
+        }
+        if let timestamp, timestamp < -1 {
+            return .invalidTimestamp(timestamp)
         }
         return nil
     }

@@ -6,6 +6,7 @@ extension KafkaErrorCode {
         case .unknownTopicOrPartition: "UNKNOWN_TOPIC_OR_PARTITION"
         case .requestTimedOut: "REQUEST_TIMED_OUT"
         case .messageTooLarge: "MESSAGE_TOO_LARGE"
+        case .invalidTimestamp: "INVALID_TIMESTAMP"
         case .invalidTopicException: "INVALID_TOPIC_EXCEPTION"
         case .notEnoughReplicas: "NOT_ENOUGH_REPLICAS"
         case .invalidRequiredAcks: "INVALID_REQUIRED_ACKS"

@@ -220,7 +220,8 @@ final class KafkaRequestResponder: Sendable {
             }
         }
         // Whole or none: every record is checked before any is handed over (the
-        // topic is checked above, the partition is the catalog's; here, the size).
+        // topic is checked above, the partition is the catalog's; here, the size
+        // and a producer's own timestamp, as a broker checks them).
         let maxRecordBytes = buffer.configuration.maxRecordBytes
         let topicBytes = topic.utf8.count
         var sizes: [Int] = []
@@ -232,6 +233,12 @@ final class KafkaRequestResponder: Sendable {
                 buffer.countRejected(rejection.code, count: records.count)
                 settle(tickets, .failed)
                 return refuse(.messageTooLarge, "record \(position) of the batch: \(rejection.description)")
+            }
+            if let timestamp = record.timestamp, timestamp < -1 {
+                let rejection = Rejection.invalidTimestamp(timestamp)
+                buffer.countRejected(rejection.code, count: records.count)
+                settle(tickets, .failed)
+                return refuse(.invalidTimestamp, "record \(position) of the batch: \(rejection.description)")
             }
             sizes.append(size)
         }
