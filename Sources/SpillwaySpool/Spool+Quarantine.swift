@@ -40,9 +40,24 @@ extension Spool {
                     }
                 }
                 if read > 0 { page.lastID = cursor }
-                if !bad.isEmpty {
-                    if !isReadOnly { try quarantine(bad) }
+                if !bad.isEmpty, isReadOnly {
                     page.quarantined += bad
+                } else if !bad.isEmpty {
+                    do {
+                        page.quarantined += try quarantine(bad)
+                    } catch {
+                        // Not moved (a full file, say): send what lies before the first bad row,
+                        // and read on from there next time, when the move may succeed.
+                        let first = bad[0].id
+                        page.records.removeAll { $0.id > first }
+                        page.lastID = first == .min ? nil : first - 1
+                        quarantineWarnings.occurred("move") { suppressed in
+                            logger.error("could not move a spooled record that cannot be sent to the dead letters; replay waits before it and tries again", metadata: [
+                                "spool": "\(configuration.path)", "id": "\(first)", "error": "\(error)", "similar_since_last_line": "\(suppressed)",
+                            ])
+                        }
+                        break
+                    }
                 }
                 // A short read is the end; a full one with no bad row filled the page. A long run
                 // of bad rows is moved a bounded number at a time: the spool loop has other work.
@@ -55,8 +70,9 @@ extension Spool {
     }
 
     /// Moves each row to the dead letters with its own reason, in one
-    /// transaction, and logs it. Rows gone meanwhile are skipped.
-    private func quarantine(_ problems: [SpoolRowProblem]) throws(SpoolError) {
+    /// transaction, and logs it. Rows gone meanwhile are skipped. Returns the rows moved.
+    @discardableResult
+    private func quarantine(_ problems: [SpoolRowProblem]) throws(SpoolError) -> [SpoolRowProblem] {
         let moved = try writeTransaction { statements, totals in
             var moved: [SpoolRowProblem] = []
             for problem in problems {
@@ -79,6 +95,7 @@ extension Spool {
             return moved
         }
         for problem in moved { logQuarantined(problem) }
+        return moved
     }
 
     private func logQuarantined(_ problem: SpoolRowProblem) {
@@ -156,12 +173,14 @@ extension Spool {
         let any: Int64?
         do { any = try connection.scalarInt(sql) } catch { throw mapError(error) }
         guard any == 1 else { return 0 }
-        let renumbered = try writeTransaction { _, _ in
+        let renumbered = try writeTransaction { _, totals in
             // Above every id but those at the very end of the range (as the totals audit counts them).
             let below = SpoolTotalsAudit.idsLeavingNoRoom
+            // And above `next_id` when it is sane: ids of records already delivered are never reused.
             var next = (try connection.scalarInt(
                 "SELECT max(coalesce((SELECT max(id) FROM records WHERE id < \(below)), 0), coalesce((SELECT max(id) FROM dead_letters WHERE id < \(below)), 0))"
             ) ?? 0) + 1
+            if (next..<below).contains(totals.nextID) { next = totals.nextID }
             var renumbered = 0
             let strays = [
                 ("records", "SELECT id FROM records WHERE id <= 0 OR id IN (SELECT id FROM dead_letters) ORDER BY id"),
@@ -181,6 +200,8 @@ extension Spool {
                     renumbered += 1
                 }
             }
+            // The renumbered rows hold ids below `next`: new records get ids after them.
+            if renumbered > 0, totals.nextID < next { totals.nextID = next }
             return renumbered
         }
         if renumbered > 0 {

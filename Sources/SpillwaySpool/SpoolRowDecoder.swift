@@ -86,7 +86,9 @@ struct SpoolRowDecoder {
         // Kept as stored even when out of range: listings show it as invalid.
         let timestamp = row.int64(6)
         if row.storageClass(6) == SQLITE_INTEGER {
-            // -1 is Kafka's "no timestamp" (a producer may send it); Kafka refuses any other negative one.
+            // -1 is Kafka's "no timestamp" (a producer may send it). Kafka's producers refuse any
+            // other negative one (the Java client: "Timestamp should always be non-negative or
+            // null"), and so do intake and import.
             if timestamp < -1 {
                 fail(.createdAt, "is \(timestamp); a timestamp is milliseconds since 1970-01-01 UTC, from 0 (or -1, none)")
             }

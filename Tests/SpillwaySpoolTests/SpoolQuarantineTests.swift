@@ -206,4 +206,31 @@ import Testing
         #expect(try spool.records(matching: SpoolQuery(area: .deadLetters), limit: 10).map(\.id) == [6, 7])
         #expect(try spool.auditTotals().isConsistent)
     }
+
+    /// A move to the dead letters that fails (here a trigger refuses it; in
+    /// life, a full file) must not hold back the records before the bad row,
+    /// nor lose the row: replay sends those, waits before the bad row, and
+    /// moves it once the move succeeds (found in review).
+    @Test func aQuarantineThatFailsStillSendsWhatLiesBeforeTheBadRow() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = try Self.damagedSpool(directory, """
+            UPDATE records SET topic = '' WHERE id = 6;
+            CREATE TRIGGER refuse BEFORE INSERT ON dead_letters BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+            """)
+        let spool = try SpoolFixtures.open(configuration)
+        defer { spool.close() }
+        let blocked = try spool.readForReplay(limit: 10)
+        #expect(blocked.records.map(\.id) == [1, 2, 3, 4, 5])
+        #expect(blocked.quarantined.isEmpty)
+        #expect(blocked.lastID == 5)
+        #expect(spool.totals.readyCount == 20 && spool.totals.deadCount == 0)
+
+        try SpoolOpeningTests.execute(configuration.path, "DROP TRIGGER refuse")
+        let moved = try spool.readForReplay(limit: 10, after: 5)
+        #expect(moved.records.map(\.id) == Array(7...16))
+        #expect(moved.quarantined.map(\.id) == [6])
+        #expect(spool.totals.readyCount == 19 && spool.totals.deadCount == 1)
+        #expect(try spool.auditTotals().isConsistent)
+    }
 }

@@ -43,5 +43,30 @@ extension MockKafkaSuites {
             #expect(dead.map(\.id) == [11, 30])
             #expect(dead.allSatisfy { $0.deadLetterReason?.hasPrefix(SpoolRowProblem.reasonPrefix) == true })
         }
+
+        /// Intake checks a record's size before it adds the record id header;
+        /// replay held the stored record, header included, against the same
+        /// limit and quarantined records intake had taken (found in review).
+        @Test func aRecordAtTheSizeLimitIsReplayedWithItsIDHeaderNotQuarantined() async throws {
+            try await withPipeline(configure: { configuration in
+                configuration.maxRecordBytes = 100
+                configuration.recordIDHeader = "spillway-id"
+            }) { harness in
+                harness.buffer.setBreakerMode(.forcedOpen)
+                try await harness.waitFor("forced open") { $0.breaker.mode == .forcedOpen }
+                // "id-N" padded to exactly the limit: key, value and headers of 100 bytes before the id header.
+                let sent = (0..<3).map { Array("id-\($0)".utf8) + [UInt8](repeating: 0x20, count: 100 - "id-\($0)".utf8.count) }
+                for value in sent { #expect(harness.buffer.send(topic: harness.topic, value: value).isAccepted) }
+                try await harness.waitFor("spooled") { $0.ledger.spooled == 3 && $0.ledger.queued == 0 }
+                harness.buffer.setBreakerMode(.auto)
+                let status = try await harness.waitFor("replayed") { $0.ledger.delivered == 3 || $0.ledger.quarantined > 0 }
+                #expect(status.ledger.quarantined == 0)
+                #expect(status.ledger.delivered == 3)
+                try await harness.stop()
+                let values = try await KafkaTopicReader.read(bootstrapServers: harness.cluster.bootstrapServers, topic: harness.topic).map(\.value)
+                #expect(values.count == 3)
+                #expect(Set(values.compactMap { $0 }) == Set(sent), "each delivered once, whole")
+            }
+        }
     }
 }

@@ -19,6 +19,9 @@ final class RecordIDs: Sendable {
         prefix = String(repeating: "0", count: 16 - hex.count) + hex + "-"
     }
 
+    /// The longest id `next()` makes: 16 hex digits, a dash, a counter of up to 20 digits.
+    static let maxIDBytes = 16 + 1 + 20
+
     /// The next id, as the header's value: `3f2a9c1d5e6b7a80-42`.
     func next() -> [UInt8] {
         let sequence = counter.add(1, ordering: .relaxed).newValue

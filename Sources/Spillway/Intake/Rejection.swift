@@ -6,8 +6,9 @@ public enum Rejection: Sendable, Hashable, CustomStringConvertible {
     case recordTooLarge(size: Int, limit: Int)
     /// Below -1 ("any partition"): no partition has such a number, so Kafka could only refuse it later.
     case invalidPartition(Int32)
-    /// Below -1 (Kafka's "no timestamp"): Kafka refuses such a record, and a
-    /// spool holding one would quarantine it on replay.
+    /// Below -1 (Kafka's "no timestamp"): Kafka's own producers refuse such a
+    /// timestamp (brokers with timestamp bounds too), and a spool holding one
+    /// would quarantine it on replay.
     case invalidTimestamp(Int64)
 
     /// Short, stable name for counters.

@@ -85,9 +85,11 @@ final class SpoolLoop {
     /// Kafka are dropped, counted) and tries again every `reopenInterval`.
     private func open() {
         do {
-            // Replay sends only what intake would take now: a row over the record limit is quarantined.
+            // Replay sends only what intake would take now: a row over the record limit is
+            // quarantined. Intake checks the size before it adds the record id header: so does this.
             var configuration = core.configuration.spool
-            configuration.rowRules.maxRecordBytes = core.configuration.maxRecordBytes
+            let idHeaderBytes = core.configuration.recordIDHeader.map { $0.utf8.count + RecordIDs.maxIDBytes } ?? 0
+            configuration.rowRules.maxRecordBytes = core.configuration.maxRecordBytes + idHeaderBytes
             let spool = try Spool.open(configuration, options: .service, logger: core.logger)
             self.spool = spool
             rememberTopicPartitions(from: spool)

@@ -24,6 +24,9 @@ struct ReplayFilter {
     var before: Int64?
     var topicMap: [String: String]
 
+    /// No filter at all: every ready record is replayed.
+    var isEmpty: Bool { topics.isEmpty && since == nil && before == nil }
+
     func admits(_ record: Record) -> Bool {
         (topics.isEmpty || topics.contains(record.topic))
             && (since.map { record.timestamp >= $0 } ?? true)

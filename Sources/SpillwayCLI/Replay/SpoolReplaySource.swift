@@ -26,8 +26,9 @@ struct SpoolReplaySource: ReplaySource {
         while batch.count < limit {
             let page = try spool.readForReplay(limit: limit - batch.count, after: cursor)
             quarantined += page.quarantined.count
-            // A writable spool moved them to the dead letters: they are settled.
-            if !spool.isReadOnly { done += page.quarantined.count }
+            // A writable spool moved them to the dead letters: settled, and counted as done
+            // when `total` counted them (no filter: a bad row's topic and time are not known).
+            if !spool.isReadOnly, filter.isEmpty { done += page.quarantined.count }
             guard let last = page.lastID else { break }
             cursor = last
             for spooled in page.records where filter.admits(spooled.record) {

@@ -34,6 +34,13 @@ struct SpoolCheckCommand: ParsableCommand {
 
     private var rules: SpoolRowRules { SpoolRowRules(maxRecordBytes: maxRecordBytes) }
 
+    /// Which record size limit the rows were held against, for the verdict.
+    private var limitNote: String {
+        maxRecordBytes == SpoolRowRules.largestRecordBytes
+            ? "the largest max_record_bytes the service accepts; --max-record-bytes gives yours"
+            : "--max-record-bytes \(maxRecordBytes)"
+    }
+
     func run() throws {
         if repair { return try runRepair() }
         let spool = try Spool.openForInspection(path: location.spool, integrityCheck: .full)
@@ -46,11 +53,15 @@ struct SpoolCheckCommand: ParsableCommand {
             problems.append("ready: record \(id): id is also a dead letter's (opening for writing gives the ready record a new id; --repair does it now)")
         }
         for problem in try spool.rowProblems(in: .ready, rules: rules) {
-            problems.append("ready: \(problem) (replay moves it to the dead letters; --repair does it now)")
+            problems.append(
+                problem.field == .id
+                    ? "ready: \(problem) (opening for writing gives it a new id; --repair does it now)"
+                    : "ready: \(problem) (replay moves it to the dead letters; --repair does it now)"
+            )
         }
         for problem in try spool.rowProblems(in: .deadLetters, rules: rules) {
             if problem.field == .id {
-                problems.append("dead letter: \(problem)")
+                problems.append("dead letter: \(problem) (opening for writing gives it a new id; --repair does it now)")
             } else {
                 notes.append("note: dead letter: \(problem) (never sent; export leaves it out)")
             }
@@ -64,7 +75,7 @@ struct SpoolCheckCommand: ParsableCommand {
             )
         }
         let totals = spool.totals
-        print("ok: \(location.spool) passed the integrity check, its totals agree with its rows, and every ready record can be sent (\(totals.readyCount) ready, \(totals.deadCount) dead letters)")
+        print("ok: \(location.spool) passed the integrity check, its totals agree with its rows, and every ready record can be sent (\(totals.readyCount) ready, \(totals.deadCount) dead letters; sizes held against \(limitNote))")
     }
 
     /// Opening for writing renumbers rows and rebuilds the totals; this says
@@ -80,7 +91,7 @@ struct SpoolCheckCommand: ParsableCommand {
         let repaired = spool.totalsRepairedAtOpen
         let quarantined = try spool.quarantineInvalidReadyRows()
         guard renumbered > 0 || !repaired.isEmpty || !quarantined.isEmpty else {
-            print("nothing to repair: \(location.spool) passed the integrity check, its totals agree with its rows, and every ready record can be sent")
+            print("nothing to repair: \(location.spool) passed the integrity check, its totals agree with its rows, and every ready record can be sent (sizes held against \(limitNote))")
             return
         }
         if renumbered > 0 {

@@ -85,7 +85,8 @@ package struct IngestRecord: Sendable, Equatable {
         }
         record.partition = try optionalInteger(fields[.partition], .partition, in: Int64(Int32.min)...Int64(Int32.max)).map { Int32($0) }
         record.id = try optionalInteger(fields[.id], .id, in: 1...Int64.max)
-        record.createdAtMs = try optionalInteger(fields[.createdAtMs], .createdAtMs, in: 0...Int64.max)
+        // -1 is Kafka's "no timestamp": intake takes it, so an export holds it.
+        record.createdAtMs = try optionalInteger(fields[.createdAtMs], .createdAtMs, in: -1...Int64.max)
         record.attempts = try optionalInteger(fields[.attempts], .attempts, in: 0...Int64(Int32.max)).map { Int($0) }
         record.deadLetterReason = try optionalString(fields[.deadLetterReason], .deadLetterReason)
         return record
