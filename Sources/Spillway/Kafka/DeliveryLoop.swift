@@ -71,6 +71,7 @@ final class DeliveryLoop {
         let metadata: Logger.Metadata = [
             "rate": "\(Int(rate))/s", "latency": "\(replayControl.recentLatency.map { "\($0.milliseconds) ms" } ?? "none")",
             "baseline": "\(replayControl.baseline.map { "\($0.milliseconds) ms" } ?? "not measured")",
+            "healthy_rate": "\(replayControl.healthyRate.map { "\(Int($0))/s" } ?? "not measured")",
         ]
         switch phase {
         case .backingOff:

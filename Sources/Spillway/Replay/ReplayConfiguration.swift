@@ -1,24 +1,33 @@
 /// How fast the spool may drain back into Kafka after an outage. Within these
-/// bounds the rate follows Kafka's health (`ReplayController`): it grows while
-/// deliveries stay as fast as before the outage and backs off when they slow
-/// down or fail. The ceilings are operators' limits; they always win.
+/// bounds the rate follows Kafka's health (`ReplayController`): it starts at the
+/// delivery rate Kafka took while healthy, grows while deliveries stay as fast
+/// as before the outage and backs off when they slow down or fail. The
+/// ceilings are operators' limits; they always win. The default ceilings are a
+/// safety bound, not the usual limit: a healthy Kafka is replayed into as fast
+/// as its latency allows.
 public struct ReplayConfiguration: Sendable, Hashable {
-    /// Ceiling in records per second.
+    /// Ceiling in records per second. The default, 500,000, is about what one
+    /// Spillway delivers on its live path: a bound on a controller that misjudges
+    /// Kafka, not the rate a healthy replay usually runs at.
     public var recordsPerSecond: Double
     /// Ceiling in payload bytes per second.
     public var bytesPerSecond: Double
     /// Floor in records per second: however slow Kafka is, the backlog moves at
     /// least this fast (while the breaker lets traffic through at all). Also where
-    /// each replay starts.
+    /// a replay starts when no healthy delivery rate was measured yet (a restart
+    /// with a backlog).
     public var minRecordsPerSecond: Double
-    /// Records read from the spool at a time; also the most replayed records in flight.
+    /// Records read from the spool at a time; also the most replayed records in
+    /// flight, the replay's window: at a healthy latency of a few milliseconds it,
+    /// not the rate, bounds how fast a replay can go (and what a slow Kafka has on
+    /// the wire before the controller backs off).
     public var batchSize: Int
 
     public init(
-        recordsPerSecond: Double = 50_000,
+        recordsPerSecond: Double = 500_000,
         bytesPerSecond: Double = 64 * 1024 * 1024,
         minRecordsPerSecond: Double = 100,
-        batchSize: Int = 500
+        batchSize: Int = 5000
     ) {
         self.recordsPerSecond = recordsPerSecond
         self.bytesPerSecond = bytesPerSecond

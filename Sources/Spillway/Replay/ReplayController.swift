@@ -1,10 +1,29 @@
-/// Decides how fast the backlog replays, the way TCP finds a link's capacity:
-/// it doubles the rate every interval while deliveries stay about as fast as
-/// the healthy baseline (slow start), backs off by half when they slow down or
-/// errors, `QUEUE_FULL` or slow calls come back, and afterwards grows by a
-/// quarter per good interval. The floor and the ceilings of `ReplayConfiguration`
-/// bound it; pause and the breaker stop it. Pure: observations and time come in
-/// as arguments, so every rule has a test.
+/// Decides how fast the backlog replays, the way TCP finds a link's capacity,
+/// but starting where Kafka was last seen healthy instead of at the floor.
+///
+/// - **Start.** A replay starts with a probe at the floor. The first interval
+///   whose deliveries (live or replayed) come back about as fast as the
+///   baseline, with nothing failed, full or slow, lifts it at once to the
+///   fastest delivery rate Kafka sustained in an interval while it was healthy
+///   (`healthyRate`: live and replayed records together, before the outage or
+///   during an earlier replay), and slow start goes on from there. A Kafka that
+///   came back slow never sees more than the floor's trickle: its first
+///   deliveries back off instead. Without a healthy rate (the backlog was there
+///   at start) the replay grows from the floor.
+/// - **Slow start.** While deliveries stay about as fast as the healthy
+///   baseline, the rate doubles once per round trip of the interval's latency
+///   (at most three times, ×8, per 100 ms decision): it grows as fast as
+///   delivery latency says Kafka keeps up.
+/// - **Back-off.** When latency grows past twice the baseline, or errors,
+///   `QUEUE_FULL` or slow calls come back, the rate halves, and never stays
+///   above what Kafka delivered in that interval. Afterwards it grows by a
+///   quarter per good interval, except that below half the healthy rate it
+///   climbs back as in slow start while latency is about the baseline (that
+///   rate is known to be safe; a deep cut from a passing stall costs little).
+///
+/// The floor and the ceilings of `ReplayConfiguration` bound it; pause and the
+/// breaker stop it. Pure: observations and time come in as arguments, so every
+/// rule has a test.
 ///
 /// The baseline is the delivery latency (90th percentile of an interval) the
 /// pipeline measured while it was healthy and not replaying, before the outage;
@@ -43,6 +62,13 @@ package struct ReplayController: Sendable {
 
     /// How often the controller decides.
     package static let interval: Duration = .milliseconds(100)
+    /// Most doublings of slow start in one decision: a rate that overshoots is
+    /// back within Kafka's reach after as many halvings (300 ms), and the
+    /// replay window (`ReplayConfiguration.batchSize` in flight) bounds what
+    /// is on the wire meanwhile.
+    package static let maxDoublingsPerInterval = 3.0
+    /// Fewer deliveries in an interval say too little to measure a rate or a baseline from.
+    private static let minDeliveriesToLearn = 10
 
     package private(set) var configuration: ReplayConfiguration
     /// Records per second allowed now.
@@ -50,12 +76,17 @@ package struct ReplayController: Sendable {
     package private(set) var phase: ReplayPhase = .idle
     /// Healthy delivery latency, measured while not replaying.
     package private(set) var baseline: Duration?
+    /// The fastest delivery rate (records per second, live and replayed together)
+    /// of an interval in which Kafka was healthy: where the next replay starts.
+    package private(set) var healthyRate: Double?
     /// The last interval's 90th-percentile delivery latency, when it had deliveries.
     package private(set) var recentLatency: Duration?
     /// How much longer than the baseline a healthy delivery may take before it
     /// counts as congestion: 10 ms plus twice the client's linger.
     package let congestionAllowance: Duration
     private var slowStart = true
+    /// No delivery of this replay has said yet whether Kafka is healthy: the rate stays at the floor.
+    private var probing = true
     /// The fastest interval of the current replay, for when there is no baseline.
     private var fastestDuringReplay: Duration?
     private var intervalStart: Instant
@@ -76,6 +107,10 @@ package struct ReplayController: Sendable {
         intervalStart = now
         samples.reserveCapacity(Self.maxSamples)
     }
+
+    /// Where a replay goes once its probe found Kafka healthy: the healthy rate,
+    /// within the floor and the ceilings.
+    package var startRate: Double { clamp(healthyRate ?? configuration.minRecordsPerSecond) }
 
     /// Operators changed the floor or the ceilings: they win at once.
     package mutating func setConfiguration(_ configuration: ReplayConfiguration) {
@@ -113,6 +148,7 @@ package struct ReplayController: Sendable {
         let latency = percentile90()
         let congested = failures > 0 || queueFulls > 0 || slowCalls > 0
         let delivered = sampleCount
+        let deliveredRate = Double(delivered) / (now - intervalStart).inSeconds
         samples.removeAll(keepingCapacity: true)
         sampleCount = 0
         failures = 0
@@ -123,13 +159,17 @@ package struct ReplayController: Sendable {
         recentLatency = latency
 
         guard context.breakerAllows, !context.paused, context.backlog else {
-            if context.breakerAllows, context.breakerClosed, !context.backlog, !congested, delivered >= 10, let latency {
+            if context.breakerAllows, context.breakerClosed, !context.backlog, !congested, delivered >= Self.minDeliveriesToLearn, let latency {
                 // Healthy and not replaying: this is what Kafka's latency looks like.
+                if baseline.map({ !isAboveBaseline(latency, reference: $0) }) ?? true {
+                    learnHealthyRate(deliveredRate)
+                }
                 baseline = baseline.map { $0 * 0.8 + latency * 0.2 } ?? latency
             }
             phase = !context.breakerAllows ? .waiting : (context.paused ? .paused : .idle)
             rate = configuration.minRecordsPerSecond
             slowStart = true
+            probing = true
             fastestDuringReplay = nil
             return (rate, phase) != before
         }
@@ -137,18 +177,32 @@ package struct ReplayController: Sendable {
         let reference = baseline.map { min($0, fastestDuringReplay ?? $0) } ?? fastestDuringReplay
         let slow = latency.flatMap { latency in reference.map { slowerThanHealthy(latency, baseline: $0) } } ?? false
         if congested || slow {
-            rate = clamp(rate / 2)
+            // Halve, and never stay above what Kafka took in this interval.
+            rate = clamp(delivered > 0 ? min(rate / 2, deliveredRate) : rate / 2)
             slowStart = false
+            probing = false
             phase = .backingOff
         } else if let latency {
-            let aboveBaseline = reference.map { latency > $0 * 1.25 + .milliseconds(2) } ?? false
+            let aboveBaseline = reference.map { isAboveBaseline(latency, reference: $0) } ?? false
             if aboveBaseline, let previousLatency, latency > previousLatency * 1.1 {
                 // Slower than healthy and getting slower: keep the rate.
                 phase = .holding
             } else {
-                // Slower than healthy but steady or falling: more does not hurt, but grow gently.
-                if aboveBaseline { slowStart = false }
-                rate = clamp(slowStart ? rate * 2 : rate * 1.25 + configuration.minRecordsPerSecond)
+                if aboveBaseline {
+                    // Slower than healthy but steady or falling: more does not hurt, but grow gently.
+                    slowStart = false
+                } else if delivered >= Self.minDeliveriesToLearn {
+                    learnHealthyRate(deliveredRate)
+                }
+                if probing, !aboveBaseline {
+                    // The probe's answer: Kafka is as fast as when it was healthy, so go
+                    // where it was healthy before. (Slower, but not congested: keep probing.)
+                    rate = max(rate, startRate)
+                    probing = false
+                }
+                let belowHealthy = healthyRate.map { rate < $0 / 2 } ?? false
+                let quick = !aboveBaseline && (slowStart || belowHealthy)
+                rate = clamp(quick ? rate * slowStartGrowth(latency: latency, reference: reference) : rate * 1.25 + configuration.minRecordsPerSecond)
                 phase = rate >= configuration.recordsPerSecond ? .atCeiling : .ramping
             }
         } else if phase == .idle || phase == .paused || phase == .waiting {
@@ -156,6 +210,26 @@ package struct ReplayController: Sendable {
             phase = .ramping
         }
         return (rate, phase) != before
+    }
+
+    /// Slow start doubles once per round trip: as many times as the interval
+    /// holds the latency (at least the reference), at least once, at most
+    /// `maxDoublingsPerInterval` times.
+    private func slowStartGrowth(latency: Duration, reference: Duration?) -> Double {
+        let roundTrip = max(latency, reference ?? latency, .milliseconds(1))
+        let doublings = min(Self.maxDoublingsPerInterval, max(1, (Self.interval / roundTrip).rounded(.down)))
+        return Double(1 << Int(doublings))
+    }
+
+    /// Remembers a delivery rate Kafka took while healthy; the fastest wins.
+    private mutating func learnHealthyRate(_ deliveredRate: Double) {
+        guard deliveredRate.isFinite, deliveredRate > 0 else { return }
+        healthyRate = max(healthyRate ?? 0, deliveredRate)
+    }
+
+    /// Latency above "about the baseline" (a quarter and 2 ms over it), not yet congestion.
+    private func isAboveBaseline(_ latency: Duration, reference: Duration) -> Bool {
+        latency > reference * 1.25 + .milliseconds(2)
     }
 
     /// Latency that says Kafka is taking more than it healthily can: twice the
@@ -173,32 +247,5 @@ package struct ReplayController: Sendable {
         guard !samples.isEmpty else { return nil }
         let sorted = samples.sorted()
         return sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
-    }
-}
-
-/// What replay is doing and why, as status pages, `spillway top`, the log and
-/// `/metrics` show it.
-public enum ReplayPhase: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Nothing to replay.
-    case idle
-    /// An operator paused replay.
-    case paused
-    /// The breaker is open: nothing goes to Kafka.
-    case waiting
-    /// Deliveries are as fast as the healthy baseline: the rate grows.
-    case ramping
-    /// Deliveries are slower than the baseline, not alarmingly, and getting slower: the rate holds.
-    case holding
-    /// Deliveries slowed down or failed: the rate was halved.
-    case backingOff = "backing-off"
-    /// At the operators' ceiling.
-    case atCeiling = "at-ceiling"
-
-    /// Whether records are being replayed in this phase.
-    public var isReplaying: Bool {
-        switch self {
-        case .ramping, .holding, .backingOff, .atCeiling: true
-        case .idle, .paused, .waiting: false
-        }
     }
 }

@@ -164,7 +164,7 @@ public enum SettingsKeys {
     )
     static let replayMinRecordsPerSecond = SettingsKey.number(
         "replay.min_records_per_second", \.pipeline.replay.minRecordsPerSecond, 1...10_000_000,
-        "replay floor, records/s: where each replay starts, and the least it backs off to"
+        "replay floor, records/s: the least it backs off to, and where a replay starts before a healthy rate was measured"
     )
     static let replayBatchSize = SettingsKey.integer(
         "replay.batch_size", \.pipeline.replay.batchSize, 1...100_000, "records read per replay batch, and most replayed records in flight"
