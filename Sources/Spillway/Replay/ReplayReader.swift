@@ -92,8 +92,9 @@ struct ReplayReader {
             }
         }
         if let rewind { cursor = min(cursor, rewind - 1) }
-        guard spool.totals.readyCount > 0, outboxCount == 0, inFlight < configuration.batchSize else { return }
-        let allowed = throttle.available(at: now, limit: configuration.batchSize - inFlight)
+        let window = Self.window(records: configuration.batchSize, bytes: core.configuration.queue.maxBytes / 2, totals: spool.totals)
+        guard spool.totals.readyCount > 0, outboxCount == 0, inFlight < window else { return }
+        let allowed = throttle.available(at: now, limit: window - inFlight)
         guard allowed > 0 else { return }
         do {
             let page = try spool.readForReplay(limit: allowed, after: cursor)
@@ -116,5 +117,16 @@ struct ReplayReader {
         } catch {
             logProblem("read", "could not read the spool for replay", error)
         }
+    }
+
+    /// How many replayed records may be in flight: the configured window, fewer
+    /// when the spool's records are large, so that the window holds about
+    /// `bytes` (half the live queue's memory bound) at their average stored
+    /// size. A window of 5,000 records of 1 MB would otherwise put 5 GB in
+    /// memory; one of 100-byte records is not cut at all.
+    static func window(records: Int, bytes: Int, totals: SpoolTotals) -> Int {
+        guard totals.readyCount > 0, totals.readyBytes > 0 else { return records }
+        let average = max(1, totals.readyBytes / totals.readyCount)
+        return max(1, min(records, bytes / average))
     }
 }
