@@ -113,6 +113,9 @@ let package = Package(
                 "SpillwayService",
                 "Spillway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The admin client: not URLSession, whose FoundationNetworking loads libcurl and
+                // its TLS stack into every process of this executable, `serve` included (issue 22).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -38,13 +38,14 @@ extension MockKafkaSuites {
             }
         }
 
-        static func start(cluster: MockKafkaCluster, spool: String) throws -> Service {
+        static func start(cluster: MockKafkaCluster, spool: String, environment extra: [String: String] = [:]) throws -> Service {
             let port = freeLoopbackPort()
             let adminPort = freeLoopbackPort()
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
             environment["SPILLWAY_KAFKA_MESSAGE_TIMEOUT_MS"] = "2000"
             environment["SPILLWAY_SHUTDOWN_DEADLINE_MS"] = "1000"
             environment["SPILLWAY_LOG_LEVEL"] = "warning"
+            environment.merge(extra) { $1 }
             let child = try ChildProcess(
                 BuiltProducts.path(of: "spillway"),
                 ["serve", "--kafka", cluster.bootstrapServers, "--port", "\(port)", "--admin-port", "\(adminPort)", "--spool", spool],
@@ -101,6 +102,46 @@ extension MockKafkaSuites {
             let spool = try Spool.openForInspection(path: spoolPath)
             let kept = try spool.readOldest(limit: 10_000).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
             #expect(Set(kept) == Set((0..<300).map { "outage-\($0)" }), "every record taken during the outage is in the spool")
+        }
+
+        /// `status`, `breaker` and `backlog` against the real admin API, token
+        /// and all: the client moved from URLSession to AsyncHTTPClient (issue 22:
+        /// FoundationNetworking loaded libcurl into every `serve`), and no other
+        /// test drives it end to end.
+        @Test func theCommandLineDrivesTheAdminAPI() async throws {
+            let cluster = try MockKafkaCluster()
+            let directory = TemporaryDirectory("spillway-admin-cli")
+            defer { directory.remove() }
+            let token = "a-token-of-twenty-chars"
+            let service = try Self.start(cluster: cluster, spool: directory.file("spool.db"), environment: ["SPILLWAY_ADMIN_TOKEN": token])
+            try await service.waitUntilReady()
+            let spillway = BuiltProducts.path(of: "spillway")
+            func cli(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+                try await ChildProcess.runOffThePool(spillway, arguments + ["--admin", service.admin])
+            }
+
+            let refused = try await cli("status")
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("the admin API at \(service.admin) wants a bearer token"), "\(refused.stderr)")
+            let wrong = try await cli("status", "--token", "not-the-token-at-all")
+            #expect(wrong.stderr.contains("refused the token"), "\(wrong.stderr)")
+
+            let opened = try await cli("breaker", "open", "--token", token)
+            #expect(opened.status == 0, "\(opened.stderr)")
+            #expect(opened.stdout.contains("breaker mode set to open"), "\(opened.stdout)")
+            let paused = try await cli("backlog", "pause", "--token", token)
+            #expect(paused.status == 0, "\(paused.stderr)")
+            let status = try await cli("status", "--token", token)
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(status.stdout.contains("breaker     forced open (by an operator"), "\(status.stdout)")
+            let json = try await cli("status", "--json", "--token", token)
+            let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            #expect((document?["replay"] as? [String: Any])?["paused"] as? Bool == true, "\(json.stdout)")
+
+            let notAdmin = try await ChildProcess.runOffThePool(spillway, ["status", "--token", token, "--admin", service.ingest])
+            #expect(notAdmin.stderr.contains("not the ingest port?"), "\(notAdmin.stderr)")
+            service.child.kill(SIGTERM)
+            #expect(await service.child.waitForExit() == 0)
         }
     }
 }

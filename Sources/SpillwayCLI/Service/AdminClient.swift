@@ -1,9 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
+import NIOCore
 import SpillwayAdminContract
-#endif
 import SpillwayService
 
 /// Talks to a running service's admin API, for `status`, `top`, `breaker` and
@@ -48,24 +47,28 @@ struct AdminClientOptions: ParsableArguments {
         }
     }
 
+    /// The largest answer read: a status document is a few kB.
+    static let maxAnswerBytes = 16 << 20
+
     private func send(_ method: String, _ path: String, body: Data?) async throws -> Data {
-        guard let url = URL(string: baseURL + path), url.host != nil else {
+        guard let url = URL(string: baseURL + path), url.host != nil, url.scheme == "http" || url.scheme == "https" else {
             throw CLIError("invalid --admin address \(admin): expected http://HOST:PORT")
         }
-        var request = URLRequest(url: url, timeoutInterval: 10)
-        request.httpMethod = method
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .RAW(value: method)
         let variable = SettingsKeys.adminToken.environmentVariable
         let bearer = token ?? ProcessInfo.processInfo.environment[variable]
         if let bearer {
-            request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization")
+            request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
         }
         if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = body
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let data = Data(try await response.body.collect(upTo: Self.maxAnswerBytes).readableBytesView)
+            let status = Int(response.status.code)
             if status == 401 {
                 throw CLIError(bearer == nil
                     ? "the admin API at \(baseURL) wants a bearer token: pass --token or set \(variable)"
@@ -80,7 +83,16 @@ struct AdminClientOptions: ParsableArguments {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("cannot reach the admin API at \(baseURL): \(error.localizedDescription); is `spillway serve` running?")
+            throw CLIError("cannot reach the admin API at \(baseURL): \(Self.reason(error)); is `spillway serve` running?")
         }
+    }
+
+    /// A connection error in words ("Connection refused"), not NIO's debug description.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .connectTimeout || error == .readTimeout {
+            return "no answer within 10 s"
+        }
+        return "\(error)"
     }
 }
