@@ -148,65 +148,52 @@ extension MockKafkaSuites {
             }
         }
 
-        /// A batch with one record over `max_record_bytes` is refused whole:
-        /// MESSAGE_TOO_LARGE for all of it, and none of it is taken. The batch is
-        /// written by hand: a client decides alone how it splits records into
-        /// batches (librdkafka sent these three as one, two or three).
-        @Test func aBatchWithAnOversizeRecordIsRefusedWhole() async throws {
-            try await withKafkaListener(configure: { $0.pipeline.maxRecordBytes = 1000 }) { harness, listener in
-                // A record first, so Spillway knows the topic's partitions upstream.
-                let warmUp = try await KafkaTestProducer.produce(Self.records(1, tag: "sizes"), to: "sizes", bootstrapServers: listener, properties: ["acks": "all"])
-                #expect(warmUp.map(\.error) == [nil])
-                let before = harness.server.buffer.status().ledger
+        /// A batch with one record the listener must refuse, as a broker would, and what it must answer.
+        struct WholeBatchRefusal: Sendable, CustomTestStringConvertible {
+            var topic: String
+            var records: [KafkaRecord]
+            var errorCode: KafkaErrorCode
+            var reason: String
+            var testDescription: String { reason }
 
-                let batch = RecordBatchEncoder.encode(
-                    records: [
-                        KafkaRecord(timestamp: 1, offsetDelta: 0, key: nil, value: Array("small".utf8)),
-                        KafkaRecord(timestamp: 1, offsetDelta: 1, key: nil, value: [UInt8](repeating: 7, count: 5000)),
-                        KafkaRecord(timestamp: 1, offsetDelta: 2, key: nil, value: Array("small too".utf8)),
-                    ],
-                    compression: .none
-                )
-                let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
-                connection.send(Self.produceV3(topic: "sizes", partition: 0, acks: -1, correlationID: 9, records: batch))
-                let answer = try #require(await connection.readKafkaFrame(timeout: .seconds(30)))
-                let partition = try #require(Self.produceV3Answer(answer))
-                #expect(partition.correlationID == 9 && partition.topic == "sizes" && partition.index == 0)
-                #expect(partition.errorCode == KafkaErrorCode.messageTooLarge.rawValue && partition.baseOffset == -1)
-
-                let after = harness.server.buffer.status().ledger
-                #expect(after.accepted == before.accepted, "none of the batch is taken")
-                #expect(after.rejected["record_too_large", default: 0] - before.rejected["record_too_large", default: 0] == 3)
-                #expect(after.imbalance == 0)
-            }
+            static let cases = [
+                // Over `max_record_bytes` (1000 here) in the middle of the batch.
+                WholeBatchRefusal(topic: "sizes", records: [
+                    KafkaRecord(timestamp: 1, offsetDelta: 0, key: nil, value: Array("small".utf8)),
+                    KafkaRecord(timestamp: 1, offsetDelta: 1, key: nil, value: [UInt8](repeating: 7, count: 5000)),
+                    KafkaRecord(timestamp: 1, offsetDelta: 2, key: nil, value: Array("small too".utf8)),
+                ], errorCode: .messageTooLarge, reason: "record_too_large"),
+                // A producer's CreateTime below -1: kept, Kafka's producers would have refused
+                // it, and a spooled copy would be quarantined on replay.
+                WholeBatchRefusal(topic: "times", records: [
+                    KafkaRecord(timestamp: 1_764_000_000_000, offsetDelta: 0, key: nil, value: Array("now".utf8)),
+                    KafkaRecord(timestamp: -5, offsetDelta: 1, key: nil, value: Array("before 1970".utf8)),
+                ], errorCode: .invalidTimestamp, reason: "invalid_timestamp"),
+            ]
         }
 
-        /// A producer's CreateTime below -1 is refused as a broker refuses it
-        /// (INVALID_TIMESTAMP), whole: kept, Kafka would refuse the record later,
-        /// and a spooled copy would be quarantined on replay.
-        @Test func aBatchWithATimestampBeforeMinusOneIsRefusedWhole() async throws {
-            try await withKafkaListener { harness, listener in
-                let warmUp = try await KafkaTestProducer.produce(Self.records(1, tag: "times"), to: "times", bootstrapServers: listener, properties: ["acks": "all"])
+        /// One bad record refuses its partition's batch whole, with the broker's
+        /// error, and counts every record of it as refused. The request is written
+        /// by hand: librdkafka may split records into several batches.
+        @Test(arguments: WholeBatchRefusal.cases)
+        func aBatchWithOneBadRecordIsRefusedWhole(_ refusal: WholeBatchRefusal) async throws {
+            try await withKafkaListener(configure: { $0.pipeline.maxRecordBytes = 1000 }) { harness, listener in
+                // A record first, so Spillway knows the topic's partitions upstream.
+                let warmUp = try await KafkaTestProducer.produce(Self.records(1, tag: refusal.topic), to: refusal.topic, bootstrapServers: listener, properties: ["acks": "all"])
                 #expect(warmUp.map(\.error) == [nil])
                 let before = harness.server.buffer.status().ledger
 
-                let batch = RecordBatchEncoder.encode(
-                    records: [
-                        KafkaRecord(timestamp: 1_764_000_000_000, offsetDelta: 0, key: nil, value: Array("now".utf8)),
-                        KafkaRecord(timestamp: -5, offsetDelta: 1, key: nil, value: Array("before 1970".utf8)),
-                    ],
-                    compression: .none
-                )
+                let batch = RecordBatchEncoder.encode(records: refusal.records, compression: .none)
                 let connection = try RawConnection(port: Int(listener.split(separator: ":").last!)!)
-                connection.send(Self.produceV3(topic: "times", partition: 0, acks: -1, correlationID: 11, records: batch))
+                connection.send(Self.produceV3(topic: refusal.topic, partition: 0, acks: -1, correlationID: 9, records: batch))
                 let answer = try #require(await connection.readKafkaFrame(timeout: .seconds(30)))
                 let partition = try #require(Self.produceV3Answer(answer))
-                #expect(partition.correlationID == 11 && partition.topic == "times" && partition.index == 0)
-                #expect(partition.errorCode == KafkaErrorCode.invalidTimestamp.rawValue && partition.baseOffset == -1)
+                #expect(partition.correlationID == 9 && partition.topic == refusal.topic && partition.index == 0)
+                #expect(partition.errorCode == refusal.errorCode.rawValue && partition.baseOffset == -1)
 
                 let after = harness.server.buffer.status().ledger
                 #expect(after.accepted == before.accepted, "none of the batch is taken")
-                #expect(after.rejected["invalid_timestamp", default: 0] - before.rejected["invalid_timestamp", default: 0] == 2)
+                #expect(after.rejected[refusal.reason, default: 0] - before.rejected[refusal.reason, default: 0] == refusal.records.count)
                 #expect(after.imbalance == 0)
             }
         }
