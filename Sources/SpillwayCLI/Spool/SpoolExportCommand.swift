@@ -28,6 +28,7 @@ struct SpoolExportCommand: ParsableCommand {
         var progress = ProgressReporter(verb: "exported", total: total, enabled: sink.isFile || !Terminal.isTerminal(STDOUT_FILENO))
         var afterID = Int64.min
         var written = 0
+        var read = 0
         var skipped: [SpoolRowProblem] = []
         while true {
             let page = try spool.records(matching: query, after: afterID, limit: 1000)
@@ -43,9 +44,10 @@ struct SpoolExportCommand: ParsableCommand {
                 chunk += "\n"
             }
             try sink.write(chunk)
-            written += page.count
+            read += page.count
+            written = read - skipped.count
             afterID = last.id
-            progress.update(written)
+            progress.update(read)
         }
         try sink.close()
         progress.finish(written)
