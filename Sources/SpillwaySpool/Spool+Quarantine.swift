@@ -73,27 +73,8 @@ extension Spool {
     /// transaction, and logs it. Rows gone meanwhile are skipped. Returns the rows moved.
     @discardableResult
     private func quarantine(_ problems: [SpoolRowProblem]) throws(SpoolError) -> [SpoolRowProblem] {
-        let moved = try writeTransaction { statements, totals in
-            var moved: [SpoolRowProblem] = []
-            for problem in problems {
-                statements.copyToDead.bind(problem.deadLetterReason, at: 1)
-                statements.copyToDead.bind(problem.id, at: 2)
-                try statements.copyToDead.step()
-                statements.copyToDead.reset()
-                guard connection.changes == 1 else { continue }
-                statements.deleteReadyReturningCost.bind(problem.id, at: 1)
-                defer { statements.deleteReadyReturningCost.reset() }
-                if try statements.deleteReadyReturningCost.step() {
-                    let cost = Int(statements.deleteReadyReturningCost.int64(0))
-                    totals.readyBytes.subtractSaturated(cost)
-                    totals.deadBytes.addSaturated(cost)
-                    moved.append(problem)
-                }
-            }
-            totals.readyCount.subtractSaturated(moved.count)
-            totals.deadCount.addSaturated(moved.count)
-            return moved
-        }
+        let movedIDs = Set(try moveToDeadLetters(problems.map { ($0.id, $0.deadLetterReason) }))
+        let moved = problems.filter { movedIDs.contains($0.id) }
         for problem in moved { logQuarantined(problem) }
         return moved
     }

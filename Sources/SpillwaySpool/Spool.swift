@@ -366,9 +366,15 @@ public final class Spool {
     @discardableResult
     public func moveToDeadLetters(ids: some Collection<Int64>, reason: String) throws(SpoolError) -> Int {
         guard !ids.isEmpty else { _ = try writable(); return 0 }
-        return try writeTransaction { statements, totals in
-            var moved = 0
-            for id in ids {
+        return try moveToDeadLetters(ids.map { ($0, reason) }).count
+    }
+
+    /// Moves ready records to the dead letters, each with its own reason, in one
+    /// transaction; ids no longer present are skipped. Returns the ids moved.
+    func moveToDeadLetters(_ rows: [(id: Int64, reason: String)]) throws(SpoolError) -> [Int64] {
+        try writeTransaction { statements, totals in
+            var moved: [Int64] = []
+            for (id, reason) in rows {
                 statements.copyToDead.bind(reason, at: 1)
                 statements.copyToDead.bind(id, at: 2)
                 try statements.copyToDead.step()
@@ -378,13 +384,13 @@ public final class Spool {
                 defer { statements.deleteReadyReturningCost.reset() }
                 if try statements.deleteReadyReturningCost.step() {
                     let cost = Int(statements.deleteReadyReturningCost.int64(0))
-                    moved += 1
+                    moved.append(id)
                     totals.readyBytes.subtractSaturated(cost)
                     totals.deadBytes.addSaturated(cost)
                 }
             }
-            totals.readyCount.subtractSaturated(moved)
-            totals.deadCount.addSaturated(moved)
+            totals.readyCount.subtractSaturated(moved.count)
+            totals.deadCount.addSaturated(moved.count)
             return moved
         }
     }
