@@ -256,7 +256,11 @@ extension MockKafkaSuites {
             try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
             try await WriteProtection.withUnwritable([path]) {
                 try await withService(configure: { $0.pipeline.spool.path = path }) { harness in
-                    let status = try await harness.waitFor("the spool found unwritable", timeout: .seconds(30)) { !$0.spoolAvailable && $0.lastError != nil }
+                    let status = try await harness.waitFor("the spool found unwritable", timeout: .seconds(30)) {
+                        // Not just `!spoolAvailable` (also true before the first opening is tried): the
+                        // spool's own error, published with the flag once an opening failed.
+                        !$0.spoolAvailable && $0.lastError?.contains("cannot be written") == true
+                    }
                     let reason = status.lastError ?? ""
                     #expect(reason.contains(path) && reason.contains("cannot be written"), "\(reason)")
                     try await harness.server.ingestApplication.test(.router) { client in

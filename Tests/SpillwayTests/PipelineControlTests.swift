@@ -46,7 +46,13 @@ extension MockKafkaSuites {
             _ = try holder?.append([Record(topic: "events", value: Array("id-0".utf8), timestamp: 0)])
             try await withPipeline(configure: { $0.spool.path = path }) { harness in
                 harness.buffer.setBreakerMode(.forcedOpen)
-                try await harness.waitFor("the spool found locked") { !$0.spoolAvailable && $0.breaker.mode == .forcedOpen }
+                // `spoolAvailable` is also false before the first opening is tried (when records
+                // still wait for the spool); the error is published, under the same lock, only
+                // once an opening failed and records are dropped instead.
+                try await harness.waitFor("the spool found locked") {
+                    !$0.spoolAvailable && $0.breaker.mode == .forcedOpen
+                        && $0.lastError?.contains("locked by another process") == true
+                }
                 #expect(harness.send(1..<11).allSatisfy { $0 == .dropped(.spoolUnavailable) })
 
                 holder?.close()
