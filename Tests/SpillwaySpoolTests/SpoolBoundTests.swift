@@ -107,7 +107,7 @@ import Testing
 /// (an operator's `watch spillway spool stats`, a monitor polling `GET /v1/spool`)
 /// keeps SQLite from resetting the write-ahead log, which then grew without
 /// bound (43 GB in ten minutes, seen by hand). The writer now waits for readers
-/// and resets it past `walBound`.
+/// (up to a second) and resets it past `walBound`.
 @Suite struct SpoolWriteAheadLogTests {
     @Test func aSteadyStreamOfReadersDoesNotLetTheWriteAheadLogGrowWithoutBound() throws {
         let directory = TemporaryDirectory()
@@ -123,6 +123,8 @@ import Testing
             var stopped = false
             var reads = 0
             var errors: [String] = []
+            /// The longest `statistics()` took: each of its statements holds a snapshot that long at most.
+            var longestRead: Duration = .zero
         }
         let readers = Readers()
         let finished = DispatchSemaphore(value: 0)
@@ -134,7 +136,9 @@ import Testing
                 if stopped { break }
                 do {
                     let inspection = try Spool.openForInspection(path: path, integrityCheck: .skip)
+                    let started = ContinuousClock.now
                     _ = try inspection.statistics()
+                    readers.longestRead = max(readers.longestRead, ContinuousClock.now - started)
                     inspection.close()
                     readers.reads += 1
                 } catch {
@@ -153,10 +157,23 @@ import Testing
         readers.stopped = true
         readers.stop.unlock()
         finished.wait()
-        spool.close()
         #expect(readers.reads > 5, "readers were reading all along (\(readers.reads))")
         #expect(readers.errors.isEmpty, "\(readers.errors.prefix(3))")
-        // 60 MB were written; the log may exceed its bound by what one batch and one reader's wait add.
-        #expect(largestLog <= 2 * bound, "the write-ahead log reached \(largestLog / 1_000_000) MB")
+        // `statistics()` scans the spool (60 MB by the end). When a scan outlasts the writer's
+        // one-second wait (a loaded machine: seen once in 20 runs beside two CPU hogs), the
+        // checkpoint gives up and the log grows until a reader is quick again: the bound is
+        // promised for readers that let go within the wait, so it is checked only then.
+        if readers.longestRead < .milliseconds(500) {
+            // 60 MB were written; the log may exceed its bound by what one batch and one reader's wait add.
+            #expect(largestLog <= 2 * bound, "the write-ahead log reached \(largestLog / 1_000_000) MB")
+        }
+        // Whatever the readers did, the log does not stay grown: once they let go, the next
+        // write resets it (SQLite alone would reuse the file from its start, never shrink it).
+        let readersStopped = ContinuousClock.now
+        while ContinuousClock.now - readersStopped < .milliseconds(20) {}  // past the writer's 10 ms between size checks
+        try spool.append([Record(topic: "t", value: value, timestamp: 60)])
+        let logAfter = Int((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)??.intValue ?? 0)
+        spool.close()
+        #expect(logAfter <= bound, "the write-ahead log is \(logAfter / 1_000_000) MB after the readers stopped")
     }
 }
