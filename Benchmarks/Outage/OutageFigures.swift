@@ -42,6 +42,9 @@ struct OutageFigures: Sendable {
     /// When replay ran (status phases ramping, holding, backing-off, at-ceiling), from the broker's return.
     var replayRanMs: (from: Int64, to: Int64)?
     var peakResidentMiB = 0.0
+    /// Resident memory of the idle, warmed-up service before the load, and the anonymous part of it.
+    var idleResidentMiB: Double?
+    var idleAnonymousMiB: Double?
     var slowestRequest: Duration = .zero
     /// Seconds into the load the slowest request was sent.
     var slowestRequestSentAfter: Double?
@@ -67,6 +70,8 @@ struct OutageFigures: Sendable {
         possiblyPersisted = lastByInstance.values.reduce(0) { $0 + $1.possiblyPersisted }
         droppedCounted = lastByInstance.values.reduce(0) { $0 + $1.dropped }
         peakResidentMiB = Double(observation.peakResidentKiB) / 1024
+        idleResidentMiB = observation.idle.map { Double($0.residentKiB) / 1024 }
+        idleAnonymousMiB = observation.idle.map { Double($0.anonymousKiB) / 1024 }
         slowestRequest = load.slowest
         slowestRequestSentAfter = load.slowestSentAt.map { $0.timeIntervalSince1970 - Double(observation.loadStartMs) / 1000 }
         memoryBound = observation.memoryBound

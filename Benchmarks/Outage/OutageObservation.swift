@@ -28,6 +28,8 @@ struct OutageObservation: Sendable {
     var read = TopicFollower.Figures()
     var timeline: [StatusTimeline.Sample] = []
     var peakResidentKiB = 0
+    /// The first instance's memory once warmed up and idle, before the load.
+    var idle: ServiceProcess.ResidentMemory?
     /// Records one instance may hold in memory (queue + spool hand-off): what a SIGKILL may cost.
     var memoryBound = 0
     var drainTimedOut = false

@@ -11,6 +11,11 @@ enum OutageReport {
         summary.map { "\($0.p99) ms" } ?? "n/a"
     }
 
+    /// MiB (the kernel's KiB / 1024) to MB of 10^6 bytes, the unit the targets are written in.
+    static func megabytes(_ mebibytes: Double) -> Double {
+        mebibytes * 1_048_576 / 1_000_000
+    }
+
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
     }
@@ -40,7 +45,7 @@ enum OutageReport {
 
     static func printTable(_ results: [OutageFigures]) {
         let header = [("scenario", 44), ("acked", 8), ("delivered", 10), ("lost", 6), ("dups", 6), ("unexpl", 7), ("poss.pers", 10),
-                      ("detect", 8), ("drain", 8), ("spool 0", 8), ("p99 before", 11), ("p99 replay", 11), ("peak RSS", 10), ("slowest req", 11)]
+                      ("detect", 8), ("drain", 8), ("spool 0", 8), ("p99 before", 11), ("p99 replay", 11), ("idle RSS", 10), ("peak RSS", 10), ("slowest req", 11)]
         print("")
         print(header.map { pad($0.0, $0.1) }.joined())
         for figures in results {
@@ -49,7 +54,8 @@ enum OutageReport {
                 "\(figures.duplicates.extraCopies)", "\(figures.duplicates.unexplained.count)", "\(figures.possiblyPersisted)",
                 seconds(figures.detectionMs), seconds(figures.drainMs), seconds(figures.spoolEmptyMs),
                 millis(figures.liveBefore), millis(figures.scenario == .degradedControl ? figures.liveDegraded : figures.liveDuringReplay),
-                String(format: "%.0f MiB", figures.peakResidentMiB), String(format: "%.3f s", Double(figures.slowestRequest.components.seconds) + Double(figures.slowestRequest.components.attoseconds) / 1e18),
+                figures.idleResidentMiB.map { String(format: "%.1f MB", megabytes($0)) } ?? "n/a",
+                String(format: "%.1f MB", megabytes(figures.peakResidentMiB)), String(format: "%.3f s", Double(figures.slowestRequest.components.seconds) + Double(figures.slowestRequest.components.attoseconds) / 1e18),
             ]
             print(zip(row, header).map { pad($0, $1.1) }.joined())
         }
@@ -57,7 +63,8 @@ enum OutageReport {
             (detect: broker answers → breaker leaves open; drain: broker answers → the reader has the last backlog record;
              spool 0: broker answers → the status says the spool is empty; p99: the reader's arrival minus the record's
              timestamp, before: stamped in the healthy second before the fault, replay: stamped while replay ran, and for
-             the control: stamped while the round trip was slow)
+             the control: stamped while the round trip was slow; idle RSS: the service warmed up and idle for
+             3 s before the load; peak RSS: VmHWM, the most resident at once; MB = 10^6 bytes)
             """)
     }
 
@@ -125,6 +132,20 @@ enum OutageReport {
         for figures in results where figures.scenario == .downKill {
             verdict(figures.lost <= figures.memoryBound,
                     "SIGKILL mid-outage: \(figures.lost) lost ≤ the memory bound \(figures.memoryBound) (\(figures.inMemoryAtKill.map { "\($0) in memory at the last status before the kill" } ?? "no status before the kill"))")
+        }
+
+        print("\ntargets (issue 22):")
+        for figures in results where figures.scenario == .down {
+            verdict((figures.drainMs ?? .max) <= 2_000 && figures.lost == 0 && figures.duplicates.extraCopies == 0,
+                    "broker down \(outage): drained \(seconds(figures.drainMs)) after it answered (≤ 2 s), \(figures.lost) lost, \(figures.duplicates.extraCopies) duplicates (0 each)")
+        }
+        if let idle = results.compactMap(\.idleResidentMiB).max() {
+            let anonymous = results.compactMap(\.idleAnonymousMiB).max() ?? 0
+            verdict(megabytes(idle) <= 25, String(format: "idle RSS %.1f MB ≤ 25 MB (the most of %d runs; %.1f MB of it anonymous, the rest code and read-only data)",
+                                                   megabytes(idle), results.count, megabytes(anonymous)))
+        }
+        if let peak = results.filter({ $0.scenario == .down }).map(\.peakResidentMiB).max() {
+            verdict(megabytes(peak) <= 30, String(format: "peak RSS during the down scenario %.1f MB ≤ 30 MB", megabytes(peak)))
         }
 
         // The books, in every run: nothing lost but to a SIGKILL, every duplicate explained.

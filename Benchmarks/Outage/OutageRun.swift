@@ -29,6 +29,8 @@ struct OutageRun {
     static let recordIDHeader = "spillway-id"
     /// When the fault starts, after the load started.
     static let faultAfter: Duration = .seconds(1)
+    /// How long the warmed-up service sits without load before its idle memory is read.
+    static let idleSettling: Duration = .seconds(3)
 
     func run() async throws -> OutageObservation {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -56,7 +58,11 @@ struct OutageRun {
         defer { polling.cancel() }
 
         try await warmUp(service, follower: follower)
+        // An idle service's memory: connected, one batch delivered, nothing owed.
+        try await Task.sleep(for: Self.idleSettling)
+        let idle = service.residentMemory()
         var observation = OutageObservation(scenario: scenario, options: options)
+        observation.idle = idle
         let load = LoadGenerator(topic: topic, concurrency: 8, batches: .init(size: options.batchSize, recordsPerSecond: options.recordsPerSecond, limit: options.records))
         load.point(at: service.ingest)
         observation.loadStartMs = WallTime.nowMs
