@@ -153,4 +153,33 @@ import Testing
         state.setBreakerGates(sending: false, replay: false)
         #expect(!state.replay.wanted)
     }
+
+    /// A backlog that outgrew the live queue's reservation does not keep its storage
+    /// once drained (a ring keeps all its storage resident under traffic): the delivery
+    /// loop gets the outgrown storage to free outside the lock, and the queue starts
+    /// small again. Order and the books are unchanged by the swap.
+    @Test func aDrainedBacklogGivesBackTheLiveQueuesOutgrownStorage() {
+        let backlog = RecordQueues.liveReservation + 904
+        var state = Self.state(queue: 100_000, handoff: 10)
+        state.setBreakerGates(sending: true, replay: true)
+        for id in 0..<backlog { #expect(state.accept(Self.record(id), size: 10).disposition == .queued) }
+        var taken: [String] = []
+        while true {
+            let batch = state.takeLive(1000)
+            if batch.isEmpty { break }
+            taken += batch.compactMap { Self.value($0) }
+            if state.queues.live.isEmpty {
+                #expect(state.takeRetiredLiveQueue()?.isEmpty == true, "the emptied queue's storage is handed out")
+            } else {
+                #expect(state.takeRetiredLiveQueue() == nil, "no swap while records wait")
+            }
+        }
+        #expect(taken == (0..<backlog).map { "id-\($0)" })
+        #expect(state.ledger.inFlight == backlog && state.ledger.imbalance == 0)
+
+        // Within the reservation the queue is kept as it is.
+        for id in 0..<100 { _ = state.accept(Self.record(id), size: 10) }
+        #expect(state.takeLive(1000).count == 100)
+        #expect(state.takeRetiredLiveQueue() == nil)
+    }
 }

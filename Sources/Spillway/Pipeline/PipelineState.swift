@@ -163,6 +163,11 @@ struct PipelineState: Sendable {
         return queues.takeLive(count)
     }
 
+    /// An outgrown live queue's empty storage, for the delivery loop to free after the lock.
+    mutating func takeRetiredLiveQueue() -> Deque<PendingRecord>? {
+        queues.takeRetiredLiveQueue()
+    }
+
     /// Puts records librdkafka would not take (its queue is full) back at the front, in order.
     mutating func returnToLive(_ records: ArraySlice<PendingRecord>) {
         defer { checkInvariants() }

@@ -38,6 +38,11 @@ struct RecordQueues: Sendable {
 
     /// Records callers wait on in the live queue, so a dropped queue is searched for them only when it holds some.
     private var liveAwaiting = 0
+    /// The live queue held more than `liveReservation` records since it was last fresh.
+    private var liveOutgrewReservation = false
+    /// An outgrown live queue's storage (empty), swapped out by `takeLive`: freeing
+    /// megabytes is left to whoever takes it, after the lock.
+    private var retiredLive: Deque<PendingRecord>?
     /// Live queues dropped whole (no spool to move them to) that hold records callers
     /// wait on: the spool loop finds them outside the lock.
     private var droppedToScan: [Deque<PendingRecord>] = []
@@ -50,14 +55,19 @@ struct RecordQueues: Sendable {
         live = Self.emptyLiveQueue(queueLimits)
     }
 
-    /// Room for up to 65,536 records up front, so an append under the lock
-    /// copies the queue to grow it only past that (once per doubling). Not the
-    /// whole bound: the ring's first pass touches a fresh page every few dozen
-    /// appends, and with a bound of a million that made 2–3 % of `send` calls pay
-    /// a page fault (p99 1.5 µs instead of 0.4 µs, `pipeline-benchmark`), and
-    /// left the whole bound resident once the ring had gone round.
+    /// Records the live queue has room for up to front: a few rounds of the delivery
+    /// loop at full speed (it takes 1,000 a round), 360 kB. The queue is a ring, so
+    /// traffic through it keeps its whole storage resident however few records it
+    /// holds: reserving 65,536 (5.8 MB) cost every busy service that much RSS, twice
+    /// across a breaker opening (issue 22). Past this, an append doubles the storage
+    /// (a copy under the lock, once per doubling of a backlog); once the delivery
+    /// loop has emptied an outgrown queue it gets a fresh one of this size again.
+    /// Not the whole bound either way: with a million reserved, the ring's first pass
+    /// faulted in a fresh page every few dozen appends (`send` p99 1.5 µs instead of 0.4 µs).
+    static let liveReservation = 4096
+
     private static func emptyLiveQueue(_ limits: QueueLimits) -> Deque<PendingRecord> {
-        Deque(minimumCapacity: min(limits.maxRecords, 1 << 16))
+        Deque(minimumCapacity: min(limits.maxRecords, liveReservation))
     }
 
     // MARK: Intake
@@ -152,8 +162,21 @@ struct RecordQueues: Sendable {
 
     // MARK: Live queue and flight (delivery loop)
 
-    /// Moves up to `count` live records into flight.
+    /// Moves up to `count` live records into flight. A queue that grew past its
+    /// reservation and is now empty is swapped for a fresh one; the outgrown storage
+    /// waits in `retiredLive` for the delivery loop to free outside the lock.
     mutating func takeLive(_ count: Int) -> [PendingRecord] {
+        // Between two calls the queue only grows (appends, records given back), so a
+        // queue that outgrew its reservation is seen here before it is emptied.
+        if live.count > Self.liveReservation { liveOutgrewReservation = true }
+        defer {
+            if liveOutgrewReservation, live.isEmpty {
+                liveOutgrewReservation = false
+                var outgrown = Self.emptyLiveQueue(queueLimits)
+                swap(&outgrown, &live)
+                retiredLive = outgrown
+            }
+        }
         let taken = min(count, live.count)
         guard taken > 0 else { return [] }
         var batch: [PendingRecord] = []
@@ -169,6 +192,12 @@ struct RecordQueues: Sendable {
         liveAwaiting -= awaiting
         ledger.liveToFlight(taken, bytes: bytes)
         return batch
+    }
+
+    /// The storage `takeLive` swapped out, if any, to be released outside the lock.
+    mutating func takeRetiredLiveQueue() -> Deque<PendingRecord>? {
+        defer { retiredLive = nil }
+        return retiredLive
     }
 
     /// Puts records librdkafka would not take (its queue is full) back at the front, in order.

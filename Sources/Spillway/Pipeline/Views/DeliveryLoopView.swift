@@ -1,4 +1,5 @@
 import Dispatch
+import DequeModule
 import NIOConcurrencyHelpers
 import SpillwaySpool
 
@@ -32,7 +33,10 @@ final class DeliveryLoopView: Sendable {
     }
 
     func takeLive(_ count: Int) -> [PendingRecord] {
-        state.withLockedValue { $0.takeLive(count) }
+        let (batch, retired) = state.withLockedValue { ($0.takeLive(count), $0.takeRetiredLiveQueue()) }
+        // An outgrown queue's megabytes are freed here, with the lock released.
+        withExtendedLifetime(retired) {}
+        return batch
     }
 
     func returnToLive(_ records: ArraySlice<PendingRecord>) {
