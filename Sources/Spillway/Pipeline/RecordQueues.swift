@@ -169,14 +169,6 @@ struct RecordQueues: Sendable {
         // Between two calls the queue only grows (appends, records given back), so a
         // queue that outgrew its reservation is seen here before it is emptied.
         if live.count > Self.liveReservation { liveOutgrewReservation = true }
-        defer {
-            if liveOutgrewReservation, live.isEmpty {
-                liveOutgrewReservation = false
-                var outgrown = Self.emptyLiveQueue(queueLimits)
-                swap(&outgrown, &live)
-                retiredLive = outgrown
-            }
-        }
         let taken = min(count, live.count)
         guard taken > 0 else { return [] }
         var batch: [PendingRecord] = []
@@ -191,13 +183,21 @@ struct RecordQueues: Sendable {
         }
         liveAwaiting -= awaiting
         ledger.liveToFlight(taken, bytes: bytes)
+        if liveOutgrewReservation, live.isEmpty { retiredLive = swapOutLive() }
         return batch
     }
 
     /// The storage `takeLive` swapped out, if any, to be released outside the lock.
     mutating func takeRetiredLiveQueue() -> Deque<PendingRecord>? {
-        defer { retiredLive = nil }
-        return retiredLive
+        retiredLive.take()
+    }
+
+    /// Gives the live queue fresh storage of the reserved size; returns the old queue, records and all.
+    private mutating func swapOutLive() -> Deque<PendingRecord> {
+        var old = Self.emptyLiveQueue(queueLimits)
+        swap(&old, &live)
+        liveOutgrewReservation = false
+        return old
     }
 
     /// Puts records librdkafka would not take (its queue is full) back at the front, in order.
@@ -265,8 +265,7 @@ struct RecordQueues: Sendable {
         guard !sending, !live.isEmpty else { return }
         let count = ledger.liveQueued
         let bytes = ledger.liveQueuedBytes
-        var moved = Self.emptyLiveQueue(queueLimits)
-        swap(&moved, &live)
+        let moved = swapOutLive()
         if spoolAvailable {
             ledger.liveToHandoff(count, bytes: bytes)
             handoff.append(HandoffQueue.Chunk(records: moved, bytes: bytes))
