@@ -6,6 +6,6 @@ public enum TopicName {
 
     /// `nil` when `name` is a valid Kafka topic name, else why not.
     public static func problem(with name: String) -> String? {
-        KafkaTopicNameRule.problem(with: name.utf8)
+        KafkaTopicNameRule.problem(with: name)
     }
 }
