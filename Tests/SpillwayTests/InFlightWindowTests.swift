@@ -5,8 +5,12 @@ import Testing
 @Suite struct InFlightWindowTests {
     let start = ContinuousClock.now
 
-    func replay(_ id: Int64, at offset: Duration) -> InFlightRecord {
-        InFlightRecord(origin: .replay(id: id), sentAt: start + offset)
+    func emptyWindow() -> InFlightWindow {
+        InFlightWindow(epoch: start)
+    }
+
+    func insert(_ id: Int64, at offset: Duration, into window: inout InFlightWindow) -> UInt {
+        window.insert(.replay(id: id), sentAt: window.stamp(start + offset))
     }
 
     func id(_ record: InFlightRecord?) -> Int64? {
@@ -14,25 +18,25 @@ import Testing
     }
 
     @Test func idsAreSequentialFromOneAndRemovalInAnyOrderWorks() {
-        var window = InFlightWindow()
+        var window = emptyWindow()
         #expect(window.nextOpaque == 1, "0 would be a null opaque pointer")
-        let opaques = (0..<5).map { window.insert(replay(Int64($0), at: .zero)) }
+        let opaques = (0..<5).map { insert(Int64($0), at: .zero, into: &window) }
         #expect(opaques == [1, 2, 3, 4, 5])
         #expect(id(window.remove(3)) == 2)
         #expect(window.remove(3) == nil, "a report for a removed id is ignored")
         #expect(id(window.remove(1)) == 0)
         #expect(window.count == 3)
         #expect(window.remove(99) == nil)
-        #expect(window.insert(replay(5, at: .zero)) == 6, "ids keep rising after removals")
+        #expect(insert(5, at: .zero, into: &window) == 6, "ids keep rising after removals")
         #expect(id(window.remove(2)) == 1)
         #expect(window.removeAll().compactMap(id) == [3, 4, 5])
         #expect(window.isEmpty)
-        #expect(window.insert(replay(6, at: .zero)) == 7)
+        #expect(insert(6, at: .zero, into: &window) == 7)
     }
 
     @Test func slowScanCountsEachOldRecordOnceAndSkipsWarmUp() {
-        var window = InFlightWindow()
-        for second in 0..<6 { _ = window.insert(replay(Int64(second), at: .seconds(second))) }
+        var window = emptyWindow()
+        for second in 0..<6 { _ = insert(Int64(second), at: .seconds(second), into: &window) }
         _ = window.remove(2)
         // Sent before 4 s counts as slow; before 1 s was warm-up.
         #expect(window.markSlow(sentBefore: start + .seconds(4), notBefore: start + .seconds(1)) == 2, "records sent at 1 s and 3 s")

@@ -54,34 +54,31 @@ import Testing
         Case(error: RD_KAFKA_RESP_ERR__DESTROY, kind: .purged),
     ]
 
-    @Test func anAcknowledgementDeliversAndReportsItsLatency() {
-        let live = ReportClassifier.classify(.live(Self.pending), error: nil, latency: .milliseconds(12))
-        #expect(Self.place(live.move) == .delivered)
-        #expect(live.outcome == .success(latency: .milliseconds(12)))
-        #expect(live.errorName == nil)
-
-        let replayed = ReportClassifier.classify(.replay(id: 42), error: nil, latency: .milliseconds(3))
-        guard case .replayAcknowledged(let id) = replayed.move else {
-            Issue.record("a replayed record's acknowledgement was \(replayed.move)")
-            return
-        }
-        #expect(id == 42)
-        #expect(replayed.outcome == .success(latency: .milliseconds(3)))
-    }
-
-    /// Already counted as slow, or sent before the first connection: it says nothing about health.
-    @Test func anAcknowledgementWithoutLatencyTellsTheBreakerNothing() {
-        let verdict = ReportClassifier.classify(.live(Self.pending), error: nil, latency: nil)
-        #expect(Self.place(verdict.move) == .delivered)
-        #expect(verdict.outcome == nil)
+    /// Acknowledgements are settled without the classifier: a live record is
+    /// delivered (a `kafka` caller learns where it went), a replayed one acknowledged.
+    @Test func anAcknowledgementIsSettledAsDeliveredOrAcknowledged() {
+        var settlement = Settlement()
+        var awaited = Self.pending
+        awaited.id = 8
+        awaited.ack = .kafka
+        settlement.addAcknowledged(.live(Self.pending), partition: 1, offset: 10)
+        settlement.addAcknowledged(.live(awaited), partition: 2, offset: 20)
+        settlement.addAcknowledged(.replay(id: 42), partition: 0, offset: 30)
+        #expect(settlement.delivered.records == 2)
+        #expect(settlement.delivered.bytes == 8)
+        #expect(settlement.kafkaDelivered.map(\.id) == [8], "only the caller who waits for Kafka is answered")
+        #expect(settlement.kafkaDelivered.first?.partition == 2 && settlement.kafkaDelivered.first?.offset == 20)
+        #expect(settlement.replayAcks == [42])
+        #expect(settlement.replaySettled == 1)
+        #expect(settlement.spill.records.isEmpty && settlement.deadLetters.isEmpty && settlement.lastError == nil)
     }
 
     @Test(arguments: cases)
     func everyErrorClassHasItsPlaceAndItsBreakerOutcome(_ testCase: Case) {
         #expect(KafkaErrorKind(testCase.error) == testCase.kind)
         #expect(KafkaError(testCase.error).kind == testCase.kind)
-        let live = ReportClassifier.classify(.live(Self.pending), error: KafkaError(testCase.error), latency: .milliseconds(1))
-        let replayed = ReportClassifier.classify(.replay(id: 9), error: KafkaError(testCase.error), latency: .milliseconds(1))
+        let live = ReportClassifier.classify(.live(Self.pending), error: KafkaError(testCase.error))
+        let replayed = ReportClassifier.classify(.replay(id: 9), error: KafkaError(testCase.error))
         switch testCase.kind {
         case .transient:
             #expect(Self.place(live.move) == .spill)

@@ -10,6 +10,9 @@ struct ConnectionWarmUp: Sendable {
     let grace: Duration
     /// When the first acknowledgement arrived.
     private(set) var connectedAt: Instant?
+    /// `connectedAt != nil`, asked for every delivery report: a plain flag is
+    /// cheaper than an optional of a resilient type.
+    private(set) var isConnected = false
 
     init(startedAt: Instant, grace: Duration) {
         self.startedAt = startedAt
@@ -17,7 +20,10 @@ struct ConnectionWarmUp: Sendable {
     }
 
     mutating func acknowledged(at now: Instant) {
-        if connectedAt == nil { connectedAt = now }
+        if !isConnected {
+            connectedAt = now
+            isConnected = true
+        }
     }
 
     /// The latency the breaker should see for a record sent at `sentAt` and

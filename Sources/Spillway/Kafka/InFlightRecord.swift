@@ -8,7 +8,11 @@ struct InFlightRecord: Sendable {
     }
 
     var origin: Origin
-    var sentAt: ContinuousClock.Instant
+    /// When it was handed to librdkafka, as time since its window's epoch
+    /// (`InFlightWindow.stamp`): `ContinuousClock.Instant` is a resilient type,
+    /// and a record holding one is copied through value witnesses on every
+    /// insert and removal, which cost the delivery loop more than librdkafka.
+    var sentAt: Duration
     /// Already reported to the breaker as slow; its report is not counted again.
     var countedSlow = false
 }

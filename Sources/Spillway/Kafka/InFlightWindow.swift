@@ -5,6 +5,8 @@ import DequeModule
 /// over a deque beats a hash table: O(1) insert, lookup and removal, and the
 /// oldest records are at the front for the slow-call scan.
 struct InFlightWindow {
+    /// The instant `InFlightRecord.sentAt` counts from.
+    let epoch: ContinuousClock.Instant
     /// Opaque id of `entries.first`; librdkafka turns 0 into a null pointer, so ids start at 1.
     private var base: UInt = 1
     private var entries = Deque<InFlightRecord?>()
@@ -16,9 +18,23 @@ struct InFlightWindow {
     /// The id the next `insert` will return.
     var nextOpaque: UInt { base + UInt(entries.count) }
 
-    mutating func insert(_ record: InFlightRecord) -> UInt {
+    init(epoch: ContinuousClock.Instant = .now) {
+        self.epoch = epoch
+    }
+
+    /// `instant` as a `sentAt` stamp; taken once per batch sent.
+    func stamp(_ instant: ContinuousClock.Instant) -> Duration {
+        instant - epoch
+    }
+
+    /// The instant a `sentAt` stamp stands for.
+    func instant(_ stamp: Duration) -> ContinuousClock.Instant {
+        epoch + stamp
+    }
+
+    mutating func insert(_ origin: InFlightRecord.Origin, sentAt: Duration) -> UInt {
         let opaque = nextOpaque
-        entries.append(record)
+        entries.append(InFlightRecord(origin: origin, sentAt: sentAt))
         count += 1
         return opaque
     }
@@ -39,6 +55,7 @@ struct InFlightWindow {
     /// Marks records sent before `cutoff` and not yet counted as slow; returns
     /// how many. Records sent before `notBefore` are skipped (marked, not counted).
     mutating func markSlow(sentBefore cutoff: ContinuousClock.Instant, notBefore: ContinuousClock.Instant) -> Int {
+        let (cutoff, notBefore) = (stamp(cutoff), stamp(notBefore))
         scanFrom = max(scanFrom, base)
         var slow = 0
         while scanFrom < nextOpaque {

@@ -1,5 +1,7 @@
-/// Decides what a delivery report means: where the record goes next and what
-/// the breaker learns. Pure, so every error class has a test.
+/// Decides what a failed delivery report (or librdkafka's refusal at
+/// `produce`) means: where the record goes next and what the breaker learns.
+/// Pure, so every error class has a test. Acknowledgements need no deciding:
+/// the delivery loop settles them with `Settlement.addAcknowledged`.
 ///
 /// - Cluster errors (`transient`): the record is kept (live ones go to the
 ///   spool, replayed ones stay there) and the breaker counts a failure.
@@ -12,27 +14,9 @@
 enum ReportClassifier {
     /// - Parameters:
     ///   - origin: the record as the delivery loop remembers it.
-    ///   - error: `nil` when Kafka acknowledged it.
-    ///   - latency: how long the acknowledgement took, or `nil` when it says
-    ///     nothing about health (already counted as slow, or sent while the
-    ///     first connection was being made).
-    ///   - possiblyPersisted: librdkafka's status for a failed record.
-    ///   - partition, offset: where Kafka stored an acknowledged record.
-    static func classify(
-        _ origin: InFlightRecord.Origin,
-        error: KafkaError?,
-        latency: Duration?,
-        possiblyPersisted: Bool = false,
-        partition: Int32 = -1,
-        offset: Int64 = -1
-    ) -> ReportVerdict {
-        guard let error else {
-            let outcome = latency.map { CallOutcome.success(latency: $0) }
-            switch origin {
-            case .live(let pending): return ReportVerdict(move: .delivered(pending, partition: partition, offset: offset), outcome: outcome)
-            case .replay(let id): return ReportVerdict(move: .replayAcknowledged(id: id), outcome: outcome)
-            }
-        }
+    ///   - error: why Kafka or librdkafka did not take it.
+    ///   - possiblyPersisted: librdkafka's status for the record.
+    static func classify(_ origin: InFlightRecord.Origin, error: KafkaError, possiblyPersisted: Bool = false) -> ReportVerdict {
         let kind = error.kind
         let description = error.description
         let name = kind == .purged ? nil : error.name

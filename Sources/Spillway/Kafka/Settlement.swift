@@ -32,8 +32,7 @@ struct Settlement: Sendable {
     mutating func add(_ verdict: ReportVerdict) {
         switch verdict.move {
         case .delivered(let pending, let partition, let offset):
-            delivered.add(1, bytes: pending.size)
-            if pending.ack == .kafka { kafkaDelivered.append((pending.id, partition, offset)) }
+            addAcknowledged(.live(pending), partition: partition, offset: offset)
         case .spill(let pending):
             if pending.ack == .kafka {
                 kafkaSpills.append(pending)
@@ -49,8 +48,7 @@ struct Settlement: Sendable {
                 deadLetters.append(DeadLetter(pending: pending, reason: reason))
             }
         case .replayAcknowledged(let id):
-            replayAcks.append(id)
-            replaySettled += 1
+            addAcknowledged(.replay(id: id), partition: -1, offset: -1)
         case .replayDeadLetter(let id, let reason):
             replayDeadLetters.append((id, reason))
             replaySettled += 1
@@ -60,6 +58,21 @@ struct Settlement: Sendable {
             replaySettled += 1
         }
         if case .failure(let reason)? = verdict.outcome { lastError = reason }
+    }
+
+    /// A record Kafka acknowledged: a live one is delivered (and its `kafka`
+    /// caller answered with where it went), a replayed one is deleted from the
+    /// spool. The delivery loop settles acknowledgements, the common case, here
+    /// directly, without a verdict.
+    mutating func addAcknowledged(_ origin: InFlightRecord.Origin, partition: Int32, offset: Int64) {
+        switch origin {
+        case .live(let pending):
+            delivered.add(1, bytes: pending.size)
+            if pending.ack == .kafka { kafkaDelivered.append((pending.id, partition, offset)) }
+        case .replay(let id):
+            replayAcks.append(id)
+            replaySettled += 1
+        }
     }
 
     var isEmpty: Bool {
