@@ -34,6 +34,27 @@ import Testing
         #expect(insert(6, at: .zero, into: &window) == 7)
     }
 
+    /// Reports come back in any order: each finds its own record, once, and the
+    /// window ends empty with ids still rising.
+    @Test func removalInAnyOrderFindsEachRecordOnce() {
+        var window = emptyWindow()
+        var generator = SystemRandomNumberGenerator()
+        let opaques = (0..<1000).map { insert(Int64($0), at: .zero, into: &window) }
+        // Mostly in order, with runs settled out of order as several brokers answer.
+        var order = opaques
+        for start in stride(from: 0, to: order.count, by: 50) where Bool.random(using: &generator) {
+            order[start..<min(start + 50, order.count)].shuffle(using: &generator)
+        }
+        for opaque in order {
+            #expect(id(window.remove(opaque)) == Int64(opaque - 1))
+            #expect(window.remove(opaque) == nil)
+        }
+        #expect(window.isEmpty)
+        #expect(window.heldEntries == 0, "settled entries leave the front, out-of-order ones too")
+        #expect(window.removeAll().isEmpty)
+        #expect(insert(1000, at: .zero, into: &window) == 1001)
+    }
+
     @Test func slowScanCountsEachOldRecordOnceAndSkipsWarmUp() {
         var window = emptyWindow()
         for second in 0..<6 { _ = insert(Int64(second), at: .seconds(second), into: &window) }

@@ -15,6 +15,9 @@ struct InFlightWindow {
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
+    /// Entries held, settled ones still behind an unsettled front included:
+    /// once every record is settled there are none.
+    var heldEntries: Int { entries.count }
     /// The id the next `insert` will return.
     var nextOpaque: UInt { base + UInt(entries.count) }
 
@@ -42,12 +45,19 @@ struct InFlightWindow {
     mutating func remove(_ opaque: UInt) -> InFlightRecord? {
         guard opaque >= base, opaque - base < UInt(entries.count) else { return nil }
         let index = Int(opaque - base)
-        guard let record = entries[index] else { return nil }
-        entries[index] = nil
+        // Moved out in place (reading the entry would copy the record, with a
+        // retain and a release for each of its buffers).
+        guard let record = entries[index].take() else { return nil }
         count -= 1
-        while let first = entries.first, first == nil {
-            entries.removeFirst()
-            base += 1
+        // Settled entries leave from the front. Reports come back mostly in
+        // order, so the front is usually the one just taken; entries behind it
+        // are looked at only when some were settled out of order (the window
+        // holds more entries than records).
+        if index == 0 {
+            repeat {
+                entries.removeFirst()
+                base += 1
+            } while entries.count > count && entries.first! == nil
         }
         return record
     }
