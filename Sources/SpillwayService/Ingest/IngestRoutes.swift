@@ -71,10 +71,10 @@ struct IngestRoutes: Sendable {
         let disposition = timedSend { buffer.send(topic: topic, key: key, value: body, headers: headers) }
         switch disposition {
         case .delivered, .queued, .spooled:
-            return JSONResponse.make(.accepted, ["disposition": disposition.name])
+            return JSONResponse.make(.accepted, json: Self.dispositionReply(disposition.name))
         case .dropped(let reason):
             let status: HTTPResponse.Status = reason == .shuttingDown ? .serviceUnavailable : .accepted
-            return JSONResponse.make(status, ["disposition": "dropped", "reason": reason.rawValue])
+            return JSONResponse.make(status, json: Self.dispositionReply("dropped", reason: reason.rawValue))
         case .rejected(let rejection):
             throw IngestError(status: .unprocessableContent, message: rejection.description, restProxyCode: 42202)
         }
@@ -209,9 +209,33 @@ struct IngestRoutes: Sendable {
         return result
     }
 
+    /// A single record's reply at `memory`, written by hand: with `JSONEncoder`
+    /// it took three quarters of the handler's time (profiled with `perf`).
+    /// The same text the encoder wrote: keys in order, `reason` only when dropped.
+    static func dispositionReply(_ disposition: String, reason: String? = nil) -> [UInt8] {
+        var json = JSONText(capacity: 64)
+        json.beginObject()
+        json.field("disposition", disposition)
+        json.field("reason", ifPresent: reason)
+        json.endObject()
+        return json.bytes
+    }
+
+    /// Whether the path has an empty segment (`//`), read as bytes: Foundation's
+    /// `contains` on a `String` went through `NSString` on every request.
+    static func hasEmptySegment(_ path: String) -> Bool {
+        var afterSlash = false
+        for byte in path.utf8 {
+            let slash = byte == UInt8(ascii: "/")
+            if slash && afterSlash { return true }
+            afterSlash = slash
+        }
+        return false
+    }
+
     private func checkedTopic(_ request: Request, _ context: BasicRequestContext) throws(IngestError) -> String {
         // The router reads `/v1/topics//records` as topic "records": an empty segment is an empty topic.
-        let topic = request.uri.path.contains("//") ? "" : context.parameters.get("topic") ?? ""
+        let topic = Self.hasEmptySegment(request.uri.path) ? "" : context.parameters.get("topic") ?? ""
         if let problem = TopicName.problem(with: topic) {
             buffer.countRejected("invalid_topic")
             throw .invalidTopic("invalid topic name \"\(topic.prefix(300))\": \(problem)")
