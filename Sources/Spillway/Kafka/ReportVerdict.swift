@@ -3,6 +3,10 @@
 struct ReportVerdict: Sendable {
     enum Move: Sendable {
         /// A live record Kafka acknowledged, and where it stored it (-1 when unknown).
+        /// The delivery loop settles acknowledgements with
+        /// `Settlement.addAcknowledged` and builds no verdict for them; this move
+        /// and `replayAcknowledged` say the same in a verdict, so a settlement
+        /// can be written as a list of verdicts (the state model tests do).
         case delivered(PendingRecord, partition: Int32 = -1, offset: Int64 = -1)
         /// A live record that failed for a reason about the cluster, or was purged:
         /// to the spool (marked when it may already be in Kafka).
