@@ -254,7 +254,7 @@ final class DeliveryLoop {
                 }
                 continue
             }
-            if !warmUp.isConnected { warmUp.acknowledged(at: now) }
+            warmUp.acknowledged(at: now)
             if incompatibility.finding != nil { incompatibility.brokerAnswered() }
             settlement.addAcknowledged(entry.origin, partition: report.partition, offset: report.offset)
             // What the breaker and the replay controller learn (nothing from a
