@@ -46,6 +46,7 @@ let package = Package(
             name: "SpillwaySpool",
             dependencies: [
                 "CSQLite",
+                "CZstd",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedSpoolMigrations"]

@@ -3,7 +3,10 @@
 //
 //   swift run -c release spool-benchmark [--quick]
 //   swift run -c release spool-benchmark --open [RECORDS]   (what opening costs; OpenCost.swift)
+//   swift run -c release spool-benchmark --compression      (zstd against none; CompressionCost.swift)
 //
+// The table against raw sqlite3 stores values as sent (`spool.compression = none`),
+// as the raw loop does; the compression table that follows compares the two settings.
 // Both sides use WAL with synchronous=NORMAL, one transaction per batch and
 // prepared statements. "append" inserts N records; "drain" reads them back
 // oldest-first in batches and deletes each batch by id.
@@ -35,10 +38,12 @@ func seconds(_ duration: Duration) -> Double {
 
 // MARK: Spillway
 
-func spillwayRun(_ input: [Record], batch: Int, path: String) throws -> (append: Double, drain: Double) {
+func spillwayRun(_ input: [Record], batch: Int, path: String, compression: SpoolConfiguration.Compression = .none) throws -> (append: Double, drain: Double) {
     var logger = Logger(label: "spool-benchmark")
     logger.logLevel = .warning
-    let spool = try Spool.open(SpoolConfiguration(path: path, maxBytes: 8 << 30, maxRecords: 100_000_000, integrityCheck: .skip), logger: logger)
+    let spool = try Spool.open(
+        SpoolConfiguration(path: path, maxBytes: 8 << 30, maxRecords: 100_000_000, integrityCheck: .skip, compression: compression), logger: logger
+    )
     defer { spool.close() }
     let clock = ContinuousClock()
     let appendTime = try clock.measure {
@@ -162,6 +167,12 @@ if let flag = CommandLine.arguments.firstIndex(of: "--open") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--compression") {
+    try measureCompression(scratch: scratch, quick: quick)
+    try? FileManager.default.removeItem(atPath: scratch)
+    exit(0)
+}
+
 print("spool throughput, records/s (median of \(repetitions)); ratio = spillway / raw sqlite3, higher is better")
 print("SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=NORMAL, scratch \(scratch)")
 print("")
@@ -200,3 +211,5 @@ for valueBytes in [100, 1024] {
         )
     }
 }
+
+try measureCompression(scratch: scratch, quick: quick)

@@ -5,11 +5,18 @@ extension Spool {
     public func statistics() throws(SpoolError) -> SpoolStatistics {
         do {
             var topics: [String: SpoolStatistics.Topic] = [:]
+            var storedValueBytes = 0
+            var originalValueBytes = 0
             for (table, isDead) in [("records", false), ("dead_letters", true)] {
                 // total(), not sum(): a float never fails with "integer overflow" on costs a
                 // damaged row holds, and reading it as an integer clamps to Int64's range.
-                let statement = try connection.prepare("SELECT topic, count(*), total(cost) FROM \(table) GROUP BY topic")
+                let statement = try connection.prepare(
+                    "SELECT topic, count(*), total(cost), total(length(value)), "
+                        + "total(CASE WHEN value_codec = 1 THEN value_size ELSE length(value) END) FROM \(table) GROUP BY topic"
+                )
                 while try statement.step() {
+                    storedValueBytes.addSaturated(Int(statement.int64(3)))
+                    originalValueBytes.addSaturated(Int(statement.int64(4)))
                     let topic = statement.text(0)
                     var entry = topics[topic] ?? .init(topic: topic, readyCount: 0, readyBytes: 0, deadCount: 0, deadBytes: 0)
                     if isDead {
@@ -40,6 +47,8 @@ extension Spool {
                 escrowBytes: totals.escrowBytes,
                 oldestTimestamp: range.optionalInt64(0),
                 newestTimestamp: range.optionalInt64(1),
+                storedValueBytes: storedValueBytes,
+                originalValueBytes: originalValueBytes,
                 fileBytes: Self.fileSize(configuration.path),
                 walBytes: Self.fileSize(configuration.path + "-wal"),
                 pageSize: pageSize,
@@ -116,7 +125,7 @@ extension Spool {
     /// Decodes rows of `recordColumns` followed by a dead letter's reason (NULL for a ready record).
     /// Rows are checked by the rules of `configuration.rowRules`.
     private func readListed(_ statement: SQLiteStatement) throws -> [SpooledRecord] {
-        var decoder = SpoolRowDecoder(rules: configuration.rowRules)
+        var decoder = SpoolRowDecoder(rules: configuration.rowRules, values: decompressor)
         var records: [SpooledRecord] = []
         while try statement.step() {
             var (record, problem) = decoder.decode(statement)

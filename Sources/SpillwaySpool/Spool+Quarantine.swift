@@ -20,7 +20,7 @@ extension Spool {
     public func readForReplay(limit: Int, after afterID: Int64 = 0) throws(SpoolError) -> SpoolReplayPage {
         var page = SpoolReplayPage(records: [], quarantined: [], lastID: nil)
         page.records.reserveCapacity(min(limit, 4096))
-        var decoder = SpoolRowDecoder(rules: configuration.rowRules)
+        var decoder = SpoolRowDecoder(rules: configuration.rowRules, values: decompressor)
         var cursor = afterID
         do {
             while page.records.count < limit {
@@ -101,7 +101,7 @@ extension Spool {
     /// included; stops after `limit` problems. Read-only: `spool check` runs it
     /// beside a running service.
     package func rowProblems(in area: SpoolQuery.Area, rules: SpoolRowRules, limit: Int = .max) throws(SpoolError) -> [SpoolRowProblem] {
-        var decoder = SpoolRowDecoder(rules: rules)
+        var decoder = SpoolRowDecoder(rules: rules, values: decompressor)
         var problems: [SpoolRowProblem] = []
         do {
             for table in SpoolQuery(area: area).tables {

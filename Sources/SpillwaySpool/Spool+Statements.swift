@@ -2,11 +2,11 @@ extension Spool {
     /// The writer's prepared statements, prepared once at open and reused for every batch.
     final class Statements {
         /// Column order shared by every query that decodes records (see `Spool.decodeRow`).
-        static let recordColumns = "id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted, value_is_null"
+        static let recordColumns = "id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted, value_is_null, value_codec, value_dictionary, value_size"
         /// How many columns `recordColumns` names: a dead letter's reason comes after them.
-        static let recordColumnCount: Int32 = 11
+        static let recordColumnCount: Int32 = 14
         /// `recordColumns` with the escrow table's key in place of the id.
-        static let escrowColumns = "intake_id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted, value_is_null"
+        static let escrowColumns = "intake_id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted, value_is_null, value_codec, value_dictionary, value_size"
         static let readOldestSQL = "SELECT \(recordColumns) FROM records WHERE id > ?1 ORDER BY id LIMIT ?2"
         /// What a row is charged against the byte bound, wherever a writer or the
         /// totals audit reads it: its `cost`, unless that is no cost a record can
@@ -36,13 +36,14 @@ extension Spool {
         let deleteEscrowReturningCost: SQLiteStatement
         let copyEscrowToReady: SQLiteStatement
         let copyEscrowToDead: SQLiteStatement
+        let insertDictionary: SQLiteStatement
 
         init(_ connection: SQLiteConnection) throws(SQLiteError) {
             insertReady = try connection.prepare(
-                "INSERT INTO records (\(Self.recordColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                "INSERT INTO records (\(Self.recordColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             )
             insertDead = try connection.prepare(
-                "INSERT INTO dead_letters (\(Self.recordColumns), reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT INTO dead_letters (\(Self.recordColumns), reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
             )
             selectReadyForEviction = try connection.prepare("SELECT id, \(Self.chargedCost) FROM records ORDER BY id")
             selectDeadForEviction = try connection.prepare("SELECT id, \(Self.chargedCost) FROM dead_letters ORDER BY id")
@@ -65,23 +66,26 @@ extension Spool {
             )
             // Escrow rows are keyed by the pipeline's intake id (`id` in `recordColumns` binds it).
             insertEscrow = try connection.prepare(
-                "INSERT INTO escrow (\(Self.escrowColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                "INSERT INTO escrow (\(Self.escrowColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             )
             deleteEscrowReturningCost = try connection.prepare("DELETE FROM escrow WHERE intake_id = ?1 RETURNING \(Self.chargedCost)")
             copyEscrowToReady = try connection.prepare(
                 """
                 INSERT INTO records (\(Self.recordColumns))
-                SELECT ?1, topic, key, value, headers, partition, created_at, attempts, cost, max(possibly_persisted, ?2), value_is_null
+                SELECT ?1, topic, key, value, headers, partition, created_at, attempts, cost, max(possibly_persisted, ?2), value_is_null,
+                    value_codec, value_dictionary, value_size
                 FROM escrow WHERE intake_id = ?3
                 """
             )
             copyEscrowToDead = try connection.prepare(
                 """
                 INSERT INTO dead_letters (\(Self.recordColumns), reason)
-                SELECT ?1, topic, key, value, headers, partition, created_at, attempts, cost, max(possibly_persisted, ?2), value_is_null, ?4
+                SELECT ?1, topic, key, value, headers, partition, created_at, attempts, cost, max(possibly_persisted, ?2), value_is_null,
+                    value_codec, value_dictionary, value_size, ?4
                 FROM escrow WHERE intake_id = ?3
                 """
             )
+            insertDictionary = try connection.prepare("INSERT INTO value_dictionaries (topic, dictionary, created_at) VALUES (?1, ?2, ?3)")
         }
     }
 }

@@ -35,6 +35,15 @@ public final class Spool {
     /// one-record transactions do not pay a `stat` each (the log grows by at most
     /// a few MiB in that time, well inside `walBound`'s slack).
     private var walCheckedAt: ContinuousClock.Instant?
+    /// Compresses values appended as ready records or dead letters; made at the
+    /// first append when `configuration.compression` is `zstd`.
+    private var compressor: SpoolValueCompressor?
+    /// Gives back compressed values for every read of this handle.
+    private(set) lazy var decompressor = SpoolValueDecompressor { [connection] id in
+        let statement = try connection.prepare("SELECT dictionary FROM value_dictionaries WHERE id = ?1")
+        statement.bind(id, at: 1)
+        return try statement.step() ? statement.bytes(0) ?? [] : nil
+    }
 
     /// Bytes per record charged on top of its payload, for SQLite's row and page overhead.
     public static let rowOverhead = 40
@@ -81,9 +90,14 @@ public final class Spool {
 
     deinit { close() }
 
-    /// The cost charged for `record` against the byte bound.
+    /// The cost charged for `record` against the byte bound, stored as sent.
     public static func cost(of record: Record) -> Int {
         record.payloadSize + 2 * record.headers.count + rowOverhead
+    }
+
+    /// The cost charged for `record` with its value stored as `value`: the bytes on disk.
+    static func cost(of record: Record, storing value: SpoolStoredValue) -> Int {
+        cost(of: record) - (record.value?.count ?? 0) + value.bytes.count
     }
 
     // MARK: Appending
@@ -116,12 +130,18 @@ public final class Spool {
     func append(_ records: [Record], to destination: Destination, preferredIDs: [Int64]?) throws(SpoolError) -> SpoolAppendResult {
         let statements = try writable()
         guard !records.isEmpty else { return SpoolAppendResult(ids: nil, evictedCount: 0, evictedBytes: 0) }
-        let costs = records.map(Self.cost(of:))
+        // Compressed before the transaction, so the write lock is held for writing only.
+        let values = storedValues(of: records, for: destination, statements: statements)
+        var costs: [Int] = []
+        costs.reserveCapacity(records.count)
+        for index in records.indices { costs.append(Self.cost(of: records[index], storing: values[index])) }
         let batchBytes = costs.reduce(0, +)
         while true {
             do {
                 return try inWriteTransaction(statements) { statements, totals in
-                    try appendInTransaction(records, costs: costs, destination: destination, preferredIDs: preferredIDs, statements: statements, totals: &totals)
+                    try appendInTransaction(
+                        records, values: values, costs: costs, destination: destination, preferredIDs: preferredIDs, statements: statements, totals: &totals
+                    )
                 }
             } catch let error as SQLiteError where error.isFull {
                 // Our own page cap, with room left to learn from: shrink the budget and retry.
@@ -137,8 +157,52 @@ public final class Spool {
         }
     }
 
+    /// How each value of a batch is stored. Escrow copies are stored as sent: they
+    /// live for one round trip to Kafka, on the acknowledgement path.
+    private func storedValues(of records: [Record], for destination: Destination, statements: Statements) -> [SpoolStoredValue] {
+        guard configuration.compression == .zstd, !isEscrow(destination) else { return records.map { .uncompressed($0.value) } }
+        let compressor = self.compressor ?? makeCompressor()
+        return records.map { record in
+            compressor.store(record.value, topic: record.topic) { topic, dictionary in
+                try storeDictionary(dictionary, topic: topic, statements: statements)
+            }
+        }
+    }
+
+    private func isEscrow(_ destination: Destination) -> Bool {
+        if case .escrow = destination { return true }
+        return false
+    }
+
+    private func makeCompressor() -> SpoolValueCompressor {
+        var existing: [(id: Int64, topic: String, dictionary: [UInt8])] = []
+        if let statement = try? connection.prepare("SELECT id, topic, dictionary FROM value_dictionaries ORDER BY id") {
+            while (try? statement.step()) == true {
+                existing.removeAll { $0.topic == statement.text(1) }
+                existing.append((statement.int64(0), statement.text(1), statement.bytes(2) ?? []))
+            }
+        }
+        // Dictionaries are outside the record bounds: they may take 1/64 of the file.
+        let made = SpoolValueCompressor(existing: existing, dictionaryBudget: configuration.maxBytes / 64)
+        compressor = made
+        return made
+    }
+
+    /// Writes a newly trained dictionary in its own transaction; its id goes into every row compressed with it.
+    private func storeDictionary(_ dictionary: [UInt8], topic: String, statements: Statements) throws -> Int64 {
+        let insert = statements.insertDictionary
+        defer { insert.reset() }
+        insert.bind(topic, at: 1)
+        insert.bind(dictionary, at: 2)
+        insert.bind(Self.nowMilliseconds(), at: 3)
+        try insert.step()
+        logger.debug("spool trained a compression dictionary", metadata: ["topic": "\(topic)", "bytes": "\(dictionary.count)"])
+        return connection.lastInsertRowID
+    }
+
     private func appendInTransaction(
         _ records: [Record],
+        values: [SpoolStoredValue],
         costs: [Int],
         destination: Destination,
         preferredIDs: [Int64]?,
@@ -192,12 +256,12 @@ public final class Spool {
                 firstID = firstID ?? id
                 totals.nextID = id + 1
                 if case .deadLetters(let reason) = destination {
-                    try insert(records[index], id: id, cost: costs[index], reason: reason, using: statements.insertDead)
+                    try insert(records[index], value: values[index], id: id, cost: costs[index], reason: reason, using: statements.insertDead)
                 } else {
-                    try insert(records[index], id: id, cost: costs[index], reason: nil, using: statements.insertReady)
+                    try insert(records[index], value: values[index], id: id, cost: costs[index], reason: nil, using: statements.insertReady)
                 }
             case .escrow(let keys):
-                try insert(records[index], id: keys[index], cost: costs[index], reason: nil, using: statements.insertEscrow)
+                try insert(records[index], value: values[index], id: keys[index], cost: costs[index], reason: nil, using: statements.insertEscrow)
             }
         }
         switch destination {
@@ -248,7 +312,7 @@ public final class Spool {
         return (evictedCount, evictedBytes)
     }
 
-    private func insert(_ record: Record, id: Int64, cost: Int, reason: String?, using statement: SQLiteStatement) throws {
+    private func insert(_ record: Record, value stored: SpoolStoredValue, id: Int64, cost: Int, reason: String?, using statement: SQLiteStatement) throws {
         defer { statement.reset() }
         let headers = RecordHeaderCodec.encode(record.headers)
         statement.bind(id, at: 1)
@@ -260,9 +324,12 @@ public final class Spool {
         statement.bind(Int64(record.possiblyPersisted ? 1 : 0), at: 10)
         // A NULL value is an empty blob marked `value_is_null` (the column is NOT NULL: migration 5).
         statement.bind(Int64(record.value == nil ? 1 : 0), at: 11)
-        if let reason { statement.bind(reason, at: 12) }
-        try withOptionalBytes(record.value) { value in
-            statement.bindStaticBlob(value ?? UnsafeRawBufferPointer(start: nil, count: 0), at: 4)
+        statement.bind(stored.codec.rawValue, at: 12)
+        statement.bind(stored.dictionaryID, at: 13)
+        statement.bind(stored.originalSize.map(Int64.init), at: 14)
+        if let reason { statement.bind(reason, at: 15) }
+        try stored.bytes.withUnsafeBytes { value in
+            statement.bindStaticBlob(value, at: 4)
             try withOptionalBytes(record.key) { key in
                 if let key { statement.bindStaticBlob(key, at: 3) } else { statement.bindNull(at: 3) }
                 try withOptionalBytes(headers) { headers in

@@ -19,6 +19,18 @@ public struct SpoolConfiguration: Sendable, Hashable {
         case skip
     }
 
+    /// How record values are stored. Rows say how they were stored, so a spool
+    /// may hold both and the setting can change between runs.
+    public enum Compression: String, Sendable, Hashable, CaseIterable {
+        /// zstd, with a dictionary per topic trained from its first values and
+        /// kept in the spool, so small records compress too. Values that would
+        /// not get smaller are stored as sent. The default: a spool of the same
+        /// size holds several times more events (BENCHMARKS.md).
+        case zstd
+        /// Values as sent, byte for byte (the format before schema version 6).
+        case none
+    }
+
     /// Path of the SQLite file. Its directory is created if missing.
     public var path: String
     /// Upper bound on the database file. Oldest records are evicted to stay below it.
@@ -32,6 +44,8 @@ public struct SpoolConfiguration: Sendable, Hashable {
     public var walCheckpointPages: Int
     /// What a row must satisfy to be sent (replay quarantines the others).
     public var rowRules: SpoolRowRules
+    /// How values appended from now on are stored.
+    public var compression: Compression
 
     /// The smallest `maxBytes` accepted: the schema alone takes a few pages.
     public static let minimumMaxBytes = 256 * 1024
@@ -43,7 +57,8 @@ public struct SpoolConfiguration: Sendable, Hashable {
         durability: Durability = .normal,
         integrityCheck: IntegrityCheck = .quick,
         walCheckpointPages: Int = 1000,
-        rowRules: SpoolRowRules = SpoolRowRules()
+        rowRules: SpoolRowRules = SpoolRowRules(),
+        compression: Compression = .zstd
     ) {
         self.path = path
         self.maxBytes = maxBytes
@@ -52,6 +67,7 @@ public struct SpoolConfiguration: Sendable, Hashable {
         self.integrityCheck = integrityCheck
         self.walCheckpointPages = walCheckpointPages
         self.rowRules = rowRules
+        self.compression = compression
     }
 
     /// Checks the values, naming the first one that is wrong.

@@ -12,13 +12,16 @@ import CSQLite
 /// column and one pass over the topic's bytes.
 struct SpoolRowDecoder {
     let rules: SpoolRowRules
+    /// Gives back values stored compressed (`value_codec` 1).
+    let values: SpoolValueDecompressor
     /// The last valid topic read, as stored and as text: rows of a page mostly
     /// share a few topics, so most rows cost a byte comparison, not a new
     /// string and a check of every byte.
     private var lastTopic: (bytes: [UInt8], text: String)?
 
-    init(rules: SpoolRowRules) {
+    init(rules: SpoolRowRules, values: SpoolValueDecompressor) {
         self.rules = rules
+        self.values = values
     }
 
     /// The row, and what is wrong with it (`nil` when it may be sent).
@@ -42,17 +45,27 @@ struct SpoolRowDecoder {
         }
         let valueIsNull = readFlag(row, 10, .valueIsNull, fail)
         var value: [UInt8]?
-        switch row.storageClass(3) {
-        case SQLITE_BLOB, SQLITE_TEXT:
+        let codec = row.storageClass(11) == SQLITE_INTEGER ? SpoolStoredValue.Codec(rawValue: row.int64(11)) : nil
+        switch (row.storageClass(3), codec) {
+        case (_, nil):
+            value = valueIsNull ? nil : []
+            fail(.valueCodec, "is \(Self.describe(row, 11)); it is 0 (the value as sent) or 1 (a zstd frame)")
+        case (SQLITE_BLOB, .zstd):
+            value = valueIsNull ? nil : readCompressed(row, fail)
+            if valueIsNull { fail(.value, "holds a zstd frame, but value_is_null says the value is NULL") }
+        case (_, .zstd):
+            value = valueIsNull ? nil : []
+            fail(.value, "is stored as \(Self.describe(row, 3)), not a zstd frame")
+        case (SQLITE_BLOB, .asSent), (SQLITE_TEXT, .asSent):
             let bytes = row.bytes(3) ?? []
             if valueIsNull {
                 if !bytes.isEmpty { fail(.value, "holds \(bytes.count) bytes, but value_is_null says the value is NULL") }
             } else {
                 value = bytes
             }
-        case SQLITE_NULL:
+        case (SQLITE_NULL, .asSent):
             if !valueIsNull { fail(.value, "is NULL without value_is_null; a NULL value is stored as an empty blob and value_is_null = 1") }
-        default:
+        case (_, .asSent):
             value = valueIsNull ? nil : []
             fail(.value, "is stored as \(Self.describe(row, 3)), not bytes")
         }
@@ -114,6 +127,39 @@ struct SpoolRowDecoder {
         let storedCost = row.storageClass(8) == SQLITE_INTEGER ? row.int64(8) : -1
         let cost = (0...(Int64(1) << 32)).contains(storedCost) ? Int(storedCost) : Spool.cost(of: record)
         return (SpooledRecord(id: id, record: record, cost: cost), problem)
+    }
+
+    /// A value stored as a zstd frame, given back; what is wrong with the frame,
+    /// its dictionary or its size is the row's problem (and an empty value).
+    private func readCompressed(_ row: SQLiteStatement, _ fail: (SpoolRowProblem.Field, @autoclosure () -> String) -> Void) -> [UInt8] {
+        var dictionaryID: Int64?
+        switch row.storageClass(12) {
+        case SQLITE_NULL: break
+        case SQLITE_INTEGER: dictionaryID = row.int64(12)
+        default:
+            fail(.valueDictionary, "is \(Self.describe(row, 12)); it names a row of value_dictionaries, or is NULL")
+            return []
+        }
+        // Checked before anything is allocated: the row must not choose how much memory a read takes.
+        guard row.storageClass(13) == SQLITE_INTEGER, row.int64(13) >= 0 else {
+            fail(.valueSize, "is \(Self.describe(row, 13)); a compressed value's size as sent is a number of bytes, from 0")
+            return []
+        }
+        guard row.int64(13) <= rules.maxRecordBytes else {
+            fail(.size, "is \(row.int64(13)) bytes of value as sent (value_size); the limit for key, value and headers is \(rules.maxRecordBytes)")
+            return []
+        }
+        let count = Int(sqlite3_column_bytes(row.handle, 3))
+        let frame = UnsafeRawBufferPointer(start: count > 0 ? sqlite3_column_blob(row.handle, 3) : nil, count: count)
+        switch values.decompress(frame, dictionaryID: dictionaryID, size: Int(row.int64(13))) {
+        case .success(let value):
+            return value
+        case .failure(.value(let detail)):
+            fail(.value, detail)
+        case .failure(.dictionary(let detail)):
+            fail(.valueDictionary, detail)
+        }
+        return []
     }
 
     /// The topic as text; a name Kafka would refuse, bytes that are not UTF-8

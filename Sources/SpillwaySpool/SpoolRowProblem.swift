@@ -9,6 +9,9 @@ public struct SpoolRowProblem: Sendable, Hashable, CustomStringConvertible {
         case attempts
         case possiblyPersisted = "possibly_persisted"
         case valueIsNull = "value_is_null"
+        case valueCodec = "value_codec"
+        case valueDictionary = "value_dictionary"
+        case valueSize = "value_size"
         /// Key, value and headers together are over the record size limit.
         case size
     }

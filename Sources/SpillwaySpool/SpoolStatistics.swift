@@ -25,6 +25,11 @@ public struct SpoolStatistics: Sendable, Hashable, Codable {
     /// Creation time (ms since 1970) of the oldest and newest record, ready or dead.
     public var oldestTimestamp: Int64?
     public var newestTimestamp: Int64?
+    /// Bytes of record values as the spool keeps them (ready and dead letters),
+    /// and as they were sent: with `spool.compression = zstd` their ratio is what
+    /// compression saves. Optional: a service before schema version 6 sends neither.
+    public var storedValueBytes: Int?
+    public var originalValueBytes: Int?
     public var fileBytes: Int
     public var walBytes: Int
     public var pageSize: Int

@@ -19,8 +19,10 @@ package enum SpoolFixtures {
         return text.hasPrefix("record-") ? Int(text.dropFirst(7)) : nil
     }
 
-    package static func configuration(_ directory: TemporaryDirectory, maxBytes: Int = 64 << 20, maxRecords: Int = 1_000_000) -> SpoolConfiguration {
-        SpoolConfiguration(path: directory.file("spool.db"), maxBytes: maxBytes, maxRecords: maxRecords)
+    package static func configuration(
+        _ directory: TemporaryDirectory, maxBytes: Int = 64 << 20, maxRecords: Int = 1_000_000, compression: SpoolConfiguration.Compression = .zstd
+    ) -> SpoolConfiguration {
+        SpoolConfiguration(path: directory.file("spool.db"), maxBytes: maxBytes, maxRecords: maxRecords, compression: compression)
     }
 
     /// `Spool.open`, once no child is between fork and exec: such a child holds a copy

@@ -15,7 +15,11 @@ import Testing
         let stats = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         #expect(stats["ready_count"] as? Int == 32)
         #expect(stats["dead_count"] as? Int == 1)
-        #expect(stats["schema_version"] as? Int == 5)
+        #expect(stats["schema_version"] as? Int == 6)
+        // The 2,000-byte dead letter of one repeated byte is stored compressed; the short values as sent.
+        let original = try #require(stats["original_value_bytes"] as? Int)
+        let stored = try #require(stats["stored_value_bytes"] as? Int)
+        #expect(original > 2000 && stored < original - 1900, "stored \(stored) of \(original)")
         #expect(stats["oldest_timestamp"] as? Int == 1_764_000_000_000)
         #expect(stats["newest_timestamp"] as? Int == 1_764_000_200_000)
         let topics = stats["topics"] as! [[String: Any]]
@@ -27,6 +31,7 @@ import Testing
         #expect(text.stdout.contains("32 records"))
         #expect(text.stdout.contains("dead letters"))
         #expect(text.stdout.contains("clicks"))
+        #expect(text.stdout.contains("values") && text.stdout.contains("as sent") && text.stdout.contains("as stored"))
     }
 
     @Test func listFiltersByTopicTimeAndArea() async throws {

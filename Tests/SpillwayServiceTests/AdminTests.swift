@@ -53,7 +53,7 @@ extension MockKafkaSuites {
                     try await harness.waitFor("replayed after auto") { $0.ledger.delivered == 20 && $0.ledger.spooled == 0 }
                     try await admin.execute(uri: "/v1/spool", method: .get) { response in
                         #expect(response.status == .ok)
-                        #expect(response.json()["schema_version"] as? Int == 5)
+                        #expect(response.json()["schema_version"] as? Int == 6)
                     }
                 }
             }

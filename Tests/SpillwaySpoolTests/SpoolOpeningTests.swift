@@ -13,7 +13,7 @@ import Testing
         spool.close()
         let inspected = try Spool.openForInspection(path: path)
         let stats = try inspected.statistics()
-        #expect(stats.schemaVersion == 5)
+        #expect(stats.schemaVersion == 6)
         #expect(stats.readyCount == 0)
         #expect(try Self.query(path, "PRAGMA journal_mode") == "wal")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 1") == "create_spool")
@@ -21,6 +21,7 @@ import Testing
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 3") == "escrow")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 4") == "topic_partitions")
         #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 5") == "null_values")
+        #expect(try Self.query(path, "SELECT name FROM spillway_migrations WHERE version = 6") == "compressed_values")
     }
 
     /// A spool written by the first schema keeps its records when a newer
@@ -32,6 +33,10 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         // Back to what version 1 wrote, with a record in it.
         try Self.execute(path, """
+            DROP TABLE value_dictionaries;
+            ALTER TABLE records DROP COLUMN value_codec; ALTER TABLE records DROP COLUMN value_dictionary; ALTER TABLE records DROP COLUMN value_size;
+            ALTER TABLE dead_letters DROP COLUMN value_codec; ALTER TABLE dead_letters DROP COLUMN value_dictionary; ALTER TABLE dead_letters DROP COLUMN value_size;
+            DELETE FROM spillway_migrations WHERE version = 6;
             ALTER TABLE records DROP COLUMN value_is_null;
             ALTER TABLE dead_letters DROP COLUMN value_is_null;
             DELETE FROM spillway_migrations WHERE version = 5;
@@ -114,10 +119,10 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         try Self.execute(path, "INSERT INTO spillway_migrations VALUES (99, 'from_the_future', 0)")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 5)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 6)) {
             try SpoolFixtures.open(SpoolConfiguration(path: path))
         }
-        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 5)) {
+        #expect(throws: SpoolError.futureSchema(path: path, found: 99, supported: 6)) {
             try Spool.openForInspection(path: path)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -45,6 +45,7 @@ struct SpoolFileFuzz {
     /// The columns of `records` and `dead_letters`, and of `spool_totals`.
     private static let rowColumns = [
         "id", "topic", "key", "value", "headers", "partition", "created_at", "attempts", "cost", "possibly_persisted", "value_is_null",
+        "value_codec", "value_dictionary", "value_size",
     ]
     private static let totalsColumns = [
         "next_id", "ready_count", "ready_bytes", "dead_count", "dead_bytes", "evicted_count", "evicted_bytes", "escrow_count", "escrow_bytes",
@@ -91,10 +92,12 @@ struct SpoolFileFuzz {
     private mutating func makeRecords() -> (ready: [Record], dead: [Record]) {
         func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
         func record(_ index: Int) -> Record {
-            let value: [UInt8]? = switch random.below(5) {
+            let value: [UInt8]? = switch random.below(6) {
             case 0: nil
             case 1: []
             case 2: bytes(random.below(64))
+            // Stored as a zstd frame (spool.compression's default): the decompression path.
+            case 3: Array(String(repeating: "{\"n\":\(index),\"field\":\"text\"}", count: 1 + random.below(12)).utf8)
             default: Array("value-\(index)".utf8)
             }
             var headers: [RecordHeader] = []
@@ -121,7 +124,7 @@ struct SpoolFileFuzz {
         let connection = try SQLiteConnection(path: path, mode: .readWrite)
         var touched = Set<Int64>()
         for _ in 0...random.below(3) {
-            let value = Self.hostileValues[random.below(Self.hostileValues.count)]
+            var value = Self.hostileValues[random.below(Self.hostileValues.count)]
             let sql: String
             var id: Int64?
             var column = ""
@@ -135,6 +138,7 @@ struct SpoolFileFuzz {
             default:
                 id = Int64(1 + random.below(readyCount))
                 column = Self.rowColumns[random.below(Self.rowColumns.count)]
+                if column == "value", random.chance(50) { value = damagedFrame() }
                 sql = "UPDATE records SET \(column) = \(value) WHERE id = \(id!)"
             }
             // An id already changed is not found by `WHERE id =` any more: nothing happens.
@@ -146,6 +150,24 @@ struct SpoolFileFuzz {
             }
         }
         return touched
+    }
+
+    /// An SQL expression for a stored zstd frame gone bad (a value stored as sent
+    /// takes it as new bytes): cut short, one byte changed, bytes added, or a
+    /// frame header before random bytes. Hex from the round's generator, so a
+    /// seed replays the same damage.
+    private mutating func damagedFrame() -> String {
+        func hex(_ count: Int) -> String {
+            (0..<count).map { _ in String(format: "%02X", Int(random.next() & 0xFF)) }.joined()
+        }
+        switch random.below(4) {
+        case 0: return "substr(value, 1, max(0, length(value) - \(1 + random.below(8))))"
+        case 1:
+            let at = 1 + random.below(24)
+            return "substr(value, 1, \(at - 1)) || X'\(hex(1))' || substr(value, \(at + 1))"
+        case 2: return "value || X'\(hex(1 + random.below(8)))'"
+        default: return "X'28B52FFD\(hex(random.below(40)))'"
+        }
     }
 
     /// The read-only commands, as an operator runs them, on the damaged file.

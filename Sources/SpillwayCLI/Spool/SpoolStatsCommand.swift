@@ -27,6 +27,10 @@ struct SpoolStatsCommand: ParsableCommand {
             ("dead letters", "\(plural(stats.deadCount, "record")), \(ByteCount.format(stats.deadBytes)) stored"),
             ("evicted (lifetime)", "\(plural(stats.evictedCount, "record")), \(ByteCount.format(stats.evictedBytes)) stored"),
         ]
+        if let stored = stats.storedValueBytes, let original = stats.originalValueBytes, original > 0 {
+            let ratio = stored > 0 ? String(format: "%.2f", Double(original) / Double(stored)) : "-"
+            rows.append(("values", "\(ByteCount.format(original)) as sent, \(ByteCount.format(stored)) as stored (\(ratio)x)"))
+        }
         if stats.escrowCount > 0 {
             rows.append(("escrow copies", "\(plural(stats.escrowCount, "record")), \(ByteCount.format(stats.escrowBytes)) stored (sent at ack level kafka, not answered by Kafka; ready records at the next start)"))
         }

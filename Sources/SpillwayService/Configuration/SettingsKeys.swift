@@ -90,6 +90,9 @@ public enum SettingsKeys {
     static let spoolMaxRecords = SettingsKey.integer("spool.max_records", \.pipeline.spool.maxRecords, 1...1_000_000_000_000, "bound on spooled records")
     static let spoolDurability = SettingsKey.choice("spool.durability", \.pipeline.spool.durability, "whether each committed batch is on disk before the next")
     static let spoolIntegrityCheck = SettingsKey.choice("spool.integrity_check", \.pipeline.spool.integrityCheck, "how much of the spool is verified at start")
+    static let spoolCompression = SettingsKey.choice(
+        "spool.compression", \.pipeline.spool.compression, "how values are stored: zstd with a dictionary per topic, or as sent"
+    )
     static let spoolBatchSize = SettingsKey.integer("spool.batch_size", \.pipeline.spoolBatchSize, 1...100_000, "records per spool transaction")
 
     // MARK: Memory
@@ -211,7 +214,7 @@ public enum SettingsKeys {
         adminHost, adminPort, adminToken, adminMaxConnections,
         kafkaListenerPort, kafkaAdvertisedHost, kafkaDefaultPartitions, kafkaAcksOneLevel, kafkaAcksAllLevel,
         kafkaBootstrapServers, kafkaMock, kafkaClientID, kafkaAcks, kafkaCompression, kafkaLinger, kafkaMessageTimeout,
-        spoolPath, spoolMaxBytes, spoolMaxRecords, spoolDurability, spoolIntegrityCheck, spoolBatchSize,
+        spoolPath, spoolMaxBytes, spoolMaxRecords, spoolDurability, spoolIntegrityCheck, spoolCompression, spoolBatchSize,
         queueMaxRecords, queueMaxBytes, spoolHandoffMaxRecords, spoolHandoffMaxBytes, maxRecordBytes,
         breakerWindowSize, breakerMinimumCalls, breakerFailureRate, breakerSlowCall, breakerSlowCallRate,
         breakerOpen, breakerMaxOpen, breakerBackoff, breakerJitter, breakerProbeInterval, breakerProbeMaxInterval,

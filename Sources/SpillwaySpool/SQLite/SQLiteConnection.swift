@@ -116,5 +116,8 @@ package final class SQLiteConnection {
     }
 
     package var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// The rowid the last successful INSERT on this connection gave its row.
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 
