@@ -88,18 +88,15 @@ final class SpoolValueCompressor {
         // Moved out while it changes, so samples grow without a copy.
         var entry = topics.removeValue(forKey: topic) ?? newTopic()
         defer { topics[topic] = entry }
+        // Sampled whatever happens next: small events that do not shrink alone are
+        // what a dictionary is for.
+        let dictionary = dictionary(for: &entry, topic: topic, sampling: value, storeDictionary: storeDictionary)
         if entry.misses >= tuning.missesBeforeBackoff, entry.misses % tuning.probeEvery != 0 {
             entry.misses += 1
             return .uncompressed(value)
         }
-        let dictionary = dictionary(for: &entry, topic: topic, sampling: value, storeDictionary: storeDictionary)
         let stored = compress(value, dictionary: dictionary)
         entry.misses = stored.codec == .zstd ? 0 : entry.misses + 1
-        if entry.misses >= tuning.missesBeforeBackoff, case .sampling = entry.dictionary {
-            // Values that do not compress alone will not compress with a dictionary of them either.
-            entry.dictionary = .alone
-            dictionaryCount -= 1
-        }
         return stored
     }
 
@@ -143,7 +140,10 @@ final class SpoolValueCompressor {
         let room = value.count - 1
         if output.count < room, room <= 64 * 1024 { output = [UInt8](repeating: 0, count: 64 * 1024) }
         var large = room > output.count ? [UInt8](repeating: 0, count: room) : []
-        ZSTD_CCtx_refCDict(context, dictionary?.digested)
+        // A value that did not fit leaves the context mid-frame, where it refuses a
+        // new dictionary (and would compress the next value without one): start clean.
+        ZSTD_CCtx_reset(context, ZSTD_reset_session_only)
+        guard ZSTD_isError(ZSTD_CCtx_refCDict(context, dictionary?.digested)) == 0 else { return .uncompressed(value) }
         func run(_ out: inout [UInt8]) -> Int {
             out.withUnsafeMutableBytes { out in
                 value.withUnsafeBytes { ZSTD_compress2(context, out.baseAddress, room, $0.baseAddress, $0.count) }
@@ -202,6 +202,7 @@ final class SpoolValueCompressor {
         }
         dictionary.removeSubrange(trained...)
         dictionaryBytesLeft -= dictionary.count
+        entry.misses = 0  // values that did not shrink alone get another chance with it
         return digest(dictionary, id: id, into: &entry)
     }
 }

@@ -95,6 +95,30 @@ import Testing
         #expect(compressed >= 3 * asSent, "\(compressed) records held compressed, \(asSent) as sent")
     }
 
+    /// Events of about 100 bytes barely shrink alone; they are what the
+    /// topic's dictionary is for, so not shrinking alone must not stop it being trained.
+    @Test func smallEventsThatDoNotShrinkAloneShrinkWithTheirDictionary() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = SpoolFixtures.configuration(directory)
+        let spool = try SpoolFixtures.open(configuration)
+        defer { spool.close() }
+        let records = (0..<2500).map { index in
+            let json = "{\"type\":\"click\",\"user\":\(index * 7919 % 100_000),\"button\":\"b\(index % 17)\",\"ms\":\(index % 997)}"
+            return Record(topic: "clicks", value: Array(json.utf8), timestamp: Int64(index))
+        }
+        for batch in stride(from: 0, to: records.count, by: 500) {
+            try spool.append(Array(records[batch..<batch + 500]))
+        }
+        #expect(try spool.readOldest(limit: 3000).map(\.record) == records)
+        #expect(try Self.column(configuration.path, "SELECT count(*) FROM value_dictionaries WHERE topic = 'clicks'") == "1")
+        let lastThousand = "FROM records WHERE id > 1500"
+        #expect(try Self.column(configuration.path, "SELECT count(*) \(lastThousand) AND value_dictionary IS NOT NULL") == "1000")
+        let stored = try #require(Int(try Self.column(configuration.path, "SELECT sum(length(value)) \(lastThousand)") ?? ""))
+        let sent = try #require(Int(try Self.column(configuration.path, "SELECT sum(value_size) \(lastThousand)") ?? ""))
+        #expect(stored * 2 < sent, "stored \(stored) of \(sent) bytes")
+    }
+
     @Test func valuesThatWouldNotShrinkAreStoredAsSent() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
