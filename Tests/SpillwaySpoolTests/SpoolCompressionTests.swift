@@ -193,12 +193,8 @@ import Testing
         #expect(all.map(\.record.value) == [copies[1].value, copies[2].value])
     }
 
-    /// A damage done by hand to a compressed row, and the column it must be blamed on.
-    struct Damage: Sendable, CustomTestStringConvertible {
-        var sql: String
-        var field: SpoolRowProblem.Field
-        var testDescription: String { sql }
-    }
+    /// Damages done by hand to a compressed row, and the column each must be blamed on.
+    typealias Damage = SpoolQuarantineTests.Damage
 
     static let damages: [Damage] = [
         Damage(sql: "UPDATE records SET value = X'28B52FFD2064' || zeroblob(20) WHERE id = 1600", field: .value),
@@ -270,11 +266,7 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         // Back to what version 5 wrote, with a row in it.
         try SpoolOpeningTests.execute(path, """
-            DROP TABLE value_dictionaries;
-            ALTER TABLE records DROP COLUMN value_codec; ALTER TABLE records DROP COLUMN value_dictionary; ALTER TABLE records DROP COLUMN value_size;
-            ALTER TABLE dead_letters DROP COLUMN value_codec; ALTER TABLE dead_letters DROP COLUMN value_dictionary; ALTER TABLE dead_letters DROP COLUMN value_size;
-            ALTER TABLE escrow DROP COLUMN value_codec; ALTER TABLE escrow DROP COLUMN value_dictionary; ALTER TABLE escrow DROP COLUMN value_size;
-            DELETE FROM spillway_migrations WHERE version = 6;
+            \(SpoolOpeningTests.backToVersion5)
             INSERT INTO records (id, topic, key, value, headers, partition, created_at, attempts, cost, possibly_persisted, value_is_null)
                 VALUES (1, 'old', NULL, x'28b52ffd', NULL, NULL, 5, 0, 47, 0, 0);
             UPDATE spool_totals SET next_id = 2, ready_count = 1, ready_bytes = 47;

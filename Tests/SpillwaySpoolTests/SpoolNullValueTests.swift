@@ -123,11 +123,7 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         // Back to what version 4 wrote, with rows in it; the headers blob is header "a", empty value.
         try SpoolOpeningTests.execute(path, """
-            DROP TABLE value_dictionaries;
-            ALTER TABLE records DROP COLUMN value_codec; ALTER TABLE records DROP COLUMN value_dictionary; ALTER TABLE records DROP COLUMN value_size;
-            ALTER TABLE dead_letters DROP COLUMN value_codec; ALTER TABLE dead_letters DROP COLUMN value_dictionary; ALTER TABLE dead_letters DROP COLUMN value_size;
-            ALTER TABLE escrow DROP COLUMN value_codec; ALTER TABLE escrow DROP COLUMN value_dictionary; ALTER TABLE escrow DROP COLUMN value_size;
-            DELETE FROM spillway_migrations WHERE version = 6;
+            \(SpoolOpeningTests.backToVersion5)
             ALTER TABLE records DROP COLUMN value_is_null;
             ALTER TABLE dead_letters DROP COLUMN value_is_null;
             ALTER TABLE escrow DROP COLUMN value_is_null;

@@ -33,10 +33,7 @@ import Testing
         try SpoolFixtures.open(SpoolConfiguration(path: path)).close()
         // Back to what version 1 wrote, with a record in it.
         try Self.execute(path, """
-            DROP TABLE value_dictionaries;
-            ALTER TABLE records DROP COLUMN value_codec; ALTER TABLE records DROP COLUMN value_dictionary; ALTER TABLE records DROP COLUMN value_size;
-            ALTER TABLE dead_letters DROP COLUMN value_codec; ALTER TABLE dead_letters DROP COLUMN value_dictionary; ALTER TABLE dead_letters DROP COLUMN value_size;
-            DELETE FROM spillway_migrations WHERE version = 6;
+            \(SpoolOpeningTests.backToVersion5)
             ALTER TABLE records DROP COLUMN value_is_null;
             ALTER TABLE dead_letters DROP COLUMN value_is_null;
             DELETE FROM spillway_migrations WHERE version = 5;
@@ -174,6 +171,16 @@ import Testing
             offset += 4096 * 3
         }
     }
+
+    /// SQL that takes a spool back to schema version 5 (before compressed values),
+    /// for the tests of what opening an older spool does.
+    static let backToVersion5 = """
+        DROP TABLE value_dictionaries;
+        ALTER TABLE records DROP COLUMN value_codec; ALTER TABLE records DROP COLUMN value_dictionary; ALTER TABLE records DROP COLUMN value_size;
+        ALTER TABLE dead_letters DROP COLUMN value_codec; ALTER TABLE dead_letters DROP COLUMN value_dictionary; ALTER TABLE dead_letters DROP COLUMN value_size;
+        ALTER TABLE escrow DROP COLUMN value_codec; ALTER TABLE escrow DROP COLUMN value_dictionary; ALTER TABLE escrow DROP COLUMN value_size;
+        DELETE FROM spillway_migrations WHERE version = 6;
+        """
 
     static func execute(_ path: String, _ sql: String) throws {
         var db: OpaquePointer?

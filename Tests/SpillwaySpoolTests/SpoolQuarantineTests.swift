@@ -7,7 +7,7 @@ import Testing
 /// applies is quarantined (moved to the dead letters with a reason naming the
 /// column) and everything around it is replayed, listed and counted as usual.
 @Suite struct SpoolQuarantineTests {
-    /// A damage done to record 11 of 20 by hand, and the column it must be blamed on.
+    /// A damage done to a row by hand (record 11 of 20 here), and the column it must be blamed on.
     struct Damage: Sendable, CustomTestStringConvertible {
         var sql: String
         var field: SpoolRowProblem.Field
