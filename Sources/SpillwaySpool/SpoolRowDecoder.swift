@@ -149,8 +149,10 @@ struct SpoolRowDecoder {
             fail(.size, "is \(row.int64(13)) bytes of value as sent (value_size); the limit for key, value and headers is \(rules.maxRecordBytes)")
             return []
         }
+        // The pointer first, then its length (SQLite's order; the column is a blob, so nothing is converted).
+        let pointer = sqlite3_column_blob(row.handle, 3)
         let count = Int(sqlite3_column_bytes(row.handle, 3))
-        let frame = UnsafeRawBufferPointer(start: count > 0 ? sqlite3_column_blob(row.handle, 3) : nil, count: count)
+        let frame = UnsafeRawBufferPointer(start: count > 0 ? pointer : nil, count: count)
         switch values.decompress(frame, dictionaryID: dictionaryID, size: Int(row.int64(13))) {
         case .success(let value):
             return value

@@ -125,9 +125,17 @@ import Testing
         let configuration = SpoolFixtures.configuration(directory)
         let spool = try SpoolFixtures.open(configuration)
         defer { spool.close() }
-        var generator = SystemRandomNumberGenerator()
+        // Bytes from a fixed sequence (SplitMix64), so every run stores the same values.
+        var state: UInt64 = 20
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
         let random = (0..<300).map { index in
-            Record(topic: "noise", value: (0..<(50 + index % 400)).map { _ in UInt8.random(in: 0...255, using: &generator) }, timestamp: Int64(index))
+            Record(topic: "noise", value: (0..<(50 + index % 400)).map { _ in UInt8(truncatingIfNeeded: next()) }, timestamp: Int64(index))
         }
         // Short values, a NULL and an empty one are stored as sent too.
         let small = [
