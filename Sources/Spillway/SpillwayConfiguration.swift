@@ -32,6 +32,10 @@ public struct SpillwayConfiguration: Sendable {
     public var recordIDHeader: String?
     /// Bounds on callers of `send(…, ack:)` waiting for `spool` or `kafka`.
     public var ack: AckConfiguration
+    /// The cluster this buffer is the compartment of, when a `SpillwayRouter` runs
+    /// several in one process: its metrics carry `cluster="NAME"` so they stay
+    /// apart. Set by the router; `nil` (no label) for a buffer on its own.
+    public var cluster: String?
 
     public init(
         kafka: KafkaConfiguration = .init(),

@@ -25,11 +25,12 @@ struct MetricsReporter {
         // The first report creates every series at zero: a sum over a series that
         // does not exist yet is "no data" in Prometheus, not 0.
         let isFirst = first
+        let cluster = core.metrics.dimensions
         func count(_ label: String, _ now: Int, _ before: Int, _ dimensions: [(String, String)] = []) {
             if now > before {
-                Counter(label: label, dimensions: dimensions).increment(by: Int64(now - before))
+                Counter(label: label, dimensions: dimensions + cluster).increment(by: Int64(now - before))
             } else if isFirst {
-                _ = Counter(label: label, dimensions: dimensions)
+                _ = Counter(label: label, dimensions: dimensions + cluster)
             }
         }
         count(MetricCatalog.accepted.name, ledger.accepted, last.accepted)
@@ -49,26 +50,26 @@ struct MetricsReporter {
             count(MetricCatalog.rejected.name, ledger.rejected[code] ?? 0, last.rejected[code] ?? 0, [("reason", code)])
         }
         if isFirst {
-            for kind in Self.automaticTransitions { _ = Counter(label: MetricCatalog.breakerTransitions.name, dimensions: [("kind", kind)]) }
+            for kind in Self.automaticTransitions { _ = Counter(label: MetricCatalog.breakerTransitions.name, dimensions: [("kind", kind)] + cluster) }
         }
         count(MetricCatalog.spoolEvicted.name, spool.evictedCount, isFirst ? spool.evictedCount : lastEvicted)
         reportAcks(acks, ledger: ledger, count: count)
-        Gauge(label: MetricCatalog.spoolEscrowRecords.name).record(spool.escrowCount)
-        Gauge(label: MetricCatalog.queued.name).record(ledger.queued)
-        Gauge(label: MetricCatalog.inFlight.name).record(ledger.inFlight)
-        Gauge(label: MetricCatalog.spooled.name).record(ledger.spooled)
-        Gauge(label: MetricCatalog.queuedBytes.name).record(ledger.liveQueuedBytes + ledger.handoffBytes)
-        Gauge(label: MetricCatalog.inFlightBytes.name).record(ledger.inFlightBytes)
-        Gauge(label: MetricCatalog.replayInFlight.name).record(ledger.replayInFlight)
-        Gauge(label: MetricCatalog.spoolRecords.name).record(spool.count)
-        Gauge(label: MetricCatalog.spoolBytes.name).record(spool.bytes)
-        Gauge(label: MetricCatalog.spoolDeadLetters.name).record(spool.deadCount)
+        Gauge(label: MetricCatalog.spoolEscrowRecords.name, dimensions: cluster).record(spool.escrowCount)
+        Gauge(label: MetricCatalog.queued.name, dimensions: cluster).record(ledger.queued)
+        Gauge(label: MetricCatalog.inFlight.name, dimensions: cluster).record(ledger.inFlight)
+        Gauge(label: MetricCatalog.spooled.name, dimensions: cluster).record(ledger.spooled)
+        Gauge(label: MetricCatalog.queuedBytes.name, dimensions: cluster).record(ledger.liveQueuedBytes + ledger.handoffBytes)
+        Gauge(label: MetricCatalog.inFlightBytes.name, dimensions: cluster).record(ledger.inFlightBytes)
+        Gauge(label: MetricCatalog.replayInFlight.name, dimensions: cluster).record(ledger.replayInFlight)
+        Gauge(label: MetricCatalog.spoolRecords.name, dimensions: cluster).record(spool.count)
+        Gauge(label: MetricCatalog.spoolBytes.name, dimensions: cluster).record(spool.bytes)
+        Gauge(label: MetricCatalog.spoolDeadLetters.name, dimensions: cluster).record(spool.deadCount)
         // A forced mode's state is the one it forces (`CircuitBreaker.state`), as the status shows.
         core.metrics.breakerState.record(Self.stateValue(breaker.state))
         core.metrics.breakerMode.record(Self.modeValue(breaker.mode))
         core.metrics.replayRate.record(replayRate)
         for phase in ReplayPhase.allCases {
-            Gauge(label: MetricCatalog.replayPhase.name, dimensions: [("phase", phase.rawValue)]).record(phase == replayPhase ? 1 : 0)
+            Gauge(label: MetricCatalog.replayPhase.name, dimensions: [("phase", phase.rawValue)] + cluster).record(phase == replayPhase ? 1 : 0)
         }
         last = ledger
         lastAcks = acks
@@ -91,8 +92,8 @@ struct MetricsReporter {
                 ("level", answered.level.rawValue), ("outcome", answered.outcome), ("reason", answered.reason?.rawValue ?? "none"),
             ])
         }
-        Gauge(label: MetricCatalog.ackPending.name).record(acks.pendingRecords)
-        Gauge(label: MetricCatalog.ackPendingBytes.name).record(acks.pendingBytes)
+        Gauge(label: MetricCatalog.ackPending.name, dimensions: core.metrics.dimensions).record(acks.pendingRecords)
+        Gauge(label: MetricCatalog.ackPendingBytes.name, dimensions: core.metrics.dimensions).record(acks.pendingBytes)
     }
 
     private static func key(_ answered: AckCounts.Answered) -> String {

@@ -51,7 +51,7 @@ final class PipelineCore: Sendable {
         spooling = SpoolLoopView(state, wake: spoolWake)
         controls = ControlView(state, client: client, spoolWake: spoolWake)
         status = StatusView(state)
-        metrics = PipelineMetrics()
+        metrics = PipelineMetrics(cluster: configuration.cluster)
         let lookUpTimeout = configuration.breaker.probeTimeout
         partitions = PartitionCatalog { [client] topic in client.lookUpTopic(topic, timeout: lookUpTimeout) }
     }

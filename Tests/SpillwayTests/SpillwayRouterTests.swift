@@ -1,0 +1,141 @@
+import Logging
+import Spillway
+import SpillwaySpool
+import SpillwayTestKit
+import Testing
+
+extension MockKafkaSuites {
+    /// Two clusters behind one router: what happens to one compartment never reaches the other.
+    @Suite struct SpillwayRouterTests {
+        /// Runs a router with `default` on one mock cluster and `audit` (topics
+        /// `audit.*`) on another, each with its own spool file, then stops it.
+        static func withRouter(_ body: (SpillwayRouter, _ main: MockKafkaCluster, _ audit: MockKafkaCluster) async throws -> Void) async throws {
+            try await HeavyTestLane.run {
+                let main = try MockKafkaCluster(), audit = try MockKafkaCluster()
+                try main.createTopic("events")
+                try audit.createTopic("audit.login")
+                let directory = TemporaryDirectory("spillway-router")
+                defer { directory.remove() }
+                let mainConfiguration = PipelineHarness.configuration(cluster: main, directory: directory)
+                var auditConfiguration = PipelineHarness.configuration(cluster: audit, directory: directory)
+                auditConfiguration.spool.path = directory.file("spool.audit.db")
+                var quiet = Logger(label: "spillway-test")
+                quiet.logLevel = .warning
+                let router = try SpillwayRouter(
+                    compartments: [("default", mainConfiguration), ("audit", auditConfiguration)],
+                    routes: [TopicRoute(topics: [TopicPattern("audit.*")], cluster: "audit")],
+                    logger: quiet
+                )
+                let running = Task { try await router.run() }
+                do {
+                    try await body(router, main, audit)
+                } catch {
+                    router.shutdown()
+                    try? await running.value
+                    throw error
+                }
+                router.shutdown()
+                try await running.value
+            }
+        }
+
+        static func record(_ topic: String, _ id: Int) -> OutgoingRecord {
+            OutgoingRecord(topic: topic, value: Array("id-\(id)".utf8))
+        }
+
+        static func ids(_ cluster: MockKafkaCluster, _ topic: String) async throws -> Set<Int> {
+            Set(try await KafkaTopicReader.read(bootstrapServers: cluster.bootstrapServers, topic: topic).compactMap { record in
+                let text = String(decoding: record.value ?? [], as: UTF8.self)
+                return text.hasPrefix("id-") ? Int(text.dropFirst(3)) : nil
+            })
+        }
+
+        /// A mixed batch is split by compartment and answered in the caller's order,
+        /// each record by the cluster its topic is routed to.
+        @Test func aMixedBatchIsAnsweredInOrderByEachRecordsOwnCluster() async throws {
+            try await Self.withRouter { router, main, audit in
+                let batch = (0..<40).map { Self.record($0 % 3 == 0 ? "audit.login" : "events", $0) }
+                let answers = await router.send(batch, ack: .kafka)
+                #expect(answers.count == 40)
+                #expect(answers.allSatisfy { $0.reached == .kafka && $0.offset != nil }, "\(answers)")
+                // Offsets count up per cluster in the batch's order: each record went to its own cluster.
+                let auditOffsets = answers.enumerated().filter { $0.offset % 3 == 0 }.map { $0.element.offset! }
+                let mainOffsets = answers.enumerated().filter { $0.offset % 3 != 0 }.map { $0.element.offset! }
+                #expect(auditOffsets == Array(0..<Int64(auditOffsets.count)))
+                #expect(mainOffsets == Array(0..<Int64(mainOffsets.count)))
+                let auditIDs = try await Self.ids(audit, "audit.login"), mainIDs = try await Self.ids(main, "events")
+                #expect(auditIDs == Set((0..<40).filter { $0 % 3 == 0 }))
+                #expect(mainIDs == Set((0..<40).filter { $0 % 3 != 0 }))
+                #expect(router.buffer(forTopic: "audit.login") === router.buffer(cluster: "audit"))
+                #expect(router.buffer(forTopic: "unrouted") === router.buffer(cluster: "default"))
+            }
+        }
+
+        /// The audit cluster hangs: its breaker opens and its records spool, while the
+        /// default cluster's records keep going straight to Kafka, none of them spilled.
+        /// When the audit cluster answers again its spool replays; nothing is lost on either side.
+        @Test func aHungClusterFillsOnlyItsOwnCompartment() async throws {
+            try await Self.withRouter { router, main, audit in
+                let mainBuffer = try #require(router.buffer(cluster: "default"))
+                let auditBuffer = try #require(router.buffer(cluster: "audit"))
+                _ = router.send((0..<50).flatMap { [Self.record("events", $0), Self.record("audit.login", $0)] })
+                _ = try await mainBuffer.waitFor("default warmed up") { $0.ledger.delivered == 50 }
+                _ = try await auditBuffer.waitFor("audit warmed up") { $0.ledger.delivered == 50 }
+
+                audit.setRoundTripTime(milliseconds: 30_000)
+                var next = 50
+                while auditBuffer.status().breaker.state != .open, next < 200_000 {
+                    _ = router.send(topic: "events", value: Array("id-\(next)".utf8))
+                    _ = router.send(topic: "audit.login", value: Array("id-\(next)".utf8))
+                    next += 1
+                    if next % 50 == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(auditBuffer.status().breaker.state == .open)
+                for id in next..<(next + 2000) {
+                    #expect(router.send(topic: "audit.login", value: Array("id-\(id)".utf8)) == .spooled)
+                    #expect(router.send(topic: "events", value: Array("id-\(id)".utf8)) == .queued)
+                }
+                next += 2000
+                let mainWhileHung = try await mainBuffer.waitFor("default delivered everything") { $0.ledger.delivered == next }
+                #expect(mainWhileHung.ledger.spilled == 0)
+                #expect(mainWhileHung.breaker.state == .closed)
+                _ = try await auditBuffer.waitFor("audit spooled its backlog") { $0.ledger.spooled >= 2000 && $0.ledger.inFlight == 0 }
+
+                audit.setRoundTripTime(milliseconds: 0)
+                _ = try await auditBuffer.waitFor("audit drained", timeout: .seconds(60)) { $0.ledger.spooled == 0 && $0.ledger.delivered == next }
+                #expect(mainBuffer.status().ledger.spilled == 0)
+                let mainIDs = try await Self.ids(main, "events"), auditIDs = try await Self.ids(audit, "audit.login")
+                #expect(mainIDs == Set(0..<next))
+                #expect(auditIDs == Set(0..<next))
+                for (cluster, buffer) in router.compartments {
+                    let ledger = buffer.status().ledger
+                    #expect(ledger.imbalance == 0 && ledger.droppedTotal == 0, "\(cluster): \(ledger)")
+                }
+            }
+        }
+
+        @Test func compartmentsThatWouldShareASpoolOrLackADefaultAreRefused() throws {
+            let directory = TemporaryDirectory("spillway-router")
+            defer { directory.remove() }
+            var configuration = SpillwayConfiguration()
+            configuration.kafka.bootstrapServers = ["127.0.0.1:1"]
+            configuration.spool.path = directory.file("spool.db")
+            var sameSpool = configuration
+            sameSpool.spool.path = directory.file("./spool.db")
+            let shared = #expect(throws: SpillwayConfigurationError.self) {
+                try SpillwayRouter(compartments: [("default", configuration), ("audit", sameSpool)], routes: [])
+            }
+            #expect(shared?.description.contains("clusters \"default\" and \"audit\" both spool to") == true)
+            let noDefault = #expect(throws: SpillwayConfigurationError.self) {
+                try SpillwayRouter(compartments: [("audit", configuration)], routes: [])
+            }
+            #expect(noDefault?.description.contains("no cluster named \"default\"") == true)
+            var other = configuration
+            other.spool.path = directory.file("spool.audit.db")
+            let badName = #expect(throws: SpillwayConfigurationError.self) {
+                try SpillwayRouter(compartments: [("default", configuration), ("Audit EU", other)], routes: [])
+            }
+            #expect(badName?.description.contains("cluster \"Audit EU\": its name must be") == true)
+        }
+    }
+}
