@@ -78,10 +78,11 @@ func withListener<T: Sendable>(
         settings.pipeline.ack.maxPendingRecords = maxPendingRecords
         settings.pipeline.ack.maxPendingBytes = maxPendingRecords * 256
     }
-    let buffer = try SpillwayBuffer(configuration: settings.pipeline, logger: quietLogger())
+    let router = try SpillwayRouter(compartments: [(TopicRoutes.defaultCluster, settings.pipeline)], routes: [], logger: quietLogger())
+    let buffer = router.compartments[0].buffer
     let running = Task { try await buffer.run() }
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let listener = KafkaListener(settings: settings, port: 0, buffer: buffer, logger: quietLogger(), onListening: { continuation.yield($0.port ?? 0) })
+    let listener = KafkaListener(settings: settings, port: 0, router: router, logger: quietLogger(), onListening: { continuation.yield($0.port ?? 0) })
     let serving = Task {
         defer { continuation.finish() }
         try await listener.run()

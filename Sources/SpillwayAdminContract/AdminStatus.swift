@@ -19,6 +19,9 @@ public struct AdminStatus: AdminDocument {
         public var recordsPerSecond = 0.0
         public var bytesPerSecond = 0.0
         public var minRecordsPerSecond = 0.0
+        /// In the answer to `PUT /v1/backlog` on a service with several clusters:
+        /// those the change was made on (this document is the first one's replay).
+        public var clusters: [String]?
 
         public init() {}
     }
@@ -96,6 +99,14 @@ public struct AdminStatus: AdminDocument {
     public var limits: Limits?
     /// Absent when the Kafka listener is off.
     public var kafkaListener: KafkaListener?
+    /// The cluster this document is about, when the service runs several.
+    public var cluster: String?
+    /// When the service runs several clusters: each one's compartment, `default`
+    /// first (whose figures are also this document's top-level ones), with the
+    /// topics routed to it.
+    public var clusters: [AdminStatus]?
+    /// In a cluster's document: the topic names and globs routed to it (`default`: every other topic).
+    public var topics: [String]?
 
     public init() {}
 

@@ -7,6 +7,8 @@ public struct BacklogRequest: AdminRequest, Equatable {
     public var bytesPerSecond: Double?
     /// The floor of the adaptive replay rate.
     public var minRecordsPerSecond: Double?
+    /// One cluster's replay, when the service runs several; `nil`: every cluster's.
+    public var cluster: String?
 
     /// Spelt out, as on the wire, so that errors name the fields as clients send them.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -14,11 +16,15 @@ public struct BacklogRequest: AdminRequest, Equatable {
         case recordsPerSecond = "records_per_second"
         case bytesPerSecond = "bytes_per_second"
         case minRecordsPerSecond = "min_records_per_second"
+        case cluster
     }
 
     public static var fieldNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
-    public init(paused: Bool? = nil, recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, minRecordsPerSecond: Double? = nil) {
+    public init(
+        paused: Bool? = nil, recordsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, minRecordsPerSecond: Double? = nil, cluster: String? = nil
+    ) {
+        self.cluster = cluster
         self.paused = paused
         self.recordsPerSecond = recordsPerSecond
         self.bytesPerSecond = bytesPerSecond

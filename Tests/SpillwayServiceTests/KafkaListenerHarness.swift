@@ -16,7 +16,7 @@ func withKafkaListener<T>(
         var logger = Logger(label: "spillway-kafka-listener-test")
         logger.logLevel = .warning
         let listener = KafkaListener(
-            settings: harness.server.settings, port: 0, buffer: harness.server.buffer, logger: logger, connections: connections,
+            settings: harness.server.settings, port: 0, router: harness.server.router, logger: logger, connections: connections,
             onListening: { address in continuation.yield(address.port ?? 0) }
         )
         let running = Task {

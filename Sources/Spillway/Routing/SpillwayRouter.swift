@@ -50,9 +50,12 @@ public final class SpillwayRouter: Service, Sendable {
         var buffers: [SpillwayBuffer] = []
         for (name, configuration) in compartments {
             var configuration = configuration
-            configuration.cluster = name
             var logger = logger
-            logger[metadataKey: "cluster"] = "\(name)"
+            if compartments.count > 1 {
+                // Several in one process: their metrics and log lines say whose they are.
+                configuration.cluster = name
+                logger[metadataKey: "cluster"] = "\(name)"
+            }
             do {
                 buffers.append(try SpillwayBuffer(configuration: configuration, logger: logger))
             } catch {
@@ -156,6 +159,12 @@ public final class SpillwayRouter: Service, Sendable {
         }
         if byIndex.count == 1 { return nil }
         return byIndex.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// `SpillwayBuffer.countRejected` on the compartment of `topic`, or on `default`
+    /// when the refused input had no valid topic.
+    package func countRejected(_ code: String, count: Int = 1, topic: String? = nil) {
+        (topic.map(buffer(forTopic:)) ?? buffers[defaultIndex]).countRejected(code, count: count)
     }
 
     // MARK: Operator controls, on every compartment

@@ -22,16 +22,15 @@ public struct TopicRoutes: Sendable {
         var exact: [String: String] = [:]
         var globs: [(pattern: TopicPattern, cluster: String)] = []
         var seen: [(pattern: TopicPattern, cluster: String)] = []
-        for (index, route) in routes.enumerated() {
-            let name = "routes[\(index)]"
+        for route in routes {
             guard clusters.contains(route.cluster) else {
-                throw SpillwayConfigurationError("\(name) names cluster \"\(route.cluster)\", which is not configured (clusters: \(clusters.sorted().joined(separator: ", ")))")
+                throw SpillwayConfigurationError("a route names cluster \"\(route.cluster)\", which is not configured (clusters: \(clusters.sorted().joined(separator: ", ")))")
             }
-            guard !route.topics.isEmpty else { throw SpillwayConfigurationError("\(name) lists no topics") }
+            guard !route.topics.isEmpty else { throw SpillwayConfigurationError("the route to cluster \"\(route.cluster)\" lists no topics") }
             for pattern in route.topics {
                 if let clash = seen.first(where: { $0.cluster != route.cluster && $0.pattern.overlaps(pattern) }) {
                     throw SpillwayConfigurationError(
-                        "\(name): \"\(pattern)\" (to \(route.cluster)) overlaps \"\(clash.pattern)\" (to \(clash.cluster)): a topic may go to one cluster only"
+                        "\"\(pattern)\" (cluster \(route.cluster)) overlaps \"\(clash.pattern)\" (cluster \(clash.cluster)): a topic may go to one cluster only"
                     )
                 }
                 seen.append((pattern, route.cluster))

@@ -12,21 +12,23 @@ struct BacklogCommand: AsyncParsableCommand {
 
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop replaying the spool; live traffic is unaffected.")
+        @Option(help: "Only this cluster's replay (default: every cluster's).") var cluster: String?
         @OptionGroup var client: AdminClientOptions
 
         func run() async throws {
-            _ = try await client.setBacklog(BacklogRequest(paused: true))
-            print("replay paused")
+            let replay = try await client.setBacklog(BacklogRequest(paused: true, cluster: cluster))
+            print("replay paused\(ClusterScope.describe(replay.clusters, asked: cluster))")
         }
     }
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Replay the spool again.")
+        @Option(help: "Only this cluster's replay (default: every cluster's).") var cluster: String?
         @OptionGroup var client: AdminClientOptions
 
         func run() async throws {
-            _ = try await client.setBacklog(BacklogRequest(paused: false))
-            print("replay resumed")
+            let replay = try await client.setBacklog(BacklogRequest(paused: false, cluster: cluster))
+            print("replay resumed\(ClusterScope.describe(replay.clusters, asked: cluster))")
         }
     }
 
@@ -38,6 +40,7 @@ struct BacklogCommand: AsyncParsableCommand {
         var rate: [String] = []
         @Option(parsing: .unconditional, help: "Bytes per second.") var bytesPerSecond: Double?
         @Option(parsing: .unconditional, help: "The floor of the adaptive rate, records per second (the ceiling lowers it too).") var floor: Double?
+        @Option(parsing: .unconditional, help: "Only this cluster's replay (default: every cluster's).") var cluster: String?
         @OptionGroup var client: AdminClientOptions
 
         func run() async throws {
@@ -46,12 +49,12 @@ struct BacklogCommand: AsyncParsableCommand {
                     ? "give the replay rate in records per second: spillway backlog rate N"
                     : "\"\(rate.joined(separator: " "))\" is not a number of records per second")
             }
-            let command = BacklogRequest(recordsPerSecond: recordsPerSecond, bytesPerSecond: bytesPerSecond, minRecordsPerSecond: floor)
+            let command = BacklogRequest(recordsPerSecond: recordsPerSecond, bytesPerSecond: bytesPerSecond, minRecordsPerSecond: floor, cluster: cluster)
             if let problem = command.problem() {
                 throw CLIError("cannot set the replay rate to \(rate[0]) records per second: \(problem)")
             }
             let replay = try await client.setBacklog(command)
-            print("replay ceiling set to \(replay.recordsPerSecond) records/s, floor \(replay.minRecordsPerSecond) records/s")
+            print("replay ceiling set to \(replay.recordsPerSecond) records/s, floor \(replay.minRecordsPerSecond) records/s\(ClusterScope.describe(replay.clusters, asked: cluster))")
         }
     }
 }

@@ -23,10 +23,11 @@ struct BreakerCommand: AsyncParsableCommand {
     }
 
     @Argument(help: "open, close or auto.") var mode: Mode
+    @Option(help: "Only this cluster's breaker, when the service runs several (default: every cluster's).") var cluster: String?
     @OptionGroup var client: AdminClientOptions
 
     func run() async throws {
-        let reply = try await client.setBreaker(BreakerRequest(mode: mode.breakerMode))
-        print("breaker mode set to \(reply.mode.rawValue)")
+        let reply = try await client.setBreaker(BreakerRequest(mode: mode.breakerMode, cluster: cluster))
+        print("breaker mode set to \(reply.mode.rawValue)\(ClusterScope.describe(reply.clusters, asked: cluster))")
     }
 }

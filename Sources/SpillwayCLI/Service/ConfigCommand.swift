@@ -34,6 +34,25 @@ struct ConfigCommand: AsyncParsableCommand {
             for (property, value) in settings.pipeline.kafka.properties.sorted(by: { $0.key < $1.key }) {
                 print("  \(SettingsKeys.property(property)) = \(KafkaConfiguration.isSecretProperty(property) ? "(set)" : value)")
             }
+            if !settings.clusters.isEmpty { try print(Self.routingTable(settings)) }
+        }
+
+        /// Where each topic goes, and each cluster's own settings and part of the spool.
+        static func routingTable(_ settings: ServiceSettings) throws -> String {
+            var lines = ["routing (a topic goes to the one cluster whose topics match it):"]
+            let compartments = try settings.compartments()
+            for (index, (cluster, configuration)) in compartments.enumerated() {
+                let topics = index == 0 ? "every other topic" : settings.clusters[index - 1].topics.joined(separator: ", ")
+                let brokers = settings.kafkaMock ? "an in-process mock cluster" : "brokers " + configuration.kafka.bootstrapServers.joined(separator: ",")
+                lines.append("  \(topics) -> \(cluster)  (\(brokers); spool \(configuration.spool.path), "
+                    + "at most \(ByteCount.format(configuration.spool.maxBytes)) and \(configuration.spool.maxRecords) records)")
+                guard index > 0 else { continue }
+                let cluster = settings.clusters[index - 1]
+                for (key, value) in cluster.settingsShown(in: settings) {
+                    lines.append("      \(key) = \(value)")
+                }
+            }
+            return lines.joined(separator: "\n")
         }
     }
 

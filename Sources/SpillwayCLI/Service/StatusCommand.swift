@@ -17,14 +17,26 @@ struct StatusCommand: AsyncParsableCommand {
         print(Self.render(try await client.status()))
     }
 
-    /// The status as the operator reads it.
+    /// The status as the operator reads it: with several clusters, each compartment in turn.
     static func render(_ status: AdminStatus) -> String {
+        guard let clusters = status.clusters, clusters.count > 1 else { return compartment(status) }
+        var sections: [String] = []
+        for cluster in clusters {
+            let topics = cluster.topics.map { $0.joined(separator: ", ") } ?? "every topic not routed elsewhere"
+            sections.append("cluster \(cluster.cluster ?? "?")  (\(topics))\n" + compartment(cluster).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if let listener = status.kafkaListener { sections.append(listenerLine(listener)) }
+        return sections.joined(separator: "\n")
+    }
+
+    /// One compartment: the whole service when it runs one cluster.
+    static func compartment(_ status: AdminStatus) -> String {
         let breaker = status.breaker
         let ledger = status.ledger
         var lines: [String] = []
         let position = breaker.mode == .auto
             ? "\(breaker.state.rawValue) (auto)"
-            : "forced \(breaker.mode.rawValue) (by an operator; `spillway breaker auto` releases it)"
+            : "forced \(breaker.mode.rawValue) (by an operator; `spillway breaker auto\(status.cluster.map { " --cluster \($0)" } ?? "")` releases it)"
         lines.append("breaker     \(position)")
         if let reason = breaker.lastReason { lines.append("            last change: \(reason)") }
         if let failure = breaker.lastProbeFailure { lines.append("            last probe: failed: \(failure)") }
@@ -47,12 +59,14 @@ struct StatusCommand: AsyncParsableCommand {
         if ledger.possiblyPersisted > 0 {
             lines.append("            \(ledger.possiblyPersisted) possibly persisted: their first delivery may have reached Kafka, so their replay may be a duplicate")
         }
-        if let listener = status.kafkaListener {
-            let clients = listener.clients.map { "\($0.clientID) (\($0.software))\($0.connections > 1 ? " ×\($0.connections)" : "")" }
-            lines.append("kafka port  \(listener.address), \(listener.connections) connection\(listener.connections == 1 ? "" : "s")\(clients.isEmpty ? "" : ": " + clients.joined(separator: ", "))")
-        }
+        if status.clusters == nil, let listener = status.kafkaListener { lines.append(listenerLine(listener)) }
         lines.append("balance     \(status.imbalance == 0 ? "ok (every record accounted for)" : "OFF BY \(status.imbalance)")")
         if let error = status.lastError { lines.append("last error  \(error)") }
         return lines.joined(separator: "\n")
+    }
+
+    static func listenerLine(_ listener: AdminStatus.KafkaListener) -> String {
+        let clients = listener.clients.map { "\($0.clientID) (\($0.software))\($0.connections > 1 ? " ×\($0.connections)" : "")" }
+        return "kafka port  \(listener.address), \(listener.connections) connection\(listener.connections == 1 ? "" : "s")\(clients.isEmpty ? "" : ": " + clients.joined(separator: ", "))"
     }
 }

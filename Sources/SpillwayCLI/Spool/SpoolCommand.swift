@@ -1,4 +1,6 @@
 import ArgumentParser
+import Spillway
+import SpillwayService
 
 /// `spillway spool …`: look into, export, import and purge a spool file.
 struct SpoolCommand: AsyncParsableCommand {
@@ -21,10 +23,27 @@ struct SpoolCommand: AsyncParsableCommand {
     )
 }
 
-/// The `--spool PATH` option every spool command takes.
+/// The `--spool PATH` and `--cluster NAME` options every spool command takes.
 struct SpoolPathOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Path of the spool file.", valueName: "path"))
-    var spool: String = SpoolPathOption.defaultPath
+    @Option(name: .customLong("spool"), help: ArgumentHelp("Path of the spool file (spool.path).", valueName: "path"))
+    var file: String = SpoolPathOption.defaultPath
+
+    @Option(help: ArgumentHelp(
+        "A cluster of clusters.NAME: its spool file beside --spool (spool.NAME.db).", valueName: "name"
+    ))
+    var cluster: String?
 
     static let defaultPath = "spillway-data/spool.db"
+
+    /// The file to open: `--spool`, or the named cluster's file beside it.
+    var spool: String {
+        guard let cluster, cluster != TopicRoutes.defaultCluster else { return file }
+        return ServiceSettings.spoolPath(file, cluster: cluster)
+    }
+
+    func validate() throws {
+        if let cluster, let problem = TopicRoutes.clusterNameProblem(cluster) {
+            throw ValidationError("--cluster \(cluster): a cluster's name \(problem)")
+        }
+    }
 }

@@ -51,8 +51,10 @@ public struct ServiceSettings: Sendable {
     public var ackDefault = AckLevel.memory
     public var ackTopics: [String: AckLevel] = [:]
 
-    /// The pipeline itself.
+    /// The pipeline itself: the `default` cluster's compartment.
     public var pipeline: SpillwayConfiguration
+    /// More Kafka clusters, each a compartment of its own, with the topics routed to it.
+    public var clusters: [ClusterSettings] = []
 
     public init() {
         pipeline = SpillwayConfiguration()
@@ -71,11 +73,15 @@ public struct ServiceSettings: Sendable {
         if !LoopbackHost.isLoopback(adminHost), (adminToken ?? "").isEmpty {
             throw ServiceSettingsError(key: SettingsKeys.adminToken.name, "is required when the admin API listens on \(adminHost), beyond loopback")
         }
-        do {
-            try pipeline.validate()
-        } catch {
-            // What the keys' own checks cannot know, such as librdkafka's verdict on a property.
-            throw .pipeline(error.description)
+        if clusters.isEmpty {
+            do {
+                try pipeline.validate()
+            } catch {
+                // What the keys' own checks cannot know, such as librdkafka's verdict on a property.
+                throw .pipeline(error.description)
+            }
+        } else {
+            try validateClusters()
         }
     }
 

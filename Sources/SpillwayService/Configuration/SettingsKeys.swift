@@ -241,6 +241,12 @@ public enum SettingsKeys {
         all.first { $0.name == name }
     }
 
+    /// More clusters: `clusters.NAME.topics`, `clusters.NAME.spool_share` and
+    /// `clusters.NAME.KEY` for any key in `ClusterSettings.keys` (file only).
+    public static let clusters = "clusters"
+    static let clusterTopics = "topics"
+    static let clusterSpoolShare = "spool_share"
+
     /// Raw librdkafka properties: `kafka.properties.NAME` in the file, passed through as they are.
     static let properties = ["kafka", "properties"]
 

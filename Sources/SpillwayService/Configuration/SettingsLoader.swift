@@ -25,7 +25,7 @@ public enum SettingsLoader {
     ) async throws(ServiceSettingsError) -> ServiceSettings {
         let path = file ?? environment[fileVariable]
         let fileCensus = KeyCensus { key in
-            key == SettingsKeys.adminToken.name || property(ofFileKey: key).map(KafkaConfiguration.isSecretProperty) == true
+            key == SettingsKeys.adminToken.name || property(ofFileKey: clusterKey(ofFileKey: key) ?? key).map(KafkaConfiguration.isSecretProperty) == true
         }
         let environmentCensus = KeyCensus { $0 == SettingsKeys.adminToken.environmentVariable }
 
@@ -65,6 +65,7 @@ public enum SettingsLoader {
             guard let property = property(ofFileKey: fileKey) else { continue }
             settings.pipeline.kafka.properties[property] = try read(property: property, from: reader)
         }
+        settings.clusters = try readClusters(fileKeys: fileKeys, path: path, from: reader)
         try settings.validate()
         return settings
     }
@@ -81,9 +82,17 @@ public enum SettingsLoader {
         return key.hasPrefix(prefix) && key.count > prefix.count ? String(key.dropFirst(prefix.count)) : nil
     }
 
+    /// `clusters.audit.kafka.properties.sasl.password` → `kafka.properties.sasl.password`; nil for a key outside `clusters`.
+    private static func clusterKey(ofFileKey key: String) -> String? {
+        let prefix = SettingsKeys.clusters + "."
+        guard key.hasPrefix(prefix) else { return nil }
+        let parts = key.dropFirst(prefix.count).split(separator: ".", maxSplits: 1)
+        return parts.count == 2 ? String(parts[1]) : nil
+    }
+
     /// Refuses a key in the file, or a `SPILLWAY_` variable, that no setting reads.
     private static func refuseUnknown(fileKeys: Set<String>, path: String?, environmentKeys: Set<String>) throws(ServiceSettingsError) {
-        for key in fileKeys.sorted() where SettingsKeys.named(key) == nil && property(ofFileKey: key) == nil {
+        for key in fileKeys.sorted() where SettingsKeys.named(key) == nil && property(ofFileKey: key) == nil && !key.hasPrefix(SettingsKeys.clusters + ".") {
             throw ServiceSettingsError(key: key, "unknown key in \(path ?? "the file")\(suggestion(for: key, among: SettingsKeys.all.map(\.name)))")
         }
         let prefix = environmentVariable(for: []) + "_"
@@ -97,9 +106,51 @@ public enum SettingsLoader {
         }
     }
 
+    /// `clusters.NAME.…` keys, in the order of their names: each cluster's topics,
+    /// spool share, pipeline keys and librdkafka properties. Unknown keys are refused.
+    private static func readClusters(fileKeys: Set<String>, path: String?, from reader: ConfigReader) throws(ServiceSettingsError) -> [ClusterSettings] {
+        var clusters: [String: ClusterSettings] = [:]
+        let prefix = SettingsKeys.clusters + "."
+        for fileKey in fileKeys.sorted() where fileKey.hasPrefix(prefix) {
+            let parts = fileKey.dropFirst(prefix.count).split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw ServiceSettingsError(key: fileKey, "must be an object of the cluster's keys, such as {\"kafka\": {\"bootstrap_servers\": [...]}, \"topics\": [...]}")
+            }
+            let (name, rest) = (parts[0], parts[1])
+            var cluster = clusters[name] ?? ClusterSettings(name: name)
+            let components = [SettingsKeys.clusters, name] + rest.split(separator: ".").map(String.init)
+            if rest == SettingsKeys.clusterTopics {
+                guard let topics = try? reader.requiredStringArray(forKey: ConfigKey(components)) else {
+                    throw ServiceSettingsError(key: fileKey, "must be a list of topic names or globs")
+                }
+                cluster.topics = topics
+            } else if rest == SettingsKeys.clusterSpoolShare {
+                guard let share = try? reader.requiredDouble(forKey: ConfigKey(components)) else {
+                    throw ServiceSettingsError(key: fileKey, "must be a number above 0 and below 1")
+                }
+                cluster.spoolShare = share
+            } else if let property = property(ofFileKey: rest) {
+                cluster.properties[property] = try read(property: property, at: components, name: fileKey, from: reader)
+            } else if let key = ClusterSettings.keys.first(where: { $0.name == rest }) {
+                cluster.keys.append((key, try read(key, at: components, name: fileKey, from: reader)))
+            } else {
+                let known = ClusterSettings.keys.map(\.name) + [SettingsKeys.clusterTopics, SettingsKeys.clusterSpoolShare]
+                let why = SettingsKeys.named(rest) != nil ? "is the service's, not a cluster's; set it at the top level" : "unknown key in \(path ?? "the file")"
+                throw ServiceSettingsError(key: fileKey, why + suggestion(for: rest, among: known))
+            }
+            clusters[name] = cluster
+        }
+        return clusters.keys.sorted().compactMap { clusters[$0] }
+    }
+
     /// One key's value, through the reader, typed as the key wants it.
     private static func read(_ key: SettingsKey, from reader: ConfigReader) throws(ServiceSettingsError) -> SettingsKey.Value {
-        let configKey = ConfigKey(key.components)
+        try read(key, at: key.components, name: key.name, from: reader)
+    }
+
+    /// A key's value under `components` (a cluster's copy of the key, say), named `name` in errors.
+    private static func read(_ key: SettingsKey, at components: [String], name: String, from reader: ConfigReader) throws(ServiceSettingsError) -> SettingsKey.Value {
+        let configKey = ConfigKey(components)
         do {
             switch key.kind {
             case .integer, .milliseconds:
@@ -116,19 +167,23 @@ public enum SettingsLoader {
                 return .string(try reader.requiredString(forKey: configKey, isSecret: key.isSecret))
             }
         } catch {
-            throw ServiceSettingsError(key: key.name, "must be \(key.kind.expectation)")
+            throw ServiceSettingsError(key: name, "must be \(key.kind.expectation)")
         }
     }
 
     /// A raw librdkafka property: librdkafka takes text, so a number or a flag is passed as its text.
     private static func read(property: String, from reader: ConfigReader) throws(ServiceSettingsError) -> String {
-        let key = ConfigKey(SettingsKeys.properties + [property])
+        try read(property: property, at: SettingsKeys.properties + [property], name: SettingsKeys.property(property), from: reader)
+    }
+
+    private static func read(property: String, at components: [String], name: String, from reader: ConfigReader) throws(ServiceSettingsError) -> String {
+        let key = ConfigKey(components)
         let secret = KafkaConfiguration.isSecretProperty(property)
         if let text = try? reader.requiredString(forKey: key, isSecret: secret) { return text }
         if let number = try? reader.requiredInt(forKey: key, isSecret: secret) { return "\(number)" }
         if let number = try? reader.requiredDouble(forKey: key, isSecret: secret) { return "\(number)" }
         if let flag = try? reader.requiredBool(forKey: key, isSecret: secret) { return "\(flag)" }
-        throw ServiceSettingsError(key: SettingsKeys.property(property), "must be a string or a number (it is passed to librdkafka as is)")
+        throw ServiceSettingsError(key: name, "must be a string or a number (it is passed to librdkafka as is)")
     }
 
     /// "; did you mean http.port?" for a name a typo away from a real one.

@@ -11,7 +11,8 @@ import SpillwaySpool
 /// when it asks for `spool` or `kafka` (`X-Spillway-Ack`, or the topic's default),
 /// once its records have reached that level: only that request waits.
 struct IngestRoutes: Sendable {
-    let buffer: SpillwayBuffer
+    /// Every request names one topic: its records go to that topic's compartment.
+    let router: SpillwayRouter
     let settings: ServiceSettings
     let handover = Metrics.Timer(label: MetricCatalog.handoverLatency.name, preferredDisplayUnit: .seconds)
 
@@ -24,14 +25,14 @@ struct IngestRoutes: Sendable {
         .init(method: .post, path: "/topics/:topic"),
     ]
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/v1/topics/:topic") { request, context in
+    func register(on http: Router<BasicRequestContext>) {
+        http.post("/v1/topics/:topic") { request, context in
             await respond(native: true) { try await single(request, context) }
         }
-        router.post("/v1/topics/:topic/records") { request, context in
+        http.post("/v1/topics/:topic/records") { request, context in
             await respond(native: true) { try await batch(request, context) }
         }
-        router.post("/topics/:topic") { request, context in
+        http.post("/topics/:topic") { request, context in
             await respond(native: false) { try await restProxy(request, context) }
         }
     }
@@ -55,6 +56,7 @@ struct IngestRoutes: Sendable {
             }
         }
         let level = try ackLevel(request, topic: topic)
+        let buffer = router.buffer(forTopic: topic)
         if level != .memory {
             let answer = await buffer.send(topic: topic, key: key, value: body, headers: headers, ack: level)
             switch answer.disposition {
@@ -89,7 +91,7 @@ struct IngestRoutes: Sendable {
         }
         let level = try ackLevel(request, topic: topic)
         let items = try NativeBatch.decode(try await collect(request), topic: topic, mediaType: contentType)
-        let (answers, reasons) = await send(items, at: level)
+        let (answers, reasons) = await send(items, at: level, to: router.buffer(forTopic: topic))
         var summary = BatchSummary()
         var delivered = 0
         for (index, answer) in answers.enumerated() {
@@ -121,7 +123,7 @@ struct IngestRoutes: Sendable {
         let topic = try checkedTopic(request, context)
         let level = try ackLevel(request, topic: topic)
         let items = try RestProxyProduce.decode(try await collect(request), topic: topic, format: format)
-        let (answers, reasons) = await send(items, at: level)
+        let (answers, reasons) = await send(items, at: level, to: router.buffer(forTopic: topic))
         let offsets = answers.enumerated().map { index, answer in
             RestProxyProduce.Offset.answering(answer, at: level, rejection: reasons[index])
         }
@@ -137,7 +139,7 @@ struct IngestRoutes: Sendable {
 
     /// The items that decoded, with their positions in the batch, and the reasons
     /// of those that did not (counted as `malformed_record`).
-    private func decodable(_ items: [Result<OutgoingRecord, IngestRejection>]) -> (records: [OutgoingRecord], positions: [Int], reasons: [Int: String]) {
+    private func decodable(_ items: [Result<OutgoingRecord, IngestRejection>], for buffer: SpillwayBuffer) -> (records: [OutgoingRecord], positions: [Int], reasons: [Int: String]) {
         var records: [OutgoingRecord] = []
         var positions: [Int] = []
         var reasons: [Int: String] = [:]
@@ -156,12 +158,14 @@ struct IngestRoutes: Sendable {
 
     /// Hands the decodable items over in one batch at `level`, waiting for their
     /// answers when it is not `memory`; items that failed decoding keep their reason.
-    private func send(_ items: [Result<OutgoingRecord, IngestRejection>], at level: AckLevel) async -> ([Acknowledgement?], [Int: String]) {
+    private func send(
+        _ items: [Result<OutgoingRecord, IngestRejection>], at level: AckLevel, to buffer: SpillwayBuffer
+    ) async -> ([Acknowledgement?], [Int: String]) {
         guard level != .memory else {
-            let (dispositions, reasons) = send(items)
+            let (dispositions, reasons) = send(items, to: buffer)
             return (dispositions.map { $0.map { Acknowledgement(disposition: $0, reached: $0.isAccepted ? .memory : nil) } }, reasons)
         }
-        let (records, positions, decodingFailures) = decodable(items)
+        let (records, positions, decodingFailures) = decodable(items, for: buffer)
         var reasons = decodingFailures
         var answers = [Acknowledgement?](repeating: nil, count: items.count)
         let sent = await buffer.send(records, ack: level)
@@ -173,8 +177,8 @@ struct IngestRoutes: Sendable {
     }
 
     /// Hands the decodable items over in one batch; items that failed decoding keep their reason.
-    private func send(_ items: [Result<OutgoingRecord, IngestRejection>]) -> ([Disposition?], [Int: String]) {
-        let (records, positions, decodingFailures) = decodable(items)
+    private func send(_ items: [Result<OutgoingRecord, IngestRejection>], to buffer: SpillwayBuffer) -> ([Disposition?], [Int: String]) {
+        let (records, positions, decodingFailures) = decodable(items, for: buffer)
         var reasons = decodingFailures
         var dispositions = [Disposition?](repeating: nil, count: items.count)
         let sent = timedSend { buffer.send(records) }
@@ -237,11 +241,11 @@ struct IngestRoutes: Sendable {
         // The router reads `/v1/topics//records` as topic "records": an empty segment is an empty topic.
         let topic = Self.hasEmptySegment(request.uri.path) ? "" : context.parameters.get("topic") ?? ""
         if let problem = TopicName.problem(with: topic) {
-            buffer.countRejected("invalid_topic")
+            router.countRejected("invalid_topic")
             throw .invalidTopic("invalid topic name \"\(topic.prefix(300))\": \(problem)")
         }
         if let allowlist = settings.topicAllowlist, !allowlist.contains(topic) {
-            buffer.countRejected("topic_not_allowed")
+            router.countRejected("topic_not_allowed", topic: topic)
             throw .forbiddenTopic(topic)
         }
         return topic
@@ -268,7 +272,7 @@ struct IngestRoutes: Sendable {
             return try await body()
         } catch let error as IngestError {
             // A request refused as a whole for what it holds (400) counts once; topic refusals were counted where they were found.
-            if error.status == .badRequest { buffer.countRejected("malformed_record") }
+            if error.status == .badRequest { router.countRejected("malformed_record") }
             if native { return JSONResponse.error(error.status, error.message) }
             return JSONResponse.make(error.status, RestProxyError(errorCode: error.restProxyCode, message: error.message), contentType: RestProxyProduce.responseContentType)
         } catch {

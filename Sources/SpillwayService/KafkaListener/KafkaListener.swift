@@ -23,14 +23,14 @@ package struct KafkaListener: Service, CustomStringConvertible {
 
     /// - Parameter onListening: told the address once bound (with port 0 the kernel picks it).
     package init(
-        settings: ServiceSettings, port: Int, buffer: SpillwayBuffer, logger: Logger,
+        settings: ServiceSettings, port: Int, router: SpillwayRouter, logger: Logger,
         connections: KafkaConnections = KafkaConnections(), onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) {
         self.connections = connections
         self.settings = settings
         self.port = port
         self.logger = logger
-        responder = KafkaRequestResponder(buffer: buffer, settings: settings, logger: logger)
+        responder = KafkaRequestResponder(router: router, settings: settings, logger: logger)
         bound = onListening
     }
 

@@ -15,7 +15,8 @@ final class KafkaRequestResponder: Sendable {
     static let nodeID: Int32 = 0
     static let clusterID = "spillway"
 
-    let buffer: SpillwayBuffer
+    /// Each topic's records, and its partitions in Metadata, are its own cluster's.
+    let router: SpillwayRouter
     let settings: ServiceSettings
     let logger: Logger
     let limits: RecordBatchLimits
@@ -25,8 +26,8 @@ final class KafkaRequestResponder: Sendable {
     private let sequences = Mutex(ProducerSequences())
     private let problems = Mutex(RepeatedLog())
 
-    init(buffer: SpillwayBuffer, settings: ServiceSettings, logger: Logger) {
-        self.buffer = buffer
+    init(router: SpillwayRouter, settings: ServiceSettings, logger: Logger) {
+        self.router = router
         self.settings = settings
         self.logger = logger
         flow = ListenerFlowControl(maxPendingRecords: settings.pipeline.ack.maxPendingRecords, maxPendingBytes: settings.pipeline.ack.maxPendingBytes)
@@ -54,9 +55,11 @@ final class KafkaRequestResponder: Sendable {
     /// unless one is configured), with each topic's partition count as the upstream
     /// cluster gave it.
     func metadata(_ request: MetadataRequest, advertised: (host: String, port: Int)) -> MetadataResponse {
-        let catalog = buffer.partitionCatalog
-        let names = request.topics ?? catalog.knownCounts.keys.sorted()
-        let topics = names.map { name in topicMetadata(name, catalog: catalog) }
+        // All topics: each compartment's, those its cluster holds (a topic routed elsewhere is not its).
+        let names = request.topics ?? router.compartments.flatMap { cluster, buffer in
+            buffer.partitionCatalog.knownCounts.keys.filter { router.buffer(forTopic: $0) === buffer }
+        }.sorted()
+        let topics = names.map { name in topicMetadata(name, catalog: router.buffer(forTopic: name).partitionCatalog) }
         return MetadataResponse(
             brokers: [MetadataResponse.Broker(nodeID: Self.nodeID, host: settings.kafkaAdvertisedHost ?? advertised.host, port: Int32(advertised.port), rack: nil)],
             clusterID: Self.clusterID, controllerID: Self.nodeID, topics: topics, throttleTimeMs: 0
@@ -149,13 +152,14 @@ final class KafkaRequestResponder: Sendable {
             answer(partition(index, code, message, topic: topic))
         }
         if let problem = TopicName.problem(with: topic) {
-            buffer.countRejected("invalid_topic")
+            router.countRejected("invalid_topic")
             return refuse(.invalidTopicException, "invalid topic name: \(problem)")
         }
         if let allowlist = settings.topicAllowlist, !allowlist.contains(topic) {
-            buffer.countRejected("topic_not_allowed")
+            router.countRejected("topic_not_allowed", topic: topic)
             return refuse(.topicAuthorizationFailed, "topic \(topic) is not in Spillway's \(SettingsKeys.httpTopicAllowlist.name)")
         }
+        let buffer = router.buffer(forTopic: topic)
         // The client's partition is kept when the upstream cluster's count is known;
         // otherwise (a count guessed while Kafka was away) librdkafka's partitioner chooses.
         var target: Int32?

@@ -12,7 +12,10 @@ import SpillwayAdminContract
 /// pipeline drains and spools, in reverse start order.
 public struct SpillwayServer: Sendable {
     public let settings: ServiceSettings
-    public let buffer: SpillwayBuffer
+    /// Every cluster's compartment, and the routing table (one compartment unless `clusters` is set).
+    public let router: SpillwayRouter
+    /// The `default` cluster's compartment: the only one unless `clusters` is set.
+    public var buffer: SpillwayBuffer { router.buffer(cluster: TopicRoutes.defaultCluster)! }
     let ingest: Application<RouterResponder<BasicRequestContext>>
     let admin: Application<RouterResponder<BasicRequestContext>>
     /// The Kafka-protocol listener, when `kafka_listener.port` is set.
@@ -27,19 +30,20 @@ public struct SpillwayServer: Sendable {
         onKafkaListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) throws {
         try settings.validate()
-        var pipeline = settings.pipeline
+        var compartments = try settings.compartments()
         if settings.kafkaMock {
-            pipeline.kafka.useInProcessMockCluster()
+            // Dev mode: each cluster gets an in-process mock cluster of its own.
+            for index in compartments.indices { compartments[index].configuration.kafka.useInProcessMockCluster() }
         }
         self.settings = settings
         self.logger = logger
-        let buffer = try SpillwayBuffer(configuration: pipeline, logger: logger)
-        self.buffer = buffer
+        let router = try SpillwayRouter(compartments: compartments, routes: try settings.routes(), logger: logger)
+        self.router = router
 
         let ingestRouter = Router()
         ingestRouter.add(middleware: BodyCodingMiddleware(refusal: Self.ingestRefusal))
-        IngestRoutes(buffer: buffer, settings: settings).register(on: ingestRouter)
-        Self.addHealthChecks(to: ingestRouter, buffer: buffer)
+        IngestRoutes(router: router, settings: settings).register(on: ingestRouter)
+        Self.addHealthChecks(to: ingestRouter, router: router)
         ingestRouter.add(middleware: UnknownRouteMiddleware(endpoints: IngestRoutes.endpoints + Self.healthEndpoints))
         ingest = Application(
             router: ingestRouter,
@@ -58,8 +62,8 @@ public struct SpillwayServer: Sendable {
             adminRouter.add(middleware: BearerTokenMiddleware(token: token))
         }
         adminRouter.add(middleware: BodyCodingMiddleware(refusal: Self.adminRefusal))
-        AdminRoutes(buffer: buffer, settings: settings, metrics: metrics, kafkaListener: kafkaConnections).register(on: adminRouter)
-        Self.addHealthChecks(to: adminRouter, buffer: buffer)
+        AdminRoutes(router: router, settings: settings, metrics: metrics, kafkaListener: kafkaConnections).register(on: adminRouter)
+        Self.addHealthChecks(to: adminRouter, router: router)
         adminRouter.add(middleware: UnknownRouteMiddleware(endpoints: AdminRoutes.endpoints + Self.healthEndpoints))
         admin = Application(
             router: adminRouter,
@@ -73,7 +77,7 @@ public struct SpillwayServer: Sendable {
         )
         if let port = settings.kafkaListenerPort, let kafkaConnections {
             kafkaListener = KafkaListener(
-                settings: settings, port: port, buffer: buffer, logger: logger, connections: kafkaConnections, onListening: onKafkaListening
+                settings: settings, port: port, router: router, logger: logger, connections: kafkaConnections, onListening: onKafkaListening
             )
         } else {
             kafkaListener = nil
@@ -86,13 +90,14 @@ public struct SpillwayServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
     public func run() async throws {
-        if settings.kafkaMock, let bootstrap = buffer.mockClusterBootstrapServers {
-            logger.notice("dev mode: sending to librdkafka's in-process mock Kafka", metadata: [
-                "bootstrap": "\(bootstrap)", "read_with": "kcat -C -b \(bootstrap) -t TOPIC -e",
-            ])
+        for (cluster, buffer) in router.compartments where settings.kafkaMock {
+            guard let bootstrap = buffer.mockClusterBootstrapServers else { continue }
+            var metadata: Logger.Metadata = ["bootstrap": "\(bootstrap)", "read_with": "kcat -C -b \(bootstrap) -t TOPIC -e"]
+            if router.clusters.count > 1 { metadata["cluster"] = "\(cluster)" }
+            logger.notice("dev mode: sending to librdkafka's in-process mock Kafka", metadata: metadata)
         }
         // Started in this order; stopped in reverse: listeners first, the pipeline last.
-        var services: [any Service] = [buffer, admin, ingest]
+        var services: [any Service] = [router, admin, ingest]
         if let kafkaListener { services.append(kafkaListener) }
         let group = ServiceGroup(
             services: services,
@@ -150,18 +155,34 @@ public struct SpillwayServer: Sendable {
         .init(method: .get, path: "/healthz"), .init(method: .get, path: "/readyz"),
     ]
 
-    static func addHealthChecks(to router: Router<BasicRequestContext>, buffer: SpillwayBuffer) {
-        router.get("/healthz") { _, _ in
+    static func addHealthChecks(to http: Router<BasicRequestContext>, router: SpillwayRouter) {
+        http.get("/healthz") { _, _ in
             JSONResponse.make(.ok, ["status": "alive"])
         }
-        router.get("/readyz") { _, _ in
-            let status = buffer.status()
-            guard status.running else { return JSONResponse.make(.serviceUnavailable, ["status": "not running"]) }
-            guard status.spoolAvailable else { return JSONResponse.make(.serviceUnavailable, ["status": "spool unavailable"]) }
-            if let reason = status.kafkaIncompatibility {
-                return JSONResponse.make(.serviceUnavailable, ["status": "kafka incompatible", "detail": reason])
+        // Ready while any compartment can take records; with several, the answer names those that cannot.
+        http.get("/readyz") { _, _ in
+            var problems: [(cluster: String, status: String, detail: String?)] = []
+            for (cluster, buffer) in router.compartments {
+                let status = buffer.status()
+                if !status.running {
+                    problems.append((cluster, "not running", nil))
+                } else if !status.spoolAvailable {
+                    problems.append((cluster, "spool unavailable", nil))
+                } else if let reason = status.kafkaIncompatibility {
+                    problems.append((cluster, "kafka incompatible", reason))
+                }
             }
-            return JSONResponse.make(.ok, ["status": "ready"])
+            guard problems.count == router.clusters.count, let first = problems.first else {
+                var answer = ["status": "ready"]
+                if !problems.isEmpty {
+                    answer["degraded"] = problems.map { "\($0.cluster): \($0.status)\($0.detail.map { " (\($0))" } ?? "")" }.joined(separator: "; ")
+                }
+                return JSONResponse.make(.ok, answer)
+            }
+            var answer = ["status": first.status]
+            if let detail = first.detail { answer["detail"] = detail }
+            if router.clusters.count > 1 { answer["status"] = "no cluster can take records: " + problems.map { "\($0.cluster): \($0.status)" }.joined(separator: "; ") }
+            return JSONResponse.make(.serviceUnavailable, answer)
         }
     }
 }

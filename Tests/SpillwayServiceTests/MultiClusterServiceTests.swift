@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Spillway
+import SpillwayService
+import SpillwayTestKit
+import Testing
+
+extension MockKafkaSuites {
+    /// A service with two clusters: every entry point routes by topic, and every
+    /// control acts on the cluster it names, or on all of them and says so.
+    @Suite struct MultiClusterServiceTests {
+        @Test func requestsGoToTheirTopicsClusterAndControlsToTheClusterTheyName() async throws {
+            try await HeavyTestLane.run {
+                let main = try MockKafkaCluster(), audit = try MockKafkaCluster()
+                let directory = TemporaryDirectory("spillway-clusters")
+                defer { directory.remove() }
+                var settings = ServiceSettings()
+                settings.pipeline.kafka.bootstrapServers = [main.bootstrapServers]
+                settings.pipeline.kafka.linger = .milliseconds(2)
+                settings.pipeline.kafka.properties["log_level"] = "0"
+                settings.pipeline.spool.path = directory.file("spool.db")
+                settings.pipeline.shutdownDeadline = .seconds(1)
+                var auditCluster = ClusterSettings(name: "audit")
+                auditCluster.topics = ["audit.*"]
+                auditCluster.keys = [(SettingsKeys.kafkaBootstrapServers, .strings([audit.bootstrapServers]))]
+                settings.clusters = [auditCluster]
+                var logger = Logger(label: "spillway-service-test")
+                logger.logLevel = .warning
+                let server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
+                let router = server.router
+                let running = Task { try await router.run() }
+                defer { router.shutdown() }
+                let kafka: HTTPFields = [HTTPField.Name("X-Spillway-Ack")!: "kafka"]
+                let json: HTTPFields = [.contentType: "application/json"]
+
+                try await server.ingestApplication.test(.router) { ingest in
+                    for topic in ["audit.login", "events"] {
+                        try await ingest.execute(uri: "/v1/topics/\(topic)", method: .post, headers: kafka, body: ByteBuffer("to-\(topic)")) { response in
+                            #expect(response.json()["reached"] as? String == "kafka", "\(topic): \(response.text)")
+                        }
+                    }
+                    try await ingest.execute(uri: "/v1/topics/audit.login/records", method: .post, headers: kafka, body: ByteBuffer(#"[{"value": "batched"}]"#)) { response in
+                        #expect(response.json()["delivered"] as? Int == 1, "\(response.text)")
+                    }
+                }
+                let auditValues = try await KafkaTopicReader.read(bootstrapServers: audit.bootstrapServers, topic: "audit.login").map { String(decoding: $0.value ?? [], as: UTF8.self) }
+                let mainValues = try await KafkaTopicReader.read(bootstrapServers: main.bootstrapServers, topic: "events").map { String(decoding: $0.value ?? [], as: UTF8.self) }
+                #expect(auditValues.sorted() == ["batched", "to-audit.login"])
+                #expect(mainValues == ["to-events"])
+
+                try await server.adminApplication.test(.router) { admin in
+                    try await admin.execute(uri: "/v1/breaker", method: .put, headers: json, body: ByteBuffer(#"{"mode": "open", "cluster": "audit"}"#)) { response in
+                        #expect(response.status == .ok)
+                        #expect(response.json()["clusters"] as? [String] == ["audit"])
+                    }
+                    try await admin.execute(uri: "/v1/breaker", method: .put, headers: json, body: ByteBuffer(#"{"mode": "open", "cluster": "audti"}"#)) { response in
+                        #expect(response.status == .badRequest)
+                        #expect(response.json()["error"] as? String == #"no cluster named "audti" (clusters: default, audit)"#)
+                    }
+                    #expect(router.buffer(cluster: "audit")?.status().breaker.mode == .forcedOpen)
+                    #expect(router.buffer(cluster: "default")?.status().breaker.mode == .auto)
+                    try await server.ingestApplication.test(.router) { ingest in
+                        try await ingest.execute(uri: "/v1/topics/audit.x", method: .post, body: ByteBuffer("held")) { response in
+                            #expect(response.json()["disposition"] as? String == "spooled")
+                        }
+                        try await ingest.execute(uri: "/v1/topics/events", method: .post, body: ByteBuffer("flows")) { response in
+                            #expect(response.json()["disposition"] as? String == "queued")
+                        }
+                    }
+                    try await admin.execute(uri: "/v1/backlog", method: .put, headers: json, body: ByteBuffer(#"{"paused": true}"#)) { response in
+                        #expect(response.json()["clusters"] as? [String] == ["default", "audit"])
+                    }
+                    #expect(router.compartments.allSatisfy { $0.buffer.status().replayPaused })
+                    try await admin.execute(uri: "/v1/status", method: .get) { response in
+                        let status = response.json()
+                        let clusters = status["clusters"] as? [[String: Any]] ?? []
+                        #expect(clusters.map { $0["cluster"] as? String } == ["default", "audit"])
+                        #expect(clusters.last?["topics"] as? [String] == ["audit.*"])
+                        #expect((clusters.last?["breaker"] as? [String: Any])?["mode"] as? String == "open")
+                        #expect((status["breaker"] as? [String: Any])?["mode"] as? String == "auto", "the top level is the default cluster's")
+                        #expect(((clusters.last?["ledger"] as? [String: Any])?["accepted"] as? Int) == 3)
+                    }
+                    try await admin.execute(uri: "/readyz", method: .get) { response in
+                        #expect(response.status == .ok)
+                    }
+                }
+                router.shutdown()
+                try await running.value
+                for (cluster, buffer) in router.compartments {
+                    #expect(buffer.status().ledger.imbalance == 0, "\(cluster)")
+                }
+                #expect(router.buffer(cluster: "audit")?.status().ledger.spooled == 1)
+            }
+        }
+    }
+}
