@@ -1,4 +1,5 @@
 import Foundation
+import Spillway
 @testable import SpillwayCLI
 import SpillwayService
 import Testing
@@ -101,6 +102,16 @@ import Testing
         let settings = try await SettingsLoader.load(file: Self.root.appendingPathComponent("tools/spillway.example.json").path, environment: [:])
         #expect(settings.topicAllowlist?.isEmpty == false)
         #expect(settings.pipeline.kafka.properties.isEmpty == false)
+    }
+
+    @Test func theClustersExampleIsValidAndRoutesItsTopics() async throws {
+        let settings = try await SettingsLoader.load(file: Self.root.appendingPathComponent("tools/spillway.clusters.example.json").path, environment: [:])
+        let compartments = try settings.compartments()
+        #expect(compartments.map(\.cluster) == ["default", "audit"])
+        #expect(compartments[1].configuration.kafka.bootstrapServers == ["audit-kafka-1:9092", "audit-kafka-2:9092"])
+        #expect(compartments[1].configuration.spool.path == "spillway-data/spool.audit.db")
+        let routes = try TopicRoutes(try settings.routes(), clusters: ["default", "audit"])
+        #expect(routes.cluster(forTopic: "audit.login") == "audit" && routes.cluster(forTopic: "page-views") == "default")
     }
 
     @Test func keysListsTypeDefaultRangeAndVariable() {

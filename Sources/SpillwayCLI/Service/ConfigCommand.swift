@@ -77,6 +77,9 @@ struct ConfigCommand: AsyncParsableCommand {
                 lines.append("    \(key.help)")
             }
             lines.append("\(SettingsKeys.property("NAME")) (string): any librdkafka property, passed through as is (file only)")
+            for (key, type, help) in clusterKeys {
+                lines.append("\(key) (\(type)): \(help) (file only)")
+            }
             return lines.joined(separator: "\n")
         }
 
@@ -90,7 +93,17 @@ struct ConfigCommand: AsyncParsableCommand {
                 lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
             }
             lines.append("| `\(SettingsKeys.property("NAME"))` | string | | | (file only) | any librdkafka property, passed through as is |")
+            for (key, type, help) in clusterKeys {
+                lines.append("| `\(key)` | \(type) | | | (file only) | \(help) |")
+            }
             return lines.joined(separator: "\n")
         }
+
+        /// The keys of another cluster (README: Several Kafka clusters).
+        static let clusterKeys: [(key: String, type: String, help: String)] = [
+            ("\(SettingsKeys.clusters).NAME.topics", "list of strings", "topic names and * globs routed to cluster NAME"),
+            ("\(SettingsKeys.clusters).NAME.spool_share", "number", "NAME's part of the spool bounds, above 0 and below 1 (unset: an even part of the rest)"),
+            ("\(SettingsKeys.clusters).NAME.KEY", "", "any kafka, queue, spool_handoff, breaker, replay or ack bound key for NAME alone (\(SettingsKeys.kafkaBootstrapServers.name) required)"),
+        ]
     }
 }
