@@ -11,6 +11,9 @@
 //    queue (90,000 waiting, 10,000 inside librdkafka with Kafka hung) moves to
 //    the spool while another thread keeps calling `send`. Target: max ≤ 50 µs,
 //    p99.9 ≤ 10 µs; the baseline is `send` with the breaker forced open and idle.
+// 5. Two clusters behind one router (`--only=clusters`): B's throughput and `send`
+//    latency beside a cluster A that hangs under load, against B alone and B beside
+//    A healthy; A's records spooled, then all delivered once A answers again.
 import CRDKafka
 import DequeModule
 import Foundation
@@ -384,3 +387,4 @@ if only == nil || only == "latency" { try await latencyBenchmarks() }
 if only == nil || only == "throughput" { try await throughputBenchmark() }
 if only == nil || only == "spill" { try await spillBenchmark() }
 if only == nil || only == "opening" { try await openingUnderLoadBenchmark() }
+if only == nil || only == "clusters" { try await clusterIsolationBenchmark() }

@@ -18,10 +18,12 @@ public final class SpillwayRouter: Service, Sendable {
     public let clusters: [String]
     private let buffers: [SpillwayBuffer]
     private let defaultIndex: Int
-    /// Topics resolved through a glob, kept so each is scanned once. Bounded:
+    /// Topics resolved through more than `maxScannedGlobs` globs, kept so each is scanned once. Bounded:
     /// past `maxCachedTopics` a topic is resolved again each time (still correct).
     private let resolved = Mutex<[String: Int]>([:])
     static let maxCachedTopics = 65_536
+    /// Up to this many globs, a topic is matched against them on every hand-over.
+    static let maxScannedGlobs = 8
 
     /// Builds every compartment (no network yet).
     /// - Parameter compartments: each cluster's name and configuration; one must
@@ -86,7 +88,9 @@ public final class SpillwayRouter: Service, Sendable {
 
     func index(forTopic topic: String) -> Int {
         if buffers.count == 1 { return 0 }
-        if routes.isExactOnly { return index(ofCluster: routes.cluster(forTopic: topic)) }
+        // A few globs are matched faster than a shared lock is taken, and nothing is
+        // shared between the compartments' callers; many globs are matched once per topic.
+        if routes.globCount <= Self.maxScannedGlobs { return index(ofCluster: routes.cluster(forTopic: topic)) }
         if let known = resolved.withLock({ $0[topic] }) { return known }
         let found = index(ofCluster: routes.cluster(forTopic: topic))
         resolved.withLock { cache in

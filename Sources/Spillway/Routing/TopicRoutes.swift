@@ -49,8 +49,8 @@ public struct TopicRoutes: Sendable {
     /// Whether every topic goes to `default`.
     public var isEmpty: Bool { routes.isEmpty }
 
-    /// Whether a topic's cluster is found without a scan (no globs), so callers need no cache.
-    public var isExactOnly: Bool { globs.isEmpty }
+    /// How many globs `cluster(forTopic:)` may scan: none means a lookup only.
+    public var globCount: Int { globs.count }
 
     /// The cluster `topic` goes to: a dictionary lookup for exact names, then a
     /// scan of the globs (cache the answer: `SpillwayRouter` does).
