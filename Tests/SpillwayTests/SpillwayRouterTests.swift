@@ -114,6 +114,25 @@ extension MockKafkaSuites {
             }
         }
 
+        /// Past `maxScannedGlobs` a topic's cluster is cached: the answers are the same, each time.
+        @Test func manyGlobsRouteAsFewDo() throws {
+            let directory = TemporaryDirectory("spillway-router")
+            defer { directory.remove() }
+            var main = SpillwayConfiguration()
+            main.kafka.bootstrapServers = ["127.0.0.1:1"]
+            main.spool.path = directory.file("spool.db")
+            var audit = main
+            audit.spool.path = directory.file("spool.audit.db")
+            let globs = try (0..<12).map { try TopicPattern("audit\($0).*") }
+            let router = try SpillwayRouter(compartments: [("default", main), ("audit", audit)], routes: [TopicRoute(topics: globs, cluster: "audit")])
+            #expect(router.routes.globCount > SpillwayRouter.maxScannedGlobs)
+            for _ in 0..<2 {
+                #expect(router.buffer(forTopic: "audit11.login") === router.buffer(cluster: "audit"))
+                #expect(router.buffer(forTopic: "audit3.x") === router.buffer(cluster: "audit"))
+                #expect(router.buffer(forTopic: "audit.x") === router.buffer(cluster: "default"))
+            }
+        }
+
         @Test func compartmentsThatWouldShareASpoolOrLackADefaultAreRefused() throws {
             let directory = TemporaryDirectory("spillway-router")
             defer { directory.remove() }

@@ -23,7 +23,7 @@ public final class SpillwayRouter: Service, Sendable {
     private let resolved = Mutex<[String: Int]>([:])
     static let maxCachedTopics = 65_536
     /// Up to this many globs, a topic is matched against them on every hand-over.
-    static let maxScannedGlobs = 8
+    package static let maxScannedGlobs = 8
 
     /// Builds every compartment (no network yet).
     /// - Parameter compartments: each cluster's name and configuration; one must
