@@ -8,7 +8,10 @@
 // child processes, drive HTTP load with unique ids, and cycle faults: broker
 // down, broker hang, produce errors, SIGTERM and restart, SIGKILL and restart,
 // and a full disk (the spool lives on a small tmpfs, mounted in a user and
-// mount namespace of its own).
+// mount namespace of its own). The service runs a second cluster (`side`, on
+// a mock Kafka of its own, with load of its own); one phase takes the main
+// cluster down while the side cluster hangs, SIGKILL in between, and each
+// cluster's books are checked apart.
 //
 // interop rehearses against a real, external broker (Tansu in CI, through
 // `tools/interop`) that advertises 127.0.0.1:PROXY-PORT: it puts
@@ -34,7 +37,7 @@ struct ChaosCommand: AsyncParsableCommand {
         case short, long, interop
     }
 
-    @Option(help: "short (about 90 s, for CI), long (about 10 minutes: three rounds of every fault, longer phases), or interop (about 100 s against --broker through the fault proxy).")
+    @Option(help: "short (about 110 s, for CI), long (about 10 minutes: three rounds of every fault, longer phases), or interop (about 100 s against --broker through the fault proxy).")
     var profile: Profile = .short
     @Option(help: "interop: the real broker, HOST:PORT, which must advertise 127.0.0.1:<proxy-port>.") var broker: String?
     @Option(help: "interop: where the fault proxy listens (the broker's advertised port).") var proxyPort: Int?

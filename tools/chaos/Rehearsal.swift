@@ -48,6 +48,9 @@ struct Rehearsal {
     /// A share of the load through the services' Kafka listener, with librdkafka.
     let listenerLoad: ListenerLoad
     var listenerTask: Task<Void, Never>?
+    /// The second cluster (short and long profiles), with books of its own.
+    var side: SideCluster?
+    var sideLoadTask: Task<Void, Never>?
 
     init(profile: ChaosCommand.Profile, target: Target, topic: String, workdir: String?, maxLatency: Duration) throws {
         self.profile = profile
@@ -102,9 +105,14 @@ struct Rehearsal {
         say("mock Kafka at \(bootstrap); spool on a 48 MiB tmpfs at \(disk)")
         let follower = try TopicFollower(bootstrapServers: bootstrap, topic: topic, recordIDHeader: Self.recordIDHeader)
         defer { follower.stop() }
+        side = try SideCluster(tools: tools, directory: directory, mainSpool: spoolPath, recordIDHeader: Self.recordIDHeader)
+        defer { side?.stop() }
+        say("side cluster (clusters.side, topic \(side!.topic)) on a mock Kafka of its own at \(side!.bootstrap); spool \(side!.spoolPath)")
 
         let load = LoadGenerator(topic: topic, concurrency: 8, pause: .milliseconds(2))
         let loadTask = Task { await load.run() }
+        let sideLoad = side!.load
+        sideLoadTask = Task { await sideLoad.run() }
         var service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
         // Whatever ends the run, no service is left behind (a no-op once it has stopped).
         defer { service.killHard() }
@@ -130,21 +138,38 @@ struct Rehearsal {
             try fault("errors NOT_ENOUGH_REPLICAS 200"); try fault("errors MSG_SIZE_TOO_LARGE 3"); try await hold(service)
             try fault("clear")
 
+            // Two clusters, two independent faults, and a crash while both last.
+            say("fault: main cluster down while the side cluster hangs (round trip 10 s), SIGKILL in between"); faults.append("main down + side hung + SIGKILL")
+            try fault("down"); try side?.fault("rtt 10000"); try await hold(service)
+            service = try await killAndRestart(service, load: load, binary: tools + "/spillway", kafka: bootstrap)
+            try await hold(service)
+            try fault("up"); try side?.fault("rtt 0"); say("both clusters back: recovering"); try await hold(service, times: 2)
+
             say("fault: SIGTERM and restart"); faults.append("SIGTERM")
             point(load, at: nil)
-            let droppedBefore = try await service.settledDropped()
-            let (status, _, stopLine) = service.terminate()
+            let droppedBefore = try await service.settledDroppedByCluster()
+            let (status, _, stopLines) = service.terminateClusters()
             if status != 0 { violations.append("SIGTERM: exit status \(status)") }
-            let droppedAfter = Self.figure("dropped", in: stopLine)
-            if let droppedAfter, droppedAfter > droppedBefore {
-                violations.append("SIGTERM: shutting down dropped \(droppedAfter - droppedBefore) records: \(stopLine)")
+            for cluster in ["default"] + (side == nil ? [] : [SideCluster.name]) {
+                let stopLine = stopLines[cluster] ?? ""
+                let before = droppedBefore[cluster, default: 0]
+                let droppedAfter = Self.figure("dropped", in: stopLine)
+                if let droppedAfter, droppedAfter > before {
+                    violations.append("SIGTERM: shutting down cluster \(cluster) dropped \(droppedAfter - before) records: \(stopLine)")
+                }
+                if droppedAfter == nil || Self.figure("imbalance", in: stopLine) != 0 {
+                    violations.append("SIGTERM: cluster \(cluster)'s shutdown was not clean: \(stopLine.isEmpty ? "no stop line" : stopLine)")
+                }
+                if cluster == "default" {
+                    droppedCounted += droppedAfter ?? before
+                } else {
+                    side?.droppedCounted += droppedAfter ?? before
+                }
             }
-            if droppedAfter == nil || Self.figure("imbalance", in: stopLine) != 0 {
-                violations.append("SIGTERM: shutdown was not clean: \(stopLine.isEmpty ? "no stop line" : stopLine)")
-            }
-            droppedCounted += droppedAfter ?? droppedBefore
-            droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
+            droppedByReason.merge(service.lastDroppedByCluster["default"] ?? [:], uniquingKeysWith: +)
+            side?.droppedByReason.merge(service.lastDroppedByCluster[SideCluster.name] ?? [:], uniquingKeysWith: +)
             possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
+            side?.possiblyPersisted += service.lastStatus?.clusters?.first { $0.cluster == SideCluster.name }?.ledger.possiblyPersisted ?? 0
             slowHandovers += service.slowHandovers
             service = try await startService(binary: tools + "/spillway", kafka: bootstrap)
             point(load, at: service)
@@ -173,6 +198,7 @@ struct Rehearsal {
         say("stopping load; letting the spool drain")
         point(load, at: nil)
         loadTask.cancel()
+        sideLoadTask?.cancel()
         listenerTask?.cancel()
         // Requests still out get their own deadline; do not wait on them for longer.
         let stopped = NIOLockedValueBox(false)
@@ -183,6 +209,7 @@ struct Rehearsal {
         }
         // A listener batch out waits for its reports (librdkafka's message timeout, 5 s).
         await listenerTask?.value
+        await sideLoadTask?.value
         say("load stopped: \(load.figures.acknowledged.count) acknowledged over HTTP, \(listenerLoad.figures.acknowledged.count) through the Kafka listener; draining")
         let drainDeadline = ContinuousClock.now + (profile == .long ? .seconds(300) : .seconds(60))
         while ContinuousClock.now < drainDeadline {
@@ -195,13 +222,20 @@ struct Rehearsal {
         slowHandovers += service.slowHandovers
         possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
         say("drained; stopping the service")
-        let (finalStatus, finalStderr, finalStop) = service.terminate()
-        droppedCounted += Self.figure("dropped", in: finalStop) ?? Int(finalScrape["spillway_dropped_total", default: 0])
-        droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
+        let (finalStatus, finalStderr, finalStops) = service.terminateClusters()
+        let finalStop = finalStops["default"] ?? ""
+        droppedCounted += Self.figure("dropped", in: finalStop) ?? Int(service.lastMetricsByCluster["default"]?["spillway_dropped_total"] ?? finalScrape["spillway_dropped_total", default: 0])
+        droppedByReason.merge(service.lastDroppedByCluster["default"] ?? [:], uniquingKeysWith: +)
+        if side != nil {
+            side?.droppedCounted += Self.figure("dropped", in: finalStops[SideCluster.name] ?? "") ?? Int(service.lastMetricsByCluster[SideCluster.name]?["spillway_dropped_total"] ?? 0)
+            side?.droppedByReason.merge(service.lastDroppedByCluster[SideCluster.name] ?? [:], uniquingKeysWith: +)
+            side?.possiblyPersisted += service.lastStatus?.clusters?.first { $0.cluster == SideCluster.name }?.ledger.possiblyPersisted ?? 0
+        }
         say("reading back Kafka and the spool")
         if finalStatus != 0 { violations.append("final SIGTERM: exit status \(finalStatus): \(finalStderr.suffix(300))") }
 
         try await follower.catchUp(timeout: .seconds(120))
+        try await side?.follower.catchUp(timeout: .seconds(120))
         if let fidelity {
             let problems = fidelity.problems(in: follower.figures.samples)
             violations += problems
@@ -217,8 +251,8 @@ struct Rehearsal {
     /// SIGKILL, counting what the instance had dropped and the memory it may lose; then a new instance.
     mutating func killAndRestart(_ service: ServiceProcess, load: LoadGenerator, binary: String, kafka: String) async throws -> ServiceProcess {
         await service.scrape()
-        droppedCounted += Int(service.lastMetrics["spillway_dropped_total", default: 0])
-        droppedByReason.merge(service.lastDroppedByReason, uniquingKeysWith: +)
+        droppedCounted += Int(service.lastMetricsByCluster["default"]?["spillway_dropped_total"] ?? 0)
+        droppedByReason.merge(service.lastDroppedByCluster["default"] ?? [:], uniquingKeysWith: +)
         possiblyPersisted += service.lastStatus?.ledger.possiblyPersisted ?? 0
         point(load, at: nil)
         slowHandovers += service.slowHandovers
@@ -229,6 +263,7 @@ struct Rehearsal {
         let copy = "\(directory)/spool-at-kill-\(spoolsAtKills.count + 1).db"
         try SpoolContents.copy(spoolPath, to: copy)
         spoolsAtKills.append(copy)
+        try side?.noteKilled(service, memoryBound: memoryBound, copyTo: "\(directory)/side-spool-at-kill-\(spoolsAtKills.count).db")
         let next = try await startService(binary: binary, kafka: kafka)
         point(load, at: next)
         return next
@@ -243,6 +278,7 @@ struct Rehearsal {
     /// Points the HTTP load and the Kafka-listener load at `service` (`nil`: none is up).
     func point(_ load: LoadGenerator, at service: ServiceProcess?) {
         load.point(at: service?.ingest)
+        side?.load.point(at: service?.ingest)
         listenerLoad.point(at: service?.kafkaListener)
     }
 
@@ -273,7 +309,7 @@ struct Rehearsal {
         instances += 1
         let service = try ServiceProcess(
             binary: binary, kafka: kafka, spool: spoolPath, port: freeLoopbackPort(), adminPort: freeLoopbackPort(), kafkaPort: freeLoopbackPort(),
-            environment: environment, logPath: "\(directory)/serve-\(instances).log"
+            config: side?.configPath, environment: environment, logPath: "\(directory)/serve-\(instances).log"
         )
         try await service.waitUntilReady()
         return service
@@ -350,6 +386,12 @@ struct Rehearsal {
             try Self.ranges(of: missing).joined(separator: "\n").write(toFile: directory + "/missing-ids.txt", atomically: true, encoding: .utf8)
         }
 
+        var sideRows = ""
+        if let side {
+            let (summary, sideViolations) = try side.check(maxLatency: maxLatency)
+            violations += sideViolations
+            sideRows = summary.map { $0 + "\n" }.joined()
+        }
         let contextRows = context.map { $0.0.padding(toLength: 21, withPad: " ", startingAt: 0) + " " + $0.1 + "\n" }.joined()
         print("""
 
@@ -367,7 +409,7 @@ struct Rehearsal {
             possibly persisted    \(possiblyPersisted) records counted by the services (status ledger.possibly_persisted, each instance's last reading)
             slow hand-overs       \(slowHandovers) over 10 ms  (the services' own histogram: the hand-over itself, without HTTP)
             slowest request       \(load.slowest)  (bound \(maxLatency); \(phase(at: load.slowestSentAt))); at spool/kafka \(load.slowestWaiting)  (bound \(waitBound))
-            verdict               \(violations.isEmpty ? "PASS" : "FAIL")
+            \(sideRows)verdict               \(violations.isEmpty ? "PASS" : "FAIL")
             """)
         for violation in violations { print("  violation: \(violation)") }
         print("=========================================================================")

@@ -15,6 +15,10 @@ package final class ServiceProcess {
     package private(set) var lastMetrics: [String: Double] = [:]
     /// The last reading of `spillway_dropped_total`, by its `reason` label.
     package private(set) var lastDroppedByReason: [String: Int] = [:]
+    /// The same, by cluster (`default` for series without a `cluster` label), then reason.
+    package private(set) var lastDroppedByCluster: [String: [String: Int]] = [:]
+    /// The last `/metrics` reading by cluster, then name (labels other than `cluster` summed).
+    package private(set) var lastMetricsByCluster: [String: [String: Double]] = [:]
     /// Hand-overs slower than 10 ms (the histogram's top bucket) so far, by the
     /// service's own clock: tells a slow hand-over from a slow HTTP round trip.
     package private(set) var slowHandovers = 0
@@ -29,15 +33,17 @@ package final class ServiceProcess {
     package let kafkaListener: String?
 
     /// - Parameter kafkaPort: where the Kafka listener listens (`--kafka-port`); `nil`: none.
+    /// - Parameter config: a configuration file (`--config`), for what only a file can set (`clusters`).
     package init(
         binary: String, kafka: String, spool: String, port: Int, adminPort: Int, kafkaPort: Int? = nil,
-        environment extra: [String: String], logPath: String
+        config: String? = nil, environment extra: [String: String], logPath: String
     ) throws {
         self.logPath = logPath
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
         for (key, value) in extra { environment[key] = value }
         var arguments = ["serve", "--kafka", kafka, "--spool", spool, "--port", "\(port)", "--admin-port", "\(adminPort)"]
         if let kafkaPort { arguments += ["--kafka-port", "\(kafkaPort)"] }
+        if let config { arguments += ["--config", config] }
         child = try ChildProcess(binary, arguments, environment: environment, standardErrorFile: logPath)
         ingest = "http://127.0.0.1:\(port)"
         admin = "http://127.0.0.1:\(adminPort)"
@@ -64,11 +70,19 @@ package final class ServiceProcess {
         guard let (status, text) = try? await HTTP.get(admin + "/metrics"), status == 200 else { return lastMetrics }
         let metrics = PrometheusText(text)
         var dropped: [String: Int] = [:]
-        for sample in metrics.samples where sample.name == "spillway_dropped_total" {
-            if let reason = sample.label("reason") { dropped[reason, default: 0] += Int(sample.value) }
+        var droppedByCluster: [String: [String: Int]] = [:]
+        var byCluster: [String: [String: Double]] = [:]
+        for sample in metrics.samples {
+            let cluster = sample.label("cluster") ?? "default"
+            byCluster[cluster, default: [:]][sample.name, default: 0] += sample.value
+            guard sample.name == "spillway_dropped_total", let reason = sample.label("reason") else { continue }
+            dropped[reason, default: 0] += Int(sample.value)
+            droppedByCluster[cluster, default: [:]][reason, default: 0] += Int(sample.value)
         }
         lastMetrics = metrics.byName
         lastDroppedByReason = dropped
+        lastDroppedByCluster = droppedByCluster
+        lastMetricsByCluster = byCluster
         let handovers = metrics.samples.filter { $0.name == "spillway_handover_latency_seconds_bucket" }
         if let all = handovers.first(where: { $0.label("le") == "+Inf" })?.value, let fast = handovers.first(where: { $0.label("le") == "0.01" })?.value {
             slowHandovers = Int(all - fast)
@@ -140,12 +154,21 @@ package final class ServiceProcess {
     /// The dropped total once the service's once-a-second metrics report has
     /// caught up: two scrapes in a row, a report apart, that agree.
     package func settledDropped() async throws -> Int {
-        // No drop yet means no series yet: that is zero.
-        var previous = await scrape()["spillway_dropped_total", default: 0]
+        try await settledDroppedByCluster().values.reduce(0, +)
+    }
+
+    /// `settledDropped`, by cluster (`default` for a service with one).
+    package func settledDroppedByCluster() async throws -> [String: Int] {
+        func totals() async -> [String: Int] {
+            await scrape()
+            // No drop yet means no series yet: that is zero.
+            return lastMetricsByCluster.mapValues { Int($0["spillway_dropped_total", default: 0]) }
+        }
+        var previous = await totals()
         for _ in 0..<20 {
             try await Task.sleep(for: .milliseconds(1100))
-            let current = await scrape()["spillway_dropped_total", default: 0]
-            if current == previous { return Int(current) }
+            let current = await totals()
+            if current == previous { return current }
             previous = current
         }
         throw ChaosFailure("the service's dropped total did not settle while no load was sent")
@@ -156,13 +179,24 @@ package final class ServiceProcess {
         guard status == 200 else { throw ChaosFailure("breaker \(mode): \(status) \(body)") }
     }
 
-    /// SIGTERM, then the exit status and the shutdown line's figures.
+    /// SIGTERM, then the exit status and the shutdown line's figures (the default cluster's).
     package func terminate() -> (status: Int32, stderr: String, stopLine: String) {
+        let (status, stderr, lines) = terminateClusters()
+        return (status, stderr, lines["default"] ?? "")
+    }
+
+    /// SIGTERM, then the exit status and each cluster's shutdown line, by cluster
+    /// (`cluster=NAME` in the line; `default` for a service with one).
+    package func terminateClusters() -> (status: Int32, stderr: String, stopLines: [String: String]) {
         child.kill(SIGTERM)
         let status = child.wait()
         let stderr = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        let stopLine = stderr.split(separator: "\n").last { $0.contains("spillway stopped") }.map(String.init) ?? ""
-        return (status, stderr, stopLine)
+        var lines: [String: String] = [:]
+        for line in stderr.split(separator: "\n") where line.contains("spillway stopped") {
+            let cluster = line.range(of: " cluster=").map { String(line[$0.upperBound...].prefix { $0 != " " }) } ?? "default"
+            lines[cluster] = String(line)
+        }
+        return (status, stderr, lines)
     }
 
     package func killHard() {
