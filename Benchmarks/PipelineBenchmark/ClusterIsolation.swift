@@ -53,12 +53,13 @@ final class PacedLoad: @unchecked Sendable {
 let isolationRecords = throughputRecords * 5
 
 func clusterIsolationBenchmark() async throws {
-    let loadRate = 20_000
+    // `--a-rate=N`: A's load in records/s (what A's spilling costs in CPU shows against a smaller one).
+    let loadRate = CommandLine.arguments.first { $0.hasPrefix("--a-rate=") }.flatMap { Int($0.dropFirst(9)) } ?? 20_000
     print("")
     print("5. two clusters in one router: B's end-to-end records/s and send latency (\(isolationRecords) records of 100 bytes),")
     print("   alone (a buffer of its own), beside A healthy, and beside A hung (round trip 30 s); A gets \(loadRate) records/s from another thread")
     print("   run  B alone: records/s  p50   p99.9 | beside A healthy: records/s  p99.9 | beside A hung: records/s  p50   p99.9 | hung/alone rate  p99.9 | hung/healthy rate | A: spooled, delivered after, undelivered")
-    for run in 1...3 {
+    for run in 1...5 {
         let alone = try MockKafkaCluster()
         let soloResult = try await withBuffer(configuration(alone, spool: "isolation-alone-\(run).db")) { buffer in
             _ = buffer.send(topic: "bench", value: value)
