@@ -14,26 +14,7 @@ extension MockKafkaSuites {
     /// control acts on the cluster it names, or on all of them and says so.
     @Suite struct MultiClusterServiceTests {
         @Test func requestsGoToTheirTopicsClusterAndControlsToTheClusterTheyName() async throws {
-            try await HeavyTestLane.run {
-                let main = try MockKafkaCluster(), audit = try MockKafkaCluster()
-                let directory = TemporaryDirectory("spillway-clusters")
-                defer { directory.remove() }
-                var settings = ServiceSettings()
-                settings.pipeline.kafka.bootstrapServers = [main.bootstrapServers]
-                settings.pipeline.kafka.linger = .milliseconds(2)
-                settings.pipeline.kafka.properties["log_level"] = "0"
-                settings.pipeline.spool.path = directory.file("spool.db")
-                settings.pipeline.shutdownDeadline = .seconds(1)
-                var auditCluster = ClusterSettings(name: "audit")
-                auditCluster.topics = ["audit.*"]
-                auditCluster.keys = [(SettingsKeys.kafkaBootstrapServers, .strings([audit.bootstrapServers]))]
-                settings.clusters = [auditCluster]
-                var logger = Logger(label: "spillway-service-test")
-                logger.logLevel = .warning
-                let server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
-                let router = server.router
-                let running = Task { try await router.run() }
-                defer { router.shutdown() }
+            try await Self.withTwoClusters { server, router, main, audit in
                 let kafka: HTTPFields = [HTTPField.Name("X-Spillway-Ack")!: "kafka"]
                 let json: HTTPFields = [.contentType: "application/json"]
 
@@ -88,12 +69,91 @@ extension MockKafkaSuites {
                         #expect(response.status == .ok)
                     }
                 }
+                return {
+                    #expect(router.buffer(cluster: "audit")?.status().ledger.spooled == 1)
+                }
+            }
+        }
+
+        /// Runs a server whose `default` cluster is one mock cluster and whose `audit`
+        /// cluster (topics `audit.*`) is another; `body` may return a check to make once
+        /// the router has stopped. Every compartment's ledger must balance at the end.
+        static func withTwoClusters(
+            _ body: (SpillwayServer, SpillwayRouter, _ main: MockKafkaCluster, _ audit: MockKafkaCluster) async throws -> (() -> Void)
+        ) async throws {
+            try await HeavyTestLane.run {
+                let main = try MockKafkaCluster(), audit = try MockKafkaCluster()
+                let directory = TemporaryDirectory("spillway-clusters")
+                defer { directory.remove() }
+                var settings = ServiceSettings()
+                settings.pipeline.kafka.bootstrapServers = [main.bootstrapServers]
+                settings.pipeline.kafka.linger = .milliseconds(2)
+                settings.pipeline.kafka.properties["log_level"] = "0"
+                settings.pipeline.spool.path = directory.file("spool.db")
+                settings.pipeline.shutdownDeadline = .seconds(1)
+                var auditCluster = ClusterSettings(name: "audit")
+                auditCluster.topics = ["audit.*"]
+                auditCluster.keys = [(SettingsKeys.kafkaBootstrapServers, .strings([audit.bootstrapServers]))]
+                settings.clusters = [auditCluster]
+                var logger = Logger(label: "spillway-service-test")
+                logger.logLevel = .warning
+                let server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
+                let router = server.router
+                let running = Task { try await router.run() }
+                let afterwards: () -> Void
+                do {
+                    afterwards = try await body(server, router, main, audit)
+                } catch {
+                    router.shutdown()
+                    try? await running.value
+                    throw error
+                }
                 router.shutdown()
                 try await running.value
                 for (cluster, buffer) in router.compartments {
                     #expect(buffer.status().ledger.imbalance == 0, "\(cluster)")
                 }
-                #expect(router.buffer(cluster: "audit")?.status().ledger.spooled == 1)
+                afterwards()
+            }
+        }
+
+        /// Kafka producers through the listener: each topic's partitions are its own
+        /// cluster's (a partition only the audit cluster has is taken), and its records go there.
+        @Test func theKafkaListenerAnswersAndRoutesEachTopicFromItsOwnCluster() async throws {
+            try await Self.withTwoClusters { server, router, main, audit in
+                try audit.createTopic("audit.login", partitions: 7)
+                try main.createTopic("events", partitions: 1)
+                let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+                var logger = Logger(label: "spillway-kafka-listener-test")
+                logger.logLevel = .warning
+                let listener = KafkaListener(
+                    settings: server.settings, port: 0, router: router, logger: logger, connections: KafkaConnections(),
+                    onListening: { address in continuation.yield(address.port ?? 0) }
+                )
+                let serving = Task {
+                    defer { continuation.finish() }
+                    try await listener.run()
+                }
+                defer { serving.cancel() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                let bootstrap = "127.0.0.1:\(port)"
+                let audited = (0..<10).map { ProducedRecord(value: Array("audit-\($0)".utf8), partition: 6) }
+                let events = (0..<10).map { ProducedRecord(value: Array("event-\($0)".utf8)) }
+                let auditReports = try await KafkaTestProducer.produce(audited, to: "audit.login", bootstrapServers: bootstrap, properties: ["acks": "all"])
+                let eventReports = try await KafkaTestProducer.produce(events, to: "events", bootstrapServers: bootstrap, properties: ["acks": "all"])
+                #expect(auditReports.allSatisfy { $0.error == nil && $0.partition == 6 }, "\(auditReports)")
+                #expect(eventReports.allSatisfy { $0.error == nil }, "\(eventReports)")
+                let auditRead = try await KafkaTopicReader.read(bootstrapServers: audit.bootstrapServers, topic: "audit.login")
+                let eventRead = try await KafkaTopicReader.read(bootstrapServers: main.bootstrapServers, topic: "events")
+                #expect(Set(auditRead.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == Set((0..<10).map { "audit-\($0)" }))
+                #expect(auditRead.allSatisfy { $0.partition == 6 })
+                #expect(Set(eventRead.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == Set((0..<10).map { "event-\($0)" }))
+                #expect(router.buffer(cluster: "audit")?.status().ledger.delivered == 10)
+                #expect(router.buffer(cluster: "default")?.status().ledger.delivered == 10)
+                serving.cancel()
+                _ = await serving.result
+                return {}
             }
         }
     }
