@@ -62,5 +62,43 @@ extension MockKafkaSuites {
             #expect(checked.status == 0, "promtool check metrics:\n\(report)")
             #expect(!report.contains("no help text"), "\(report)")
         }
+
+        /// With two clusters every pipeline series says whose it is (`cluster`), so
+        /// the two compartments' figures neither overwrite nor hide each other.
+        @Test func aServiceWithTwoClustersLabelsEverySeriesWithItsCluster() async throws {
+            let main = try MockKafkaCluster(), side = try MockKafkaCluster()
+            let directory = TemporaryDirectory("spillway-metrics")
+            defer { directory.remove() }
+            let config = directory.file("clusters.json")
+            try Data(#"{"clusters": {"side": {"topics": ["side.*"], "kafka": {"bootstrap_servers": ["\#(side.bootstrapServers)"]}}}}"#.utf8)
+                .write(to: URL(fileURLWithPath: config))
+            let service = try ServeProcessTests.start(cluster: main, spool: directory.file("spool.db"), environment: ["SPILLWAY_CONFIG": config])
+            defer {
+                service.child.kill(SIGTERM)
+                service.child.wait()
+            }
+            try await service.waitUntilReady()
+            for index in 0..<3 { #expect(try await service.post("/v1/topics/metrics", "main-\(index)") == 202) }
+            for index in 0..<2 { #expect(try await service.post("/v1/topics/side.events", "side-\(index)") == 202) }
+            var text = ""
+            var budget = PollingBudget(.seconds(30))
+            repeat {
+                try await Task.sleep(for: .milliseconds(300))
+                text = try await service.get(service.admin + "/metrics").1
+            } while PrometheusText(text).byName["spillway_delivered_total", default: 0] < 5 && budget.spend()
+            let samples = PrometheusText(text).samples
+            func byCluster(_ name: String) -> [String: Double] {
+                Dictionary(samples.filter { $0.name == name }.map { ($0.label("cluster") ?? "(none)", $0.value) }, uniquingKeysWith: +)
+            }
+            #expect(byCluster("spillway_delivered_total") == ["default": 3, "side": 2])
+            #expect(byCluster("spillway_accepted_total") == ["default": 3, "side": 2])
+            for name in ["spillway_breaker_state", "spillway_spooled", "spillway_queued", "spillway_dropped_total", "spillway_replay_rate_records_per_second", "spillway_replay_phase"] {
+                #expect(Set(byCluster(name).keys) == ["default", "side"], "\(name)")
+            }
+            if try Prerequisites.hasPromtool {
+                let checked = try await ChildProcess.runOffThePool(Prerequisites.promtoolPath, ["check", "metrics"], input: Data(text.utf8))
+                #expect(checked.status == 0, "promtool check metrics:\n\(checked.stdout + checked.stderr)")
+            }
+        }
     }
 }
