@@ -35,6 +35,33 @@ import Testing
         ]
     }
 
+    /// A service with two clusters: `default` hung and spooling, `audit` healthy.
+    static func twoClusters() throws -> AdminStatus {
+        var main = try AdminContract.decode(AdminStatus.self, from: recorded(accepted: 3000, delivered: 1400, spilled: 1800, replayed: 0, state: "open", ready: 1600))
+        var audit = try AdminContract.decode(AdminStatus.self, from: recorded(accepted: 500, delivered: 500, spilled: 0, replayed: 0, state: "closed", ready: 0))
+        main.cluster = "default"
+        audit.cluster = "audit"
+        audit.topics = ["audit.*"]
+        var status = main
+        status.clusters = [main, audit]
+        return status
+    }
+
+    @Test func severalClustersGetALineEachAndOneCanBeFollowed() throws {
+        let status = try Self.twoClusters()
+        let text = TopView(samples: [TopView.Sample(status: status, takenAt: Date())], source: "admin").render(color: false)
+        #expect(text.contains("breaker OPEN"), "the default cluster's dashboard")
+        #expect(text.contains("  default      breaker open, 1400 delivered, 15 in memory, 1600 spooled, 0 dropped"), "\(text)")
+        #expect(text.contains("  audit        breaker closed, 500 delivered, 15 in memory, 0 spooled, 0 dropped"), "\(text)")
+        let followed = try TopCommand.compartment("audit", of: status)
+        #expect(followed.ledger.accepted == 500)
+        #expect(throws: CLIError.self) { try TopCommand.compartment("audti", of: status) }
+        #expect((try? TopCommand.compartment(nil, of: status))?.ledger.accepted == 3000)
+        let statusText = StatusCommand.render(status)
+        #expect(statusText.contains("cluster default  (every topic not routed elsewhere)"))
+        #expect(statusText.contains("cluster audit  (audit.*)\n  breaker     closed (auto)"), "\(statusText)")
+    }
+
     @Test func ratesAndSparklinesComeFromCounterDifferences() async throws {
         let view = TopView(samples: try Self.samples(), source: "http://127.0.0.1:8081", sparklineWidth: 10)
         #expect(view.rates { $0.accepted } == [1000, 1000])

@@ -81,6 +81,16 @@ struct TopView {
                 .sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }
             lines.append("kafka port  \(listener.address): \(listener.connections) connections\(software.isEmpty ? "" : " (" + software.joined(separator: ", ") + ")")")
         }
+        if let clusters = latest.clusters, clusters.count > 1 {
+            lines.append("clusters    (`spillway top --cluster NAME` follows one)")
+            for cluster in clusters {
+                let state = cluster.breaker.mode == .auto ? cluster.breaker.state.rawValue : "forced \(cluster.breaker.mode.rawValue)"
+                let name = cluster.cluster ?? "?"
+                lines.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) breaker \(state), \(cluster.ledger.delivered) delivered, "
+                    + "\(cluster.ledger.queued &+ cluster.ledger.inFlight) in memory, \(cluster.spool.ready) spooled, \(cluster.ledger.droppedTotal) dropped"
+                    + (cluster.imbalance == 0 ? "" : paint("  OFF BY \(cluster.imbalance)", "1;31")))
+            }
+        }
         lines.append("balance     " + (latest.imbalance == 0 ? paint("ok", "32") + ": every accepted record is delivered, queued, in flight, spooled or counted as dropped" : paint("OFF BY \(latest.imbalance)", "1;31")))
         if let error = latest.lastError { lines.append("last error  \(error)") }
         return lines.joined(separator: "\n") + "\n"
