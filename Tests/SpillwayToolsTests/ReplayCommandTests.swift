@@ -50,6 +50,43 @@ extension MockKafkaSuites {
             #expect(duplicates <= 500, "\(duplicates) duplicates")
         }
 
+        /// With the service's configuration, each record goes to its topic's cluster,
+        /// and `--cluster` replays that cluster's own spool file.
+        @Test func withAConfigurationEachRecordGoesToItsTopicsCluster() async throws {
+            let main = try MockKafkaCluster(), audit = try MockKafkaCluster()
+            try main.createTopic("outage")
+            try audit.createTopic("audit.login")
+            let directory = TemporaryDirectory("spillway-replay")
+            defer { directory.remove() }
+            let config = directory.file("spillway.json")
+            try Data(#"""
+                {"kafka": {"bootstrap_servers": ["\#(main.bootstrapServers)"]}, "spool": {"path": "\#(directory.file("spool.db"))"},
+                 "clusters": {"audit": {"topics": ["audit.*"], "kafka": {"bootstrap_servers": ["\#(audit.bootstrapServers)"]}}}}
+                """#.utf8).write(to: URL(fileURLWithPath: config))
+            // An export holding both clusters' topics, as from a spool the routes have since changed for.
+            let mixed = directory.file("mixed.db")
+            try SpoolFixtures.spool(at: mixed, records: SpoolFixtures.numbered(100, topic: "outage") + SpoolFixtures.numbered(50, topic: "audit.login"))
+            let exportPath = directory.file("mixed.ndjson")
+            #expect(try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), ["spool", "export", "--spool", mixed, "--output", exportPath]).status == 0)
+            let dry = try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), ["replay", "--export", exportPath, "--config", config, "--dry-run"])
+            #expect(dry.stdout.contains("audit.login: 50 records") && dry.stdout.contains("to cluster audit"), "\(dry.stdout)")
+            let run = try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), ["replay", "--export", exportPath, "--config", config])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("replayed 150 records"), "\(run.stdout)")
+            #expect(Set(try await Self.ids(main, topic: "outage")) == Set(0..<100))
+            #expect(Set(try await Self.ids(audit, topic: "audit.login")) == Set(0..<50))
+
+            // The audit cluster's own spool file, found from the configuration.
+            try SpoolFixtures.spool(at: directory.file("spool.audit.db"), records: SpoolFixtures.numbered(20, topic: "audit.login"))
+            let own = try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), ["replay", "--config", config, "--cluster", "audit"])
+            #expect(own.status == 0, "\(own.stderr)")
+            #expect(own.stdout.contains("replayed 20 records"), "\(own.stdout)")
+            #expect(try Spool.openForInspection(path: directory.file("spool.audit.db")).totals.readyCount == 0)
+            #expect(try await Self.ids(audit, topic: "audit.login").count == 70)
+            let unknown = try await ChildProcess.runOffThePool(BuiltProducts.path(of: "spillway"), ["replay", "--config", config, "--cluster", "billing"])
+            #expect(unknown.status != 0 && unknown.stderr.contains("has no such cluster (clusters: default, audit)"), "\(unknown.stderr)")
+        }
+
         @Test func rateLimitIsRespectedAndTopicsAreMapped() async throws {
             let cluster = try MockKafkaCluster()
             let directory = TemporaryDirectory("spillway-replay")

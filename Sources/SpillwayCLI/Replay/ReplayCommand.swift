@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Spillway
+import SpillwayService
 import SpillwaySpool
 
 /// `spillway replay`: after an outage, send a spool file or an export to Kafka at a polite rate.
@@ -20,6 +21,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "The spool file to replay (the default unless --export is given).") var spool: String?
     @Option(help: "An NDJSON file from `spillway spool export` to replay instead.") var export: String?
     @Option(help: "Kafka bootstrap servers, comma-separated.") var kafka: String?
+    @Option(help: ArgumentHelp(
+        "A service configuration file: each record goes to the cluster its routing table gives its topic (clusters.NAME), with that cluster's brokers and properties.",
+        valueName: "file"
+    )) var config: String?
+    @Option(help: ArgumentHelp(
+        "Replay this cluster's spool file (spool.NAME.db beside --spool, or beside the configuration's spool.path).", valueName: "name"
+    )) var cluster: String?
     @Option(help: "At most this many records per second.") var rate: Double = 1000
     @Option(help: "At most this many payload bytes per second.") var maxBytesPerSec: Double = 8 * 1024 * 1024
     @Option(name: .customLong("topic-map"), help: ArgumentHelp("Send records of topic OLD to NEW instead (repeatable).", valueName: "old=new"))
@@ -34,7 +42,14 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         if spool != nil && export != nil { throw ValidationError("give --spool or --export, not both") }
-        if !dryRun && kafka == nil { throw ValidationError("--kafka is required (or use --dry-run)") }
+        if config != nil && kafka != nil {
+            throw ValidationError("give --kafka or --config, not both (--config takes each cluster's brokers from the file)")
+        }
+        if !dryRun && kafka == nil && config == nil { throw ValidationError("--kafka or --config is required (or use --dry-run)") }
+        if let cluster, let problem = TopicRoutes.clusterNameProblem(cluster) { throw ValidationError("--cluster \(cluster): a cluster's name \(problem)") }
+        if cluster != nil && export != nil {
+            throw ValidationError("--cluster picks a spool file; an export's records go to their topic's cluster (--config) or to --kafka")
+        }
         if !(rate > 0 && rate.isFinite && maxBytesPerSec > 0 && maxBytesPerSec.isFinite) {
             throw ValidationError("--rate and --max-bytes-per-sec must be positive and finite")
         }
@@ -50,11 +65,17 @@ struct ReplayCommand: AsyncParsableCommand {
             mapping[parts[0]] = parts[1]
         }
         let filter = ReplayFilter(topics: Set(topic), since: since?.milliseconds, before: before?.milliseconds, topicMap: mapping)
+        let targets = if let config {
+            try await ReplayClusters(config: config, cluster: cluster)
+        } else {
+            ReplayClusters(bootstrap: kafka, spool: spool ?? SpoolPathOption.defaultPath, cluster: cluster)
+        }
         if let export {
             var source = try ExportReplaySource(path: export, filter: filter)
-            try replay(&source, label: export)
+            try replay(&source, label: export, to: targets)
         } else {
-            let path = spool ?? SpoolPathOption.defaultPath
+            // --spool names spool.path; --cluster the cluster's file beside it.
+            let path = spool.map { file in cluster.map { ServiceSettings.spoolPath(file, cluster: $0) } ?? file } ?? targets.defaultSpool
             // A dry run only reads, beside a running service if need be. A real one takes
             // the writer lock: a running service holds it, and then this refuses.
             let opened = dryRun
@@ -62,11 +83,11 @@ struct ReplayCommand: AsyncParsableCommand {
                 : try Spool.open(SpoolConfiguration(path: path, integrityCheck: .quick), options: .maintenance)
             defer { opened.close() }
             var source = try SpoolReplaySource(spool: opened, filter: filter)
-            try replay(&source, label: path)
+            try replay(&source, label: path, to: targets)
         }
     }
 
-    private func replay<Source: ReplaySource>(_ source: inout Source, label: String) throws {
+    private func replay<Source: ReplaySource>(_ source: inout Source, label: String, to targets: ReplayClusters) throws {
         if dryRun {
             var perTopic: [String: (records: Int, bytes: Int)] = [:]
             while case let batch = try source.next(1000), !batch.isEmpty {
@@ -75,7 +96,8 @@ struct ReplayCommand: AsyncParsableCommand {
             let total = perTopic.values.reduce(0) { $0 + $1.records }
             print("dry run: would send \(plural(total, "record")) from \(label); nothing was sent")
             for (name, figures) in perTopic.sorted(by: { $0.key < $1.key }) {
-                print("  \(name): \(plural(figures.records, "record")), \(ByteCount.format(figures.bytes)) of payload")
+                let to = targets.clusters.count > 1 ? " to cluster \(targets.routes.cluster(forTopic: name))" : ""
+                print("  \(name): \(plural(figures.records, "record")), \(ByteCount.format(figures.bytes)) of payload\(to)")
             }
             if total > 0 {
                 print("(payload: topic, key, value and headers, as Kafka gets them and --max-bytes-per-sec counts them; `spool stats` counts stored bytes, which add storage overhead)")
@@ -86,18 +108,21 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             return
         }
-        var kafkaConfiguration = KafkaConfiguration(bootstrapServers: kafka!.split(separator: ",").map(String.init), clientID: "spillway-replay")
-        kafkaConfiguration.messageTimeout = .seconds(30)
-        for property in properties {
-            let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
-            kafkaConfiguration.properties[parts[0]] = parts[1]
-        }
-        if kafkaConfiguration.properties["log_level"] == nil { kafkaConfiguration.properties["log_level"] = "3" }
-        let producer: RDKafkaClient
-        do {
-            producer = try RDKafkaClient(kafkaConfiguration, maxMessages: batchSize * 2, maxBytes: 256 << 20)
-        } catch {
-            throw CLIError(error.description)
+        var producers: [RDKafkaClient] = []
+        for (name, cluster) in targets.clusters {
+            var kafkaConfiguration = cluster
+            kafkaConfiguration.clientID = "spillway-replay"
+            kafkaConfiguration.messageTimeout = .seconds(30)
+            for property in properties {
+                let parts = property.split(separator: "=", maxSplits: 1).map(String.init)
+                kafkaConfiguration.properties[parts[0]] = parts[1]
+            }
+            if kafkaConfiguration.properties["log_level"] == nil { kafkaConfiguration.properties["log_level"] = "3" }
+            do {
+                producers.append(try RDKafkaClient(kafkaConfiguration, maxMessages: batchSize * 2, maxBytes: 256 << 20))
+            } catch {
+                throw CLIError(targets.clusters.count > 1 ? "cluster \(name): \(error.description)" : error.description)
+            }
         }
         let stop = StopFlag()
         signal(SIGINT, SIG_IGN)
@@ -111,7 +136,8 @@ struct ReplayCommand: AsyncParsableCommand {
         defer { interrupts.forEach { $0.cancel() } }
 
         let throttle = ReplayThrottle(recordsPerSecond: rate, bytesPerSecond: maxBytesPerSec, batchSize: batchSize, now: .now)
-        var engine = ReplayEngine(producer: producer, throttle: throttle, batchSize: batchSize, stop: stop)
+        var engine = ReplayEngine(producers: producers, route: targets.index(of:), throttle: throttle, batchSize: batchSize, stop: stop)
+        engine.clusters = targets.clusters.map(\.name)
         var progress = ProgressReporter(verb: "replayed", total: source.remaining, enabled: true)
         let summary = try engine.run(&source, progress: &progress)
         progress.finish(summary.delivered + summary.deadLettered)

@@ -4,9 +4,10 @@ import Spillway
 import SpillwaySpool
 
 /// Drives a replay: reads from a source no faster than the throttle allows,
-/// produces to Kafka, and acknowledges to the source only what Kafka stored.
-/// Stops on the first cluster-wide failure (Kafka is not healthy yet) or on
-/// Ctrl-C, after waiting for what is in flight; what is left stays for a rerun.
+/// produces to Kafka (to each record's cluster, when there are several), and
+/// acknowledges to the source only what Kafka stored. Stops on the first
+/// cluster-wide failure (a cluster is not healthy yet) or on Ctrl-C, after
+/// waiting for what is in flight; what is left stays for a rerun.
 struct ReplayEngine {
     struct Summary {
         var sent = 0
@@ -17,10 +18,19 @@ struct ReplayEngine {
         var elapsed: Duration = .zero
     }
 
-    let producer: RDKafkaClient
+    /// One producer per cluster; `route` says which one takes a record.
+    let producers: [RDKafkaClient]
+    let route: (Record) -> Int
+    /// The clusters' names, in `producers` order, for messages when there are several.
+    var clusters: [String] = []
     var throttle: ReplayThrottle
     let batchSize: Int
     let stop: StopFlag
+
+    /// " (cluster audit)" when there are several clusters.
+    private func named(_ index: Int) -> String {
+        clusters.count > 1 && clusters.indices.contains(index) ? " (cluster \(clusters[index]))" : ""
+    }
 
     mutating func run<Source: ReplaySource>(_ source: inout Source, progress: inout ProgressReporter) throws -> Summary {
         var summary = Summary()
@@ -45,7 +55,7 @@ struct ReplayEngine {
                 stopDeadline = stopDeadline ?? now + .seconds(10)
                 if inFlight.isEmpty { break }
                 if now >= stopDeadline! {
-                    producer.purge()
+                    for producer in producers { producer.purge() }
                 }
             } else if !exhausted, waiting.isEmpty, inFlight.count < batchSize {
                 let allowed = throttle.available(at: now, limit: batchSize - inFlight.count)
@@ -57,7 +67,7 @@ struct ReplayEngine {
             }
             var deadLetters: [(token: Int64, reason: String)] = []
             producing: while !stopping, let item = waiting.first {
-                switch producer.produce(item.record, opaque: nextOpaque) {
+                switch producers[route(item.record)].produce(item.record, opaque: nextOpaque) {
                 case .enqueued:
                     inFlight[nextOpaque] = (item.token, item.record.payloadSize)
                     nextOpaque += 1
@@ -72,37 +82,39 @@ struct ReplayEngine {
                         waiting.removeFirst()
                     } else {
                         stopping = true
-                        summary.stoppedBecause = "Kafka refused a record: \(code)"
+                        summary.stoppedBecause = "Kafka\(named(route(item.record))) refused a record: \(code)"
                     }
                 }
             }
             if exhausted && waiting.isEmpty && inFlight.isEmpty { break }
 
             var acknowledged: [Int64] = []
-            producer.poll(timeoutMilliseconds: 20, reports: { report in
-                guard let entry = inFlight.removeValue(forKey: report.opaque) else { return }
-                guard let code = report.error else {
-                    acknowledged.append(entry.token)
-                    return
-                }
-                switch code.kind {
-                case .perRecord:
-                    deadLetters.append((entry.token, code.description))
-                case .transient:
-                    summary.failed += 1
-                    if !stopping {
-                        stopping = true
-                        summary.stoppedBecause = "Kafka is not healthy: \(code)"
+            for (index, producer) in producers.enumerated() {
+                producer.poll(timeoutMilliseconds: index == 0 ? 20 : 0, reports: { report in
+                    guard let entry = inFlight.removeValue(forKey: report.opaque) else { return }
+                    guard let code = report.error else {
+                        acknowledged.append(entry.token)
+                        return
                     }
-                case .purged:
-                    summary.failed += 1
-                }
-            }, errors: { code, text in
-                // librdkafka says every broker is unreachable: stop now, not after the message timeout.
-                guard code.allBrokersDown, !stopping else { return }
-                stopping = true
-                summary.stoppedBecause = "Kafka is not reachable: \(text)"
-            }, logs: { $0.emit(to: logger, repeats: &kafkaLogRepeats) })
+                    switch code.kind {
+                    case .perRecord:
+                        deadLetters.append((entry.token, code.description))
+                    case .transient:
+                        summary.failed += 1
+                        if !stopping {
+                            stopping = true
+                            summary.stoppedBecause = "Kafka\(named(index)) is not healthy: \(code)"
+                        }
+                    case .purged:
+                        summary.failed += 1
+                    }
+                }, errors: { code, text in
+                    // librdkafka says every broker is unreachable: stop now, not after the message timeout.
+                    guard code.allBrokersDown, !stopping else { return }
+                    stopping = true
+                    summary.stoppedBecause = "Kafka\(named(index)) is not reachable: \(text)"
+                }, logs: { $0.emit(to: logger, repeats: &kafkaLogRepeats) })
+            }
             if !acknowledged.isEmpty {
                 try source.acknowledge(acknowledged)
                 summary.delivered += acknowledged.count

@@ -37,8 +37,7 @@ struct SpoolPathOption: ParsableArguments {
 
     /// The file to open: `--spool`, or the named cluster's file beside it.
     var spool: String {
-        guard let cluster, cluster != TopicRoutes.defaultCluster else { return file }
-        return ServiceSettings.spoolPath(file, cluster: cluster)
+        cluster.map { ServiceSettings.spoolPath(file, cluster: $0) } ?? file
     }
 
     func validate() throws {

@@ -38,8 +38,9 @@ extension ServiceSettings {
         return routes
     }
 
-    /// `spillway-data/spool.db` → `spillway-data/spool.audit.db`.
+    /// `spillway-data/spool.db` → `spillway-data/spool.audit.db`; `default`'s is `path` itself.
     public static func spoolPath(_ path: String, cluster: String) -> String {
+        guard cluster != TopicRoutes.defaultCluster else { return path }
         let url = URL(fileURLWithPath: path)
         let stem = url.deletingPathExtension().lastPathComponent
         let suffix = url.pathExtension.isEmpty ? "" : ".\(url.pathExtension)"
