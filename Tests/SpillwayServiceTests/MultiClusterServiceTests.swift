@@ -99,17 +99,7 @@ extension MockKafkaSuites {
                 logger.logLevel = .warning
                 let server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
                 let router = server.router
-                let running = Task { try await router.run() }
-                let afterwards: () -> Void
-                do {
-                    afterwards = try await body(server, router, main, audit)
-                } catch {
-                    router.shutdown()
-                    try? await running.value
-                    throw error
-                }
-                router.shutdown()
-                try await running.value
+                let afterwards = try await router.whileRunning { try await body(server, router, main, audit) }
                 for (cluster, buffer) in router.compartments {
                     #expect(buffer.status().ledger.imbalance == 0, "\(cluster)")
                 }
@@ -123,36 +113,21 @@ extension MockKafkaSuites {
             try await Self.withTwoClusters { server, router, main, audit in
                 try audit.createTopic("audit.login", partitions: 7)
                 try main.createTopic("events", partitions: 1)
-                let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-                var logger = Logger(label: "spillway-kafka-listener-test")
-                logger.logLevel = .warning
-                let listener = KafkaListener(
-                    settings: server.settings, port: 0, router: router, logger: logger, connections: KafkaConnections(),
-                    onListening: { address in continuation.yield(address.port ?? 0) }
-                )
-                let serving = Task {
-                    defer { continuation.finish() }
-                    try await listener.run()
+                try await withKafkaListener(settings: server.settings, router: router) { bootstrap in
+                    let audited = (0..<10).map { ProducedRecord(value: Array("audit-\($0)".utf8), partition: 6) }
+                    let events = (0..<10).map { ProducedRecord(value: Array("event-\($0)".utf8)) }
+                    let auditReports = try await KafkaTestProducer.produce(audited, to: "audit.login", bootstrapServers: bootstrap, properties: ["acks": "all"])
+                    let eventReports = try await KafkaTestProducer.produce(events, to: "events", bootstrapServers: bootstrap, properties: ["acks": "all"])
+                    #expect(auditReports.allSatisfy { $0.error == nil && $0.partition == 6 }, "\(auditReports)")
+                    #expect(eventReports.allSatisfy { $0.error == nil }, "\(eventReports)")
+                    let auditRead = try await KafkaTopicReader.read(bootstrapServers: audit.bootstrapServers, topic: "audit.login")
+                    let eventRead = try await KafkaTopicReader.read(bootstrapServers: main.bootstrapServers, topic: "events")
+                    #expect(Set(auditRead.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == Set((0..<10).map { "audit-\($0)" }))
+                    #expect(auditRead.allSatisfy { $0.partition == 6 })
+                    #expect(Set(eventRead.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == Set((0..<10).map { "event-\($0)" }))
+                    #expect(router.buffer(cluster: "audit")?.status().ledger.delivered == 10)
+                    #expect(router.buffer(cluster: "default")?.status().ledger.delivered == 10)
                 }
-                defer { serving.cancel() }
-                var iterator = ports.makeAsyncIterator()
-                let port = try #require(await iterator.next())
-                let bootstrap = "127.0.0.1:\(port)"
-                let audited = (0..<10).map { ProducedRecord(value: Array("audit-\($0)".utf8), partition: 6) }
-                let events = (0..<10).map { ProducedRecord(value: Array("event-\($0)".utf8)) }
-                let auditReports = try await KafkaTestProducer.produce(audited, to: "audit.login", bootstrapServers: bootstrap, properties: ["acks": "all"])
-                let eventReports = try await KafkaTestProducer.produce(events, to: "events", bootstrapServers: bootstrap, properties: ["acks": "all"])
-                #expect(auditReports.allSatisfy { $0.error == nil && $0.partition == 6 }, "\(auditReports)")
-                #expect(eventReports.allSatisfy { $0.error == nil }, "\(eventReports)")
-                let auditRead = try await KafkaTopicReader.read(bootstrapServers: audit.bootstrapServers, topic: "audit.login")
-                let eventRead = try await KafkaTopicReader.read(bootstrapServers: main.bootstrapServers, topic: "events")
-                #expect(Set(auditRead.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == Set((0..<10).map { "audit-\($0)" }))
-                #expect(auditRead.allSatisfy { $0.partition == 6 })
-                #expect(Set(eventRead.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == Set((0..<10).map { "event-\($0)" }))
-                #expect(router.buffer(cluster: "audit")?.status().ledger.delivered == 10)
-                #expect(router.buffer(cluster: "default")?.status().ledger.delivered == 10)
-                serving.cancel()
-                _ = await serving.result
                 return {}
             }
         }

@@ -26,17 +26,23 @@ extension MockKafkaSuites {
                     routes: [TopicRoute(topics: [TopicPattern("audit.*")], cluster: "audit")],
                     logger: quiet
                 )
-                let running = Task { try await router.run() }
-                do {
-                    try await body(router, main, audit)
-                } catch {
-                    router.shutdown()
-                    try? await running.value
-                    throw error
-                }
-                router.shutdown()
-                try await running.value
+                try await router.whileRunning { try await body(router, main, audit) }
             }
+        }
+
+        /// A `default` and an `audit` compartment pointed at a port nothing listens on,
+        /// each with a spool file in `directory` and whatever `configure` sets.
+        static func unconnected(
+            in directory: TemporaryDirectory, _ configure: (inout SpillwayConfiguration) -> Void = { _ in }
+        ) -> (main: SpillwayConfiguration, audit: SpillwayConfiguration) {
+            var main = SpillwayConfiguration()
+            main.kafka.bootstrapServers = ["127.0.0.1:1"]
+            main.kafka.properties["log_level"] = "0"
+            main.spool.path = directory.file("spool.db")
+            configure(&main)
+            var audit = main
+            audit.spool.path = directory.file("spool.audit.db")
+            return (main, audit)
         }
 
         static func record(_ topic: String, _ id: Int) -> OutgoingRecord {
@@ -121,14 +127,10 @@ extension MockKafkaSuites {
             try await HeavyTestLane.run {
                 let directory = TemporaryDirectory("spillway-router")
                 defer { directory.remove() }
-                var main = SpillwayConfiguration()
-                main.kafka.bootstrapServers = ["127.0.0.1:1"]
-                main.kafka.properties["log_level"] = "0"
-                main.spool.path = directory.file("spool.db")
-                main.maxRecordBytes = 1000
-                main.shutdownDeadline = .milliseconds(100)
-                var audit = main
-                audit.spool.path = directory.file("spool.audit.db")
+                let (main, audit) = Self.unconnected(in: directory) { configuration in
+                    configuration.maxRecordBytes = 1000
+                    configuration.shutdownDeadline = .milliseconds(100)
+                }
                 var quiet = Logger(label: "spillway-test")
                 quiet.logLevel = .critical
                 let router = try SpillwayRouter(
@@ -137,39 +139,38 @@ extension MockKafkaSuites {
                     logger: quiet
                 )
                 router.setBreakerMode(.forcedOpen)
-                let running = Task { try await router.run() }
-                var random = SplitMix64(seed: 19)
-                let topics = ["events", "audit.login", "billing", "audit.", "bad topic!", "", "metrics"]
-                var expected: [String: (accepted: Int, rejected: Int)] = ["default": (0, 0), "audit": (0, 0)]
-                func record() -> OutgoingRecord {
-                    let topic = topics[Int(random.next() % UInt64(topics.count))]
-                    let size = random.next() % 10 == 0 ? 1500 : Int(random.next() % 200)
-                    return OutgoingRecord(topic: topic, value: [UInt8](repeating: 0x61, count: size))
-                }
-                func count(_ record: OutgoingRecord, _ disposition: Disposition) {
-                    let cluster = router.routes.cluster(forTopic: record.topic)
-                    if case .rejected = disposition { expected[cluster]!.rejected += 1 } else { expected[cluster]!.accepted += 1 }
-                    let valid = TopicName.problem(with: record.topic) == nil && (record.value?.count ?? 0) < 1000
-                    #expect(valid == (disposition == .spooled || disposition == .queued), "\(record.topic) \(record.value?.count ?? 0): \(disposition)")
-                }
-                for _ in 0..<300 {
-                    if random.next() % 2 == 0 {
-                        let one = record()
-                        count(one, router.send(topic: one.topic, value: one.value))
-                    } else {
-                        let batch = (0..<Int(1 + random.next() % 40)).map { _ in record() }
-                        for (item, disposition) in zip(batch, router.send(batch)) { count(item, disposition) }
+                try await router.whileRunning {
+                    var random = SplitMix64(seed: 19)
+                    let topics = ["events", "audit.login", "billing", "audit.", "bad topic!", "", "metrics"]
+                    var expected: [String: (accepted: Int, rejected: Int)] = ["default": (0, 0), "audit": (0, 0)]
+                    func record() -> OutgoingRecord {
+                        let topic = topics[Int(random.next() % UInt64(topics.count))]
+                        let size = random.next() % 10 == 0 ? 1500 : Int(random.next() % 200)
+                        return OutgoingRecord(topic: topic, value: [UInt8](repeating: 0x61, count: size))
                     }
+                    func count(_ record: OutgoingRecord, _ disposition: Disposition) {
+                        let cluster = router.routes.cluster(forTopic: record.topic)
+                        if case .rejected = disposition { expected[cluster]!.rejected += 1 } else { expected[cluster]!.accepted += 1 }
+                        let valid = TopicName.problem(with: record.topic) == nil && (record.value?.count ?? 0) < 1000
+                        #expect(valid == (disposition == .spooled || disposition == .queued), "\(record.topic) \(record.value?.count ?? 0): \(disposition)")
+                    }
+                    for _ in 0..<300 {
+                        if random.next() % 2 == 0 {
+                            let one = record()
+                            count(one, router.send(topic: one.topic, value: one.value))
+                        } else {
+                            let batch = (0..<Int(1 + random.next() % 40)).map { _ in record() }
+                            for (item, disposition) in zip(batch, router.send(batch)) { count(item, disposition) }
+                        }
+                    }
+                    for (cluster, buffer) in router.compartments {
+                        let status = try await buffer.waitFor("\(cluster) spooled what it took") { $0.ledger.spooled == expected[cluster]!.accepted }
+                        #expect(status.ledger.accepted == expected[cluster]!.accepted, "\(cluster)")
+                        #expect(status.ledger.rejected.values.reduce(0, +) == expected[cluster]!.rejected, "\(cluster)")
+                        #expect(status.ledger.imbalance == 0 && status.ledger.droppedTotal == 0, "\(cluster): \(status.ledger)")
+                    }
+                    #expect(expected.values.allSatisfy { $0.accepted > 100 && $0.rejected > 10 }, "both compartments took and refused records: \(expected)")
                 }
-                for (cluster, buffer) in router.compartments {
-                    let status = try await buffer.waitFor("\(cluster) spooled what it took") { $0.ledger.spooled == expected[cluster]!.accepted }
-                    #expect(status.ledger.accepted == expected[cluster]!.accepted, "\(cluster)")
-                    #expect(status.ledger.rejected.values.reduce(0, +) == expected[cluster]!.rejected, "\(cluster)")
-                    #expect(status.ledger.imbalance == 0 && status.ledger.droppedTotal == 0, "\(cluster): \(status.ledger)")
-                }
-                #expect(expected.values.allSatisfy { $0.accepted > 100 && $0.rejected > 10 }, "both compartments took and refused records: \(expected)")
-                router.shutdown()
-                try await running.value
             }
         }
 
@@ -177,11 +178,7 @@ extension MockKafkaSuites {
         @Test func manyGlobsRouteAsFewDo() throws {
             let directory = TemporaryDirectory("spillway-router")
             defer { directory.remove() }
-            var main = SpillwayConfiguration()
-            main.kafka.bootstrapServers = ["127.0.0.1:1"]
-            main.spool.path = directory.file("spool.db")
-            var audit = main
-            audit.spool.path = directory.file("spool.audit.db")
+            let (main, audit) = Self.unconnected(in: directory)
             let globs = try (0..<12).map { try TopicPattern("audit\($0).*") }
             let router = try SpillwayRouter(compartments: [("default", main), ("audit", audit)], routes: [TopicRoute(topics: globs, cluster: "audit")])
             #expect(router.routes.globCount > SpillwayRouter.maxScannedGlobs)
