@@ -75,36 +75,25 @@ extension MockKafkaSuites {
             }
         }
 
-        /// Runs a server whose `default` cluster is one mock cluster and whose `audit`
-        /// cluster (topics `audit.*`) is another; `body` may return a check to make once
-        /// the router has stopped. Every compartment's ledger must balance at the end.
+        /// Runs a `ServiceHarness` whose `default` cluster is its mock cluster and whose
+        /// `audit` cluster (topics `audit.*`) is another; `body` may return a check to
+        /// make once the service has stopped. Every compartment's ledger must balance.
         static func withTwoClusters(
             _ body: (SpillwayServer, SpillwayRouter, _ main: MockKafkaCluster, _ audit: MockKafkaCluster) async throws -> (() -> Void)
         ) async throws {
-            try await HeavyTestLane.run {
-                let main = try MockKafkaCluster(), audit = try MockKafkaCluster()
-                let directory = TemporaryDirectory("spillway-clusters")
-                defer { directory.remove() }
-                var settings = ServiceSettings()
-                settings.pipeline.kafka.bootstrapServers = [main.bootstrapServers]
-                settings.pipeline.kafka.linger = .milliseconds(2)
-                settings.pipeline.kafka.properties["log_level"] = "0"
-                settings.pipeline.spool.path = directory.file("spool.db")
-                settings.pipeline.shutdownDeadline = .seconds(1)
-                var auditCluster = ClusterSettings(name: "audit")
-                auditCluster.topics = ["audit.*"]
-                auditCluster.keys = [(SettingsKeys.kafkaBootstrapServers, .strings([audit.bootstrapServers]))]
-                settings.clusters = [auditCluster]
-                var logger = Logger(label: "spillway-service-test")
-                logger.logLevel = .warning
-                let server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
-                let router = server.router
-                let afterwards = try await router.whileRunning { try await body(server, router, main, audit) }
-                for (cluster, buffer) in router.compartments {
-                    #expect(buffer.status().ledger.imbalance == 0, "\(cluster)")
-                }
-                afterwards()
+            let audit = try MockKafkaCluster()
+            var auditCluster = ClusterSettings(name: "audit")
+            auditCluster.topics = ["audit.*"]
+            auditCluster.keys = [(SettingsKeys.kafkaBootstrapServers, .strings([audit.bootstrapServers]))]
+            var router: SpillwayRouter?
+            let afterwards = try await withService(configure: { $0.clusters = [auditCluster] }) { harness in
+                router = harness.server.router
+                return try await body(harness.server, harness.server.router, harness.cluster, audit)
             }
+            for (cluster, buffer) in router?.compartments ?? [] {
+                #expect(buffer.status().ledger.imbalance == 0, "\(cluster)")
+            }
+            afterwards()
         }
 
         /// Kafka producers through the listener: each topic's partitions are its own

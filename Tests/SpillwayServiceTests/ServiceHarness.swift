@@ -57,15 +57,16 @@ final class ServiceHarness: Sendable {
         var logger = Logger(label: "spillway-service-test")
         logger.logLevel = .warning
         server = try SpillwayServer(settings: settings, logger: logger, metrics: { "" })
-        let buffer = server.buffer
-        running = Task { try await buffer.run() }
+        // Every compartment: one, unless `configure` added clusters.
+        let router = server.router
+        running = Task { try await router.run() }
     }
 
     /// Graceful shutdown, waiting until the pipeline has stopped, then removes the folder.
     /// Calling it again is harmless.
     func stop() async throws {
         defer { directory.remove() }
-        server.buffer.shutdown()
+        server.router.shutdown()
         try await running.value
     }
 
