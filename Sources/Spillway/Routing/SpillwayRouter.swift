@@ -21,7 +21,8 @@ public final class SpillwayRouter: Service, Sendable {
     /// Topics resolved through more than `maxScannedGlobs` globs, kept so each is scanned once. Bounded:
     /// past `maxCachedTopics` a topic is resolved again each time (still correct).
     private let resolved = Mutex<[String: Int]>([:])
-    static let maxCachedTopics = 65_536
+    /// About 1 MB at most, even for topic names at Kafka's length limit.
+    static let maxCachedTopics = 4096
     /// Up to this many globs, a topic is matched against them on every hand-over.
     package static let maxScannedGlobs = 8
 
@@ -71,7 +72,8 @@ public final class SpillwayRouter: Service, Sendable {
 
     // MARK: Finding a compartment
 
-    /// The compartment `topic` goes to. O(1): exact names by lookup, globs once per topic.
+    /// The compartment `topic` goes to: an exact name by lookup, then up to
+    /// `maxScannedGlobs` globs matched, or more resolved once per topic and cached.
     public func buffer(forTopic topic: String) -> SpillwayBuffer {
         buffers[index(forTopic: topic)]
     }

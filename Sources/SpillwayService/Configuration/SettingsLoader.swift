@@ -101,7 +101,7 @@ public enum SettingsLoader {
             throw ServiceSettingsError(
                 key: variable,
                 "unknown environment variable\(suggestion(for: variable, among: known.sorted())) (keys are listed by `spillway config keys`; "
-                    + "\(SettingsKeys.property("NAME")) is read from the file only)"
+                    + "\(SettingsKeys.property("NAME")) and \(SettingsKeys.clusters).NAME.* are read from the file only)"
             )
         }
     }
