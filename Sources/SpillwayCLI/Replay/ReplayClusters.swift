@@ -20,11 +20,13 @@ struct ReplayClusters {
         defaultSpool = cluster.map { ServiceSettings.spoolPath(spool, cluster: $0) } ?? spool
     }
 
-    /// Every cluster of the configuration file at `path`, routed by its table.
+    /// Every cluster of the configuration file at `path`, routed by its table. The
+    /// file alone: the operator's shell is not the service's environment, and a
+    /// `SPILLWAY_*` variable there must neither change nor break the replay.
     init(config path: String, cluster: String?) async throws {
         let settings: ServiceSettings
         do {
-            settings = try await SettingsLoader.load(file: path)
+            settings = try await SettingsLoader.load(file: path, environment: [:])
         } catch {
             throw CLIError(error.description)
         }
