@@ -42,7 +42,8 @@ extension MockKafkaSuites {
                         #expect(response.status == .badRequest)
                         #expect(response.json()["error"] as? String == #"no cluster named "audti" (clusters: default, audit)"#)
                     }
-                    #expect(router.buffer(cluster: "audit")?.status().breaker.mode == .forcedOpen)
+                    // The mode takes effect on the compartment's own thread, within milliseconds: awaited.
+                    _ = try await router.buffer(cluster: "audit")!.waitFor("audit forced open") { $0.breaker.mode == .forcedOpen }
                     #expect(router.buffer(cluster: "default")?.status().breaker.mode == .auto)
                     try await server.ingestApplication.test(.router) { ingest in
                         try await ingest.execute(uri: "/v1/topics/audit.x", method: .post, body: ByteBuffer("held")) { response in
