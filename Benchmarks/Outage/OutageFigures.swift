@@ -45,6 +45,9 @@ struct OutageFigures: Sendable {
     /// Resident memory of the idle, warmed-up service before the load, and the anonymous part of it.
     var idleResidentMiB: Double?
     var idleAnonymousMiB: Double?
+    /// The same, idle again 3 s after the drain, and its anonymous part.
+    var afterResidentMiB: Double?
+    var afterAnonymousMiB: Double?
     var slowestRequest: Duration = .zero
     /// Seconds into the load the slowest request was sent.
     var slowestRequestSentAfter: Double?
@@ -72,6 +75,8 @@ struct OutageFigures: Sendable {
         peakResidentMiB = Double(observation.peakResidentKiB) / 1024
         idleResidentMiB = observation.idle.map { Double($0.residentKiB) / 1024 }
         idleAnonymousMiB = observation.idle.map { Double($0.anonymousKiB) / 1024 }
+        afterResidentMiB = observation.afterward.map { Double($0.residentKiB) / 1024 }
+        afterAnonymousMiB = observation.afterward.map { Double($0.anonymousKiB) / 1024 }
         slowestRequest = load.slowest
         slowestRequestSentAfter = load.slowestSentAt.map { $0.timeIntervalSince1970 - Double(observation.loadStartMs) / 1000 }
         memoryBound = observation.memoryBound

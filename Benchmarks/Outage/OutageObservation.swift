@@ -30,6 +30,9 @@ struct OutageObservation: Sendable {
     var peakResidentKiB = 0
     /// The first instance's memory once warmed up and idle, before the load.
     var idle: ServiceProcess.ResidentMemory?
+    /// The last instance's memory once the backlog drained and it sat idle again:
+    /// what an outage leaves behind in a sidecar that runs for months.
+    var afterward: ServiceProcess.ResidentMemory?
     /// Records one instance may hold in memory (queue + spool hand-off): what a SIGKILL may cost.
     var memoryBound = 0
     var drainTimedOut = false

@@ -45,7 +45,7 @@ enum OutageReport {
 
     static func printTable(_ results: [OutageFigures]) {
         let header = [("scenario", 44), ("acked", 8), ("delivered", 10), ("lost", 6), ("dups", 6), ("unexpl", 7), ("poss.pers", 10),
-                      ("detect", 8), ("drain", 8), ("spool 0", 8), ("p99 before", 11), ("p99 replay", 11), ("idle RSS", 10), ("peak RSS", 10), ("slowest req", 11)]
+                      ("detect", 8), ("drain", 8), ("spool 0", 8), ("p99 before", 11), ("p99 replay", 11), ("idle RSS", 10), ("peak RSS", 10), ("after RSS", 16), ("slowest req", 11)]
         print("")
         print(header.map { pad($0.0, $0.1) }.joined())
         for figures in results {
@@ -55,7 +55,9 @@ enum OutageReport {
                 seconds(figures.detectionMs), seconds(figures.drainMs), seconds(figures.spoolEmptyMs),
                 millis(figures.liveBefore), millis(figures.scenario == .degradedControl ? figures.liveDegraded : figures.liveDuringReplay),
                 figures.idleResidentMiB.map { String(format: "%.1f MB", megabytes($0)) } ?? "n/a",
-                String(format: "%.1f MB", megabytes(figures.peakResidentMiB)), String(format: "%.3f s", Double(figures.slowestRequest.components.seconds) + Double(figures.slowestRequest.components.attoseconds) / 1e18),
+                String(format: "%.1f MB", megabytes(figures.peakResidentMiB)),
+                figures.afterResidentMiB.map { String(format: "%.1f (%.1f anon)", megabytes($0), megabytes(figures.afterAnonymousMiB ?? 0)) } ?? "n/a",
+                String(format: "%.3f s", Double(figures.slowestRequest.components.seconds) + Double(figures.slowestRequest.components.attoseconds) / 1e18),
             ]
             print(zip(row, header).map { pad($0, $1.1) }.joined())
         }
@@ -64,7 +66,8 @@ enum OutageReport {
              spool 0: broker answers → the status says the spool is empty; p99: the reader's arrival minus the record's
              timestamp, before: stamped in the healthy second before the fault, replay: stamped while replay ran, and for
              the control: stamped while the round trip was slow; idle RSS: the service warmed up and idle for
-             3 s before the load; peak RSS: VmHWM, the most resident at once; MB = 10^6 bytes)
+             3 s before the load; peak RSS: VmHWM, the most resident at once; after RSS: idle again 3 s after the
+             drain, MB, with its anonymous part (heap, arenas, stacks); MB = 10^6 bytes)
             """)
     }
 

@@ -121,6 +121,8 @@ struct OutageRun {
 
         observation.loadEndMs = await loading.value
         observation.drainTimedOut = !(try await waitForDrain(timeline))
+        try await Task.sleep(for: Self.idleSettling)
+        observation.afterward = service.residentMemory()
         timeline.notePeak(of: service, instance: instance)
         timeline.pause()
         polling.cancel()
