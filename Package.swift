@@ -40,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // glibc's malloc.h (mallinfo2, malloc_trim): no library of its own.
+        .systemLibrary(name: "CMalloc"),
 
         // The bounded SQLite spool: the disk side of the bulkhead.
         .target(
@@ -77,6 +79,7 @@ let package = Package(
         .target(
             name: "SpillwayService",
             dependencies: [
+                "CMalloc",
                 "Spillway",
                 "SpillwayAdminContract",
                 "SpillwayKafkaWire",

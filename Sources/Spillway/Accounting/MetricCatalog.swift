@@ -182,6 +182,12 @@ package enum MetricCatalog {
         help: "Produce answers per partition that carried an error, by Kafka error name."
     )
 
+    // MARK: The process (`spillway serve`).
+    package static let heapReturned = MetricDefinition(
+        name: "spillway_heap_returned_bytes_total", kind: .counter,
+        help: "Freed heap handed back to the kernel once a backlog had gone through (glibc's malloc_trim; heap_trim_threshold_bytes)."
+    )
+
     /// Every metric, in the order above.
     package static let all: [MetricDefinition] = [
         accepted, recovered, delivered, queued, inFlight, spooled, dropped, replayed, spilled, deadLettered, quarantined,
@@ -190,6 +196,7 @@ package enum MetricCatalog {
         replayPhase, ackAccepted, ackAnswered, ackWait, ackPending, ackPendingBytes, spoolEscrowRecords,
         handoverLatency, deliveryLatency,
         kafkaListenerRequests, kafkaListenerClients, kafkaListenerConnections, kafkaListenerProtocolErrors, kafkaListenerPartitionErrors,
+        heapReturned,
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -45,6 +45,9 @@ public struct ServiceSettings: Sendable {
     /// Start librdkafka's in-process mock cluster and send there (no Kafka needed).
     public var kafkaMock = false
     public var logLevel = "info"
+    /// Once the process has grown by this much (an outage's backlog, say), freed
+    /// heap is handed back to the kernel; 0: never (`HeapTrimmer`).
+    public var heapTrimThreshold = 4 << 20
 
     /// The acknowledgement level of a request without `X-Spillway-Ack`, unless its
     /// topic has one of its own in `ackTopics`.

@@ -207,6 +207,10 @@ public enum SettingsKeys {
     static let logLevel = SettingsKey.choice(
         "log_level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], "least severe message logged"
     )
+    static let heapTrimThreshold = SettingsKey.integer(
+        "heap_trim_threshold_bytes", \.heapTrimThreshold, 0...(1 << 40),
+        "once the process has grown by this much, the heap it freed is handed back to the kernel (glibc's malloc_trim; 0: never)"
+    )
 
     /// Every key, in the order `config keys` and README list them.
     public static let all: [SettingsKey] = [
@@ -221,7 +225,7 @@ public enum SettingsKeys {
         breakerHalfOpenTrialCalls, breakerHalfOpenIdle, breakerProbeTimeout, breakerConnectGrace,
         replayRecordsPerSecond, replayBytesPerSecond, replayMinRecordsPerSecond, replayBatchSize,
         ackDefault, ackTopics, ackTimeout, ackMaxPendingRecords, ackMaxPendingBytes,
-        ordering, shutdownDeadline, recordIDHeader, logLevel,
+        ordering, shutdownDeadline, recordIDHeader, logLevel, heapTrimThreshold,
     ]
 
     /// Checks between keys, each naming both: the library's rules between fields

@@ -99,6 +99,9 @@ public struct SpillwayServer: Sendable {
         // Started in this order; stopped in reverse: listeners first, the pipeline last.
         var services: [any Service] = [router, admin, ingest]
         if let kafkaListener { services.append(kafkaListener) }
+        if settings.heapTrimThreshold > 0, HeapTrimmer.isSupported {
+            services.append(HeapTrimmer(threshold: settings.heapTrimThreshold, logger: logger))
+        }
         let group = ServiceGroup(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
