@@ -34,6 +34,30 @@ import Testing
         #expect(insert(6, at: .zero, into: &window) == 7)
     }
 
+    /// An outage's worth of records in flight, settled out of order: the window
+    /// takes fresh storage once empty (not before), and ids keep rising.
+    @Test func aWindowThatOutgrewItsReservationRenewsItsStorageOnceEmptied() {
+        var window = emptyWindow()
+        let burst = InFlightWindow.reservation * 3
+        let opaques = (0..<burst).map { insert(Int64($0), at: .zero, into: &window) }
+        #expect(window.outgrewReservation)
+        // The back half first: the front stays, so nothing can be renewed yet.
+        for opaque in opaques.reversed().prefix(burst / 2) { #expect(window.remove(opaque) != nil) }
+        #expect(window.outgrewReservation && window.heldEntries == burst && window.count == burst - burst / 2)
+        for opaque in opaques.prefix(burst - burst / 2 - 1) { #expect(window.remove(opaque) != nil) }
+        #expect(window.outgrewReservation, "one record is still in flight")
+        #expect(id(window.remove(opaques[burst - burst / 2 - 1])) == Int64(burst - burst / 2 - 1))
+        #expect(!window.outgrewReservation && window.isEmpty && window.heldEntries == 0)
+        #expect(insert(-1, at: .zero, into: &window) == UInt(burst + 1), "ids keep rising across the renewal")
+        #expect(id(window.remove(UInt(burst + 1))) == -1)
+        // Traffic within the reservation never renews.
+        for round in 0..<3 {
+            let small = (0..<InFlightWindow.reservation).map { _ in insert(Int64(round), at: .zero, into: &window) }
+            #expect(!window.outgrewReservation)
+            for opaque in small { _ = window.remove(opaque) }
+        }
+    }
+
     /// Reports come back in any order: each finds its own record, once, and the
     /// window ends empty with ids still rising.
     @Test func removalInAnyOrderFindsEachRecordOnce() {
