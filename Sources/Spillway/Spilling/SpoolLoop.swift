@@ -19,6 +19,8 @@ final class SpoolLoop {
     /// restart overlap), it is tried again this often.
     private let reopenInterval: Duration = .seconds(2)
     private var nextOpenAttempt = ContinuousClock.now
+    /// Records went through the spool since its page cache was last given back.
+    private var cacheInUse = false
     private var failedOpens = 0
 
     init(core: PipelineCore) {
@@ -32,6 +34,7 @@ final class SpoolLoop {
         open()
         while true {
             if state.markIdle() {
+                releaseCacheOnceDrained()
                 _ = state.wake.wait(timeout: .now() + .milliseconds(10))
             }
             if spool == nil, ContinuousClock.now >= nextOpenAttempt { open() }
@@ -40,6 +43,7 @@ final class SpoolLoop {
             while true {
                 let work = state.takeWork(now: .now, escrowBatch: core.configuration.spoolBatchSize)
                 if work.isEmpty { break }
+                cacheInUse = true
                 writer.writeEscrow(work.escrow, into: spool)
                 settle(work.escrowBookkeeping)
                 writer.write(work.handoff.dead, into: spool)
@@ -54,6 +58,14 @@ final class SpoolLoop {
         spool?.close()
         spool = nil
         state.finished()
+    }
+
+    /// Gives SQLite's page cache back once the spool holds nothing (the backlog
+    /// replayed), so an idle service does not keep an outage's pages for good.
+    private func releaseCacheOnceDrained() {
+        guard cacheInUse, let spool, spool.totals.heldCount == 0 else { return }
+        spool.releaseCachedPages()
+        cacheInUse = false
     }
 
     /// Carries out what became of committed escrow copies: released once Kafka

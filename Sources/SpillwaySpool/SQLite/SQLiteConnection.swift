@@ -64,6 +64,19 @@ package final class SQLiteConnection {
         sqlite3_db_readonly(handle, "main") == 1
     }
 
+    /// Bytes SQLite's page cache holds for this connection (`SQLITE_DBSTATUS_CACHE_USED`).
+    package var cacheBytes: Int {
+        var current: Int32 = 0
+        var highest: Int32 = 0
+        guard sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0) == SQLITE_OK else { return 0 }
+        return Int(current)
+    }
+
+    /// Frees the cached pages no statement holds (`sqlite3_db_release_memory`).
+    package func releaseCache() {
+        _ = sqlite3_db_release_memory(handle)
+    }
+
     /// Runs one or more statements that return no rows.
     package func execute(_ sql: String) throws(SQLiteError) {
         var errorMessage: UnsafeMutablePointer<CChar>?
