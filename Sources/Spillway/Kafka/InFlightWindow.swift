@@ -16,11 +16,13 @@ struct InFlightWindow {
     /// Held more than `reservation` entries since its storage was last fresh.
     private(set) var outgrewReservation = false
 
-    /// Entries a window keeps room for. One that held more (an outage's records
-    /// waiting in librdkafka before the breaker opened: 20,000 at 10,000/s) gets
-    /// fresh storage once it empties: a ring keeps all of its storage resident
-    /// while traffic goes round it, 3.7 MB at 32,768 entries.
-    static let reservation = 1_024
+    /// Entries a window may keep room for (0.9 MB). One that held more (an
+    /// outage's records waiting in librdkafka before the breaker opened: 20,000
+    /// at 10,000/s) starts again from empty storage once it empties, as at
+    /// start: a ring keeps all of its storage resident while traffic goes round
+    /// it, 3.7 MB at 32,768 entries. Large enough that full-speed delivery,
+    /// thousands in flight, does not renew and regrow it over and over.
+    static let reservation = 8_192
 
     var isEmpty: Bool { count == 0 }
     /// Entries held, settled ones still behind an unsettled front included:
@@ -68,7 +70,7 @@ struct InFlightWindow {
                 base += 1
             } while entries.count > count && entries.first! == nil
             if outgrewReservation, entries.isEmpty {
-                entries = Deque(minimumCapacity: Self.reservation)
+                entries = Deque()
                 outgrewReservation = false
             }
         }
