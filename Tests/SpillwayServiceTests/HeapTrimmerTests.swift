@@ -9,25 +9,34 @@ import Glibc
 struct HeapTrimmerTests {
     static let megabyte = 1 << 20
 
-    @Test func itAsksMallocOnlyAfterTheProcessGrewByTheThresholdSinceItsLastTrim() {
+    @Test func itAsksMallocOnlyWhileTheProcessIsLargerThanItsLeastByTheThreshold() {
         var policy = HeapTrimmer.Policy(threshold: 4 * Self.megabyte)
         func ask(megabytes: Int) -> Bool { policy.shouldAsk(anonymousBytes: megabytes * Self.megabyte) }
-        #expect(!ask(megabytes: 10), "the first look only sets where growth counts from")
+        #expect(!ask(megabytes: 10), "the first look only sets the floor")
         #expect(!ask(megabytes: 13))
         #expect(ask(megabytes: 14))
-        // Malloc holds less than the threshold free: the growth is live memory, no trim;
-        // it is asked again at the next look while the process stays that large.
-        #expect(!policy.shouldTrim(freeHeldBytes: 4 * Self.megabyte - 1))
-        #expect(ask(megabytes: 20))
-        #expect(policy.shouldTrim(freeHeldBytes: 9 * Self.megabyte))
-        policy.trimmed(anonymousBytesAfter: 12 * Self.megabyte)
-        #expect(!ask(megabytes: 15), "growth counts from what the trim left")
-        #expect(ask(megabytes: 16))
-        // A process that shrank by itself counts from its new size.
-        #expect(!ask(megabytes: 6))
-        #expect(policy.reference == 6 * Self.megabyte)
+        #expect(!ask(megabytes: 6), "a smaller process lowers the floor")
+        #expect(policy.floor == 6 * Self.megabyte)
         #expect(!ask(megabytes: 9))
         #expect(ask(megabytes: 10))
+    }
+
+    @Test func itTrimsWhenMallocHoldsEnoughFreeAndTheProcessGrewOrFreedThatMuchSinceTheLastTrim() {
+        var policy = HeapTrimmer.Policy(threshold: 4 * Self.megabyte)
+        func trim(anonymous: Int, free: Int, inUse: Int) -> Bool {
+            policy.shouldTrim(anonymousBytes: anonymous * Self.megabyte, freeHeldBytes: free * Self.megabyte, inUseBytes: inUse * Self.megabyte)
+        }
+        #expect(!trim(anonymous: 30, free: 3, inUse: 25), "the growth is live memory: nothing to hand back")
+        #expect(trim(anonymous: 30, free: 9, inUse: 20))
+        // Mid-outage: trimmed while 20 MB are still in use.
+        policy.trimmed(anonymousBytesAfter: 22 * Self.megabyte, inUseBytes: 20 * Self.megabyte)
+        // malloc still counts the trimmed space as free: no trim again for that alone.
+        #expect(!trim(anonymous: 22, free: 9, inUse: 20))
+        #expect(!trim(anonymous: 25, free: 9, inUse: 17))
+        // The backlog gone: in use fell by 4 MB without the process growing.
+        #expect(trim(anonymous: 22, free: 13, inUse: 16))
+        // Or the process grew by 4 MB.
+        #expect(trim(anonymous: 26, free: 9, inUse: 20))
     }
 
     /// What an outage leaves: many records' worth of small allocations freed, with a few
@@ -46,14 +55,14 @@ struct HeapTrimmerTests {
         for (index, pointer) in chunks.enumerated() where index % 16 != 0 { free(pointer) }
         defer { for (index, pointer) in chunks.enumerated() where index % 16 == 0 { free(pointer) } }
 
-        let freeHeld = try #require(HeapTrimmer.freeHeldBytes())
+        let freeHeld = try #require(HeapTrimmer.heapFigures()).free
         #expect(freeHeld >= 40 * Self.megabyte, "the freed chunks stay with malloc: \(freeHeld) bytes free")
         let trimmed = HeapTrimmer.tick(&policy)
         let returned = try #require(trimmed, "grown by about 48 MB with 45 MB free: a trim")
         // Other tests' threads allocate meanwhile; most of the 45 MB freed still shows.
         #expect(returned >= 24 * Self.megabyte, "returned \(returned) bytes")
         let again = HeapTrimmer.tick(&policy)
-        #expect(again == nil, "nothing grew since: no second trim")
+        #expect(again == nil, "nothing grew or was freed since: no second trim")
     }
 
     @Test func theThresholdIsASettingAndZeroTurnsItOff() async throws {

@@ -13,38 +13,43 @@ import Glibc
 /// records has passed through the queues, librdkafka and the spool hand-off, an
 /// idle sidecar would stay 15–20 MB larger for the rest of its life. Once a
 /// second the trimmer reads the process's anonymous resident memory (a file
-/// read: no malloc lock); only when that has grown by `threshold` since the
-/// last trim does it ask malloc how much it holds free, and trims when that is
-/// `threshold` or more. A trim takes each arena's lock in turn, for well under
-/// a millisecond in all (BENCHMARKS.md), so it runs at most after such growth.
+/// read: no malloc lock). Only while that is `threshold` above the least it has
+/// been does it ask malloc for its figures (`mallinfo2`, which takes each
+/// arena's lock in turn, for a fraction of a millisecond), and it trims when
+/// malloc holds `threshold` free and, since the last trim, the process grew or
+/// freed that much. A trim takes the same locks, for under a millisecond in
+/// all (BENCHMARKS.md).
 struct HeapTrimmer: Service {
     /// When to ask malloc and when to trim, apart from the process it runs in.
     struct Policy {
         let threshold: Int
-        /// Anonymous resident bytes after the last trim, or the least seen since.
-        private(set) var reference: Int?
+        /// The least anonymous memory seen: the service idle.
+        private(set) var floor: Int?
+        /// Anonymous bytes and malloc's bytes in use right after the last trim.
+        private(set) var lastTrim: (anonymous: Int, inUse: Int)?
 
         init(threshold: Int) {
             self.threshold = threshold
         }
 
-        /// Whether the process grew enough since the last trim for malloc to be asked.
+        /// Whether the process is large enough for malloc to be asked.
         mutating func shouldAsk(anonymousBytes: Int) -> Bool {
-            guard let reference, anonymousBytes >= reference else {
-                reference = anonymousBytes
-                return false
-            }
-            return anonymousBytes - reference >= threshold
+            let floor = min(self.floor ?? anonymousBytes, anonymousBytes)
+            self.floor = floor
+            return anonymousBytes - floor >= threshold
         }
 
-        /// Whether what malloc holds free is worth a trim.
-        func shouldTrim(freeHeldBytes: Int) -> Bool {
-            freeHeldBytes >= threshold
+        /// Whether a trim would hand back something new: malloc holds enough free,
+        /// and since the last trim the process grew, or freed, by the threshold.
+        func shouldTrim(anonymousBytes: Int, freeHeldBytes: Int, inUseBytes: Int) -> Bool {
+            guard freeHeldBytes >= threshold else { return false }
+            guard let lastTrim else { return true }
+            return anonymousBytes - lastTrim.anonymous >= threshold || lastTrim.inUse - inUseBytes >= threshold
         }
 
         /// Counts from what the process holds after a trim.
-        mutating func trimmed(anonymousBytesAfter: Int) {
-            reference = anonymousBytesAfter
+        mutating func trimmed(anonymousBytesAfter: Int, inUseBytes: Int) {
+            lastTrim = (anonymousBytesAfter, inUseBytes)
         }
     }
 
@@ -85,11 +90,12 @@ struct HeapTrimmer: Service {
     /// One look; the bytes a trim handed back, if it trimmed.
     static func tick(_ policy: inout Policy) -> Int? {
         guard let before = anonymousResidentBytes(), policy.shouldAsk(anonymousBytes: before),
-              let free = freeHeldBytes(), policy.shouldTrim(freeHeldBytes: free)
+              let heap = heapFigures(),
+              policy.shouldTrim(anonymousBytes: before, freeHeldBytes: heap.free, inUseBytes: heap.inUse)
         else { return nil }
         trim()
         let after = anonymousResidentBytes() ?? before
-        policy.trimmed(anonymousBytesAfter: after)
+        policy.trimmed(anonymousBytesAfter: after, inUseBytes: heap.inUse)
         return max(0, before - after)
     }
 
@@ -112,12 +118,14 @@ struct HeapTrimmer: Service {
         #endif
     }
 
-    /// Bytes malloc holds free in its arenas (`mallinfo2().fordblks`).
-    static func freeHeldBytes() -> Int? {
+    /// Bytes malloc holds free in its arenas and bytes in use there
+    /// (`mallinfo2().fordblks`, `.uordblks`).
+    static func heapFigures() -> (free: Int, inUse: Int)? {
         #if canImport(Glibc)
-        Int(mallinfo2().fordblks)
+        let figures = mallinfo2()
+        return (Int(figures.fordblks), Int(figures.uordblks))
         #else
-        nil
+        return nil
         #endif
     }
 
