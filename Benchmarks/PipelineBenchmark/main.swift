@@ -382,9 +382,25 @@ if CommandLine.arguments.contains("--send-loop") {
     exit(0)
 }
 
+/// The process's resident memory now and at its most (`/proc/self/status`), after
+/// each benchmark: the library and its baseline share the process, so this is a
+/// regression signal, not the library's own figure.
+func printResidentMemory(after name: String) {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return }
+    let fields = Dictionary(status.split(separator: "\n").compactMap { line -> (String, Double)? in
+        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard parts.count >= 2, let kib = Double(parts[1]) else { return nil }
+        return (String(parts[0].dropLast()), kib * 1024 / 1e6)
+    }, uniquingKeysWith: { first, _ in first })
+    print(String(format: "   memory after %@: RSS %.1f MB, peak so far %.1f MB (VmHWM)", name, fields["VmRSS"] ?? 0, fields["VmHWM"] ?? 0))
+}
+
 let only = CommandLine.arguments.first { $0.hasPrefix("--only=") }?.dropFirst(7)
-if only == nil || only == "latency" { try await latencyBenchmarks() }
-if only == nil || only == "throughput" { try await throughputBenchmark() }
-if only == nil || only == "spill" { try await spillBenchmark() }
-if only == nil || only == "opening" { try await openingUnderLoadBenchmark() }
-if only == nil || only == "clusters" { try await clusterIsolationBenchmark() }
+let benchmarks: [(name: String, run: () async throws -> Void)] = [
+    ("latency", latencyBenchmarks), ("throughput", throughputBenchmark), ("spill", spillBenchmark),
+    ("opening", openingUnderLoadBenchmark), ("clusters", clusterIsolationBenchmark),
+]
+for benchmark in benchmarks where only == nil || only.map(String.init) == benchmark.name {
+    try await benchmark.run()
+    printResidentMemory(after: benchmark.name)
+}
