@@ -14,11 +14,14 @@ import Glibc
 /// idle sidecar would stay 15–20 MB larger for the rest of its life. Once a
 /// second the trimmer reads the process's anonymous resident memory (a file
 /// read: no malloc lock). Only while that is `threshold` above the least it has
-/// been does it ask malloc for its figures (`mallinfo2`, which takes each
-/// arena's lock in turn, for a fraction of a millisecond), and it trims when
-/// malloc holds `threshold` free and, since the last trim, the process grew or
-/// freed that much. A trim takes the same locks, for under a millisecond in
-/// all (BENCHMARKS.md).
+/// been, and the pipeline holds few records in memory (the backlog has gone
+/// through), does it ask malloc for its figures: `mallinfo2` takes each arena's
+/// lock in turn and walks its free chunks, 0.06 ms on a quiet heap but up to
+/// 7.5 ms under a full queue's hundreds of thousands of chunks (BENCHMARKS.md),
+/// time a hand-over could spend waiting. It trims when malloc holds `threshold`
+/// free and twice what it has in use (a backlog gone, not a steady load
+/// reusing its free lists), and since the last trim the process grew or freed
+/// that much.
 struct HeapTrimmer: Service {
     /// When to ask malloc and when to trim, apart from the process it runs in.
     struct Policy {
@@ -28,21 +31,27 @@ struct HeapTrimmer: Service {
         /// Anonymous bytes and malloc's bytes in use right after the last trim.
         private(set) var lastTrim: (anonymous: Int, inUse: Int)?
 
+        /// Records in memory (queued, in the hand-off, in flight) below which the
+        /// pipeline is quiet enough for malloc to be asked.
+        static let quietRecords = 1_000
+
         init(threshold: Int) {
             self.threshold = threshold
         }
 
-        /// Whether the process is large enough for malloc to be asked.
-        mutating func shouldAsk(anonymousBytes: Int) -> Bool {
+        /// Whether malloc may be asked: the process is the threshold above its
+        /// least, and the pipeline quiet.
+        mutating func shouldAsk(anonymousBytes: Int, recordsInMemory: Int) -> Bool {
             let floor = min(self.floor ?? anonymousBytes, anonymousBytes)
             self.floor = floor
-            return anonymousBytes - floor >= threshold
+            return anonymousBytes - floor >= threshold && recordsInMemory < Self.quietRecords
         }
 
         /// Whether a trim would hand back something new: malloc holds enough free,
-        /// and since the last trim the process grew, or freed, by the threshold.
+        /// twice what it has in use, and since the last trim the process grew, or
+        /// freed, by the threshold.
         func shouldTrim(anonymousBytes: Int, freeHeldBytes: Int, inUseBytes: Int) -> Bool {
-            guard freeHeldBytes >= threshold else { return false }
+            guard freeHeldBytes >= threshold, freeHeldBytes >= 2 * inUseBytes else { return false }
             guard let lastTrim else { return true }
             return anonymousBytes - lastTrim.anonymous >= threshold || lastTrim.inUse - inUseBytes >= threshold
         }
@@ -55,6 +64,8 @@ struct HeapTrimmer: Service {
 
     let threshold: Int
     let interval: Duration
+    /// Records the pipeline holds in memory now, every compartment's.
+    let recordsInMemory: @Sendable () -> Int
     let logger: Logger
 
     /// Whether this process's allocator can be trimmed (glibc on Linux).
@@ -66,10 +77,11 @@ struct HeapTrimmer: Service {
         #endif
     }
 
-    init(threshold: Int, interval: Duration = .seconds(1), logger: Logger) {
+    init(threshold: Int, interval: Duration = .seconds(1), logger: Logger, recordsInMemory: @escaping @Sendable () -> Int) {
         self.threshold = threshold
         self.interval = interval
         self.logger = logger
+        self.recordsInMemory = recordsInMemory
     }
 
     func run() async throws {
@@ -79,7 +91,7 @@ struct HeapTrimmer: Service {
             var policy = Policy(threshold: threshold)
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                if let bytes = Self.tick(&policy) {
+                if let bytes = Self.tick(&policy, recordsInMemory: recordsInMemory()) {
                     returned.increment(by: bytes)
                     logger.debug("returned freed heap to the kernel", metadata: ["bytes": "\(bytes)"])
                 }
@@ -88,8 +100,8 @@ struct HeapTrimmer: Service {
     }
 
     /// One look; the bytes a trim handed back, if it trimmed.
-    static func tick(_ policy: inout Policy) -> Int? {
-        guard let before = anonymousResidentBytes(), policy.shouldAsk(anonymousBytes: before),
+    static func tick(_ policy: inout Policy, recordsInMemory: Int) -> Int? {
+        guard let before = anonymousResidentBytes(), policy.shouldAsk(anonymousBytes: before, recordsInMemory: recordsInMemory),
               let heap = heapFigures(),
               policy.shouldTrim(anonymousBytes: before, freeHeldBytes: heap.free, inUseBytes: heap.inUse)
         else { return nil }

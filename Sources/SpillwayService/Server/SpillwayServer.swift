@@ -100,7 +100,13 @@ public struct SpillwayServer: Sendable {
         var services: [any Service] = [router, admin, ingest]
         if let kafkaListener { services.append(kafkaListener) }
         if settings.heapTrimThreshold > 0, HeapTrimmer.isSupported {
-            services.append(HeapTrimmer(threshold: settings.heapTrimThreshold, logger: logger))
+            let router = router
+            services.append(HeapTrimmer(threshold: settings.heapTrimThreshold, logger: logger) {
+                router.compartments.reduce(0) { total, compartment in
+                    let ledger = compartment.buffer.status().ledger
+                    return total + ledger.queued + ledger.inFlight
+                }
+            })
         }
         let group = ServiceGroup(
             services: services,
