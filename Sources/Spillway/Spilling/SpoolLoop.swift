@@ -62,11 +62,17 @@ final class SpoolLoop {
 
     /// Gives SQLite's page cache back once the spool holds nothing (the backlog
     /// replayed), so an idle service does not keep an outage's pages for good.
+    /// A cache under `cacheWorthReleasing` is kept: escrow copies written and
+    /// deleted under steady traffic at level `spool` touch a few pages, which
+    /// every transaction would otherwise read again.
     private func releaseCacheOnceDrained() {
         guard cacheInUse, let spool, spool.totals.heldCount == 0 else { return }
-        spool.releaseCachedPages()
         cacheInUse = false
+        if spool.cachedBytes >= Self.cacheWorthReleasing { spool.releaseCachedPages() }
     }
+
+    /// A page cache this large is an outage's, not steady traffic's.
+    static let cacheWorthReleasing = 1 << 20
 
     /// Carries out what became of committed escrow copies: released once Kafka
     /// acknowledged the record, or settled into the spool when its delivery failed,
