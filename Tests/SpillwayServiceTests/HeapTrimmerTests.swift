@@ -49,7 +49,7 @@ struct HeapTrimmerTests {
     /// still held between them so glibc cannot give the space back by itself. (When
     /// to trim is the policy's, above: the whole test process's figures are not this
     /// test's to predict.)
-    @Test(.enabled(if: HeapTrimmer.isSupported, "trimming needs glibc"))
+    @Test(.enabled(if: HeapTrimmer.isSupported, "trimming needs glibc's malloc (a sanitizer replaces it)"))
     func aTrimHandsTheFreedHeapBackToTheKernel() throws {
         let chunk = 16 << 10
         var chunks: [UnsafeMutableRawPointer] = []

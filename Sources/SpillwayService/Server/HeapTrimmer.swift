@@ -68,14 +68,17 @@ struct HeapTrimmer: Service {
     let recordsInMemory: @Sendable () -> Int
     let logger: Logger
 
-    /// Whether this process's allocator can be trimmed (glibc on Linux).
-    static var isSupported: Bool {
+    /// Whether this process allocates with glibc's malloc, which can be trimmed:
+    /// not with another allocator preloaded, or a sanitizer's, whose heap
+    /// `mallinfo2` does not see (it reports nothing at all).
+    static let isSupported: Bool = {
         #if canImport(Glibc)
-        true
+        let figures = mallinfo2()
+        return figures.arena > 0 || figures.hblkhd > 0
         #else
         false
         #endif
-    }
+    }()
 
     init(threshold: Int, interval: Duration = .seconds(1), logger: Logger, recordsInMemory: @escaping @Sendable () -> Int) {
         self.threshold = threshold
