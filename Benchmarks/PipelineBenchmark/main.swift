@@ -382,17 +382,13 @@ if CommandLine.arguments.contains("--send-loop") {
     exit(0)
 }
 
-/// The process's resident memory now and at its most (`/proc/self/status`), after
-/// each benchmark: the library and its baseline share the process, so this is a
-/// regression signal, not the library's own figure.
+/// The process's resident memory now and at its most, after each benchmark: the
+/// library and its baseline share the process, so this is a regression signal,
+/// not the library's own figure.
 func printResidentMemory(after name: String) {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return }
-    let fields = Dictionary(status.split(separator: "\n").compactMap { line -> (String, Double)? in
-        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard parts.count >= 2, let kib = Double(parts[1]) else { return nil }
-        return (String(parts[0].dropLast()), kib * 1024 / 1e6)
-    }, uniquingKeysWith: { first, _ in first })
-    print(String(format: "   memory after %@: RSS %.1f MB, peak so far %.1f MB (VmHWM)", name, fields["VmRSS"] ?? 0, fields["VmHWM"] ?? 0))
+    guard let memory = ResidentMemory.ofThisProcess() else { return }
+    print(String(format: "   memory after %@: RSS %.1f MB, peak so far %.1f MB (VmHWM)", name,
+                 Double(memory.residentKiB) * 1024 / 1e6, Double(memory.peakKiB) * 1024 / 1e6))
 }
 
 let only = CommandLine.arguments.first { $0.hasPrefix("--only=") }?.dropFirst(7)

@@ -118,18 +118,8 @@ package final class ServiceProcess {
         residentMemory(pid: pid)?.peakKiB
     }
 
-    /// What the process holds in memory now, split as the kernel counts it:
-    /// an idle service's RSS is mostly code (file-backed), an outage's growth anonymous.
-    package struct ResidentMemory: Sendable {
-        /// `VmRSS`: resident now.
-        package var residentKiB: Int
-        /// `RssAnon`: the heap, thread stacks, malloc's arenas.
-        package var anonymousKiB: Int
-        /// `RssFile`: code and read-only data of the executable and its shared objects.
-        package var fileBackedKiB: Int
-        /// `VmHWM`: the most resident at once so far.
-        package var peakKiB: Int
-    }
+    /// `SpillwayTestKit.ResidentMemory`, under the name the benchmarks use.
+    package typealias ResidentMemory = SpillwayTestKit.ResidentMemory
 
     /// The process's `ResidentMemory` from `/proc/PID/status`; nil once it is gone.
     package func residentMemory() -> ResidentMemory? {
@@ -138,17 +128,7 @@ package final class ServiceProcess {
 
     /// `ResidentMemory` of any process (from any task).
     package static func residentMemory(pid: Int32) -> ResidentMemory? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        var fields: [Substring: Int] = [:]
-        for line in text.split(separator: "\n") {
-            // "VmRSS:\t   12345 kB": a tab after the name, then spaces.
-            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard parts.count >= 2, parts[0].hasSuffix(":"), let kib = Int(parts[1]) else { continue }
-            fields[parts[0].dropLast()] = kib
-        }
-        guard let resident = fields["VmRSS"], let peak = fields["VmHWM"] else { return nil }
-        return ResidentMemory(residentKiB: resident, anonymousKiB: fields["RssAnon"] ?? 0,
-                              fileBackedKiB: fields["RssFile"] ?? 0, peakKiB: peak)
+        ResidentMemory.of(pid: pid)
     }
 
     /// The dropped total once the service's once-a-second metrics report has
