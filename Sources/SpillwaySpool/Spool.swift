@@ -91,12 +91,12 @@ public final class Spool {
     deinit { close() }
 
     /// What SQLite's page cache holds for the spool, in bytes (at most about 2 MB).
-    public var cachedBytes: Int { connection.cacheBytes }
+    package var cachedBytes: Int { connection.cacheBytes }
 
     /// Gives back the page cache (up to about 2 MB) once a backlog is gone: an
     /// idle spool would otherwise keep its last pages cached for good. The next
     /// spill reads the pages it needs again, from the OS's cache.
-    public func releaseCachedPages() {
+    package func releaseCachedPages() {
         connection.releaseCache()
     }
 
